@@ -1,0 +1,165 @@
+using System.IO.MemoryMappedFiles;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+
+namespace QuantReason.Tensors;
+
+/// <summary>
+/// A memory-mapped safetensors file: 8-byte little-endian header length N, N bytes of JSON, then the data buffer.
+/// Tensors are read straight from the mapping; nothing is copied until a caller asks for a converted array.
+/// </summary>
+public sealed unsafe class SafeTensorsFile : IDisposable
+{
+    public string Path { get; }
+    public IReadOnlyDictionary<string, string> Metadata { get; }
+    public IReadOnlyDictionary<string, TensorInfo> Tensors { get; }
+
+    readonly MemoryMappedFile? _map;
+    readonly MemoryMappedViewAccessor? _view;
+    readonly byte* _base;
+    readonly long _dataStart;
+    readonly long _fileLength;
+
+    SafeTensorsFile(string path, MemoryMappedFile? map, MemoryMappedViewAccessor? view, byte* basePtr, long fileLength,
+        long dataStart, Dictionary<string, TensorInfo> tensors, Dictionary<string, string> metadata)
+    {
+        Path = path; _map = map; _view = view; _base = basePtr; _fileLength = fileLength; _dataStart = dataStart;
+        Tensors = tensors; Metadata = metadata;
+    }
+
+    public static SafeTensorsFile Open(string path)
+    {
+        if (!File.Exists(path)) throw new QuantReasonException("file not found", path);
+        long length = new FileInfo(path).Length;
+        if (length < 8) throw new QuantReasonException($"truncated safetensors file ({length} bytes, no header)", path);
+
+        MemoryMappedFile map = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
+        MemoryMappedViewAccessor view = map.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
+        byte* ptr = null;
+        view.SafeMemoryMappedViewHandle.AcquirePointer(ref ptr);
+        ptr += view.PointerOffset;
+        try
+        {
+            ulong headerLen = *(ulong*)ptr;
+            if (headerLen > (ulong)(length - 8) || headerLen > 100_000_000)
+                throw new QuantReasonException($"truncated or corrupt safetensors header (declares {headerLen} bytes, file has {length})", path);
+            var header = new ReadOnlySpan<byte>(ptr + 8, (int)headerLen);
+            long dataStart = 8 + (long)headerLen;
+            var (tensors, metadata) = ParseHeader(header, path);
+            long dataLength = length - dataStart;
+            foreach (var t in tensors.Values)
+            {
+                if (t.Begin < 0 || t.End < t.Begin || t.End > dataLength)
+                    throw new QuantReasonException($"tensor data [{t.Begin}, {t.End}) lies outside the file's {dataLength}-byte buffer (truncated file?)", $"{path}: {t.Name}");
+                if (t.ByteLength != t.ElementCount * t.DType.SizeOf())
+                    throw new QuantReasonException($"byte length {t.ByteLength} does not match shape {t.ShapeString} of {t.DType}", $"{path}: {t.Name}");
+            }
+            return new SafeTensorsFile(path, map, view, ptr, length, dataStart, tensors, metadata);
+        }
+        catch
+        {
+            view.SafeMemoryMappedViewHandle.ReleasePointer();
+            view.Dispose();
+            map.Dispose();
+            throw;
+        }
+    }
+
+    static (Dictionary<string, TensorInfo>, Dictionary<string, string>) ParseHeader(ReadOnlySpan<byte> header, string path)
+    {
+        var tensors = new Dictionary<string, TensorInfo>(StringComparer.Ordinal);
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        JsonDocument doc;
+        try { doc = JsonDocument.Parse(header.ToArray()); }
+        catch (JsonException e) { throw new QuantReasonException($"corrupt safetensors header: {e.Message}", path); }
+        using (doc)
+        {
+            if (doc.RootElement.ValueKind != JsonValueKind.Object)
+                throw new QuantReasonException("corrupt safetensors header: not a JSON object", path);
+            foreach (var p in doc.RootElement.EnumerateObject())
+            {
+                if (p.Name == "__metadata__")
+                {
+                    foreach (var m in p.Value.EnumerateObject()) metadata[m.Name] = m.Value.ToString();
+                    continue;
+                }
+                try
+                {
+                    string dt = p.Value.GetProperty("dtype").GetString()!;
+                    if (!DTypes.TryParseSafeTensors(dt, out var dtype))
+                        throw new QuantReasonException($"unsupported dtype '{dt}'", $"{path}: {p.Name}");
+                    var shape = p.Value.GetProperty("shape").EnumerateArray().Select(e => e.GetInt64()).ToArray();
+                    var off = p.Value.GetProperty("data_offsets").EnumerateArray().Select(e => e.GetInt64()).ToArray();
+                    if (off.Length != 2) throw new QuantReasonException("data_offsets must have two entries", $"{path}: {p.Name}");
+                    tensors[p.Name] = new TensorInfo(p.Name, dtype, shape, off[0], off[1]);
+                }
+                catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or FormatException)
+                {
+                    throw new QuantReasonException($"corrupt tensor entry in header: {e.Message}", $"{path}: {p.Name}");
+                }
+            }
+        }
+        return (tensors, metadata);
+    }
+
+    public bool Contains(string name) => Tensors.ContainsKey(name);
+
+    public TensorInfo Info(string name) =>
+        Tensors.TryGetValue(name, out var t) ? t : throw new QuantReasonException("tensor not found", $"{Path}: {name}");
+
+    /// <summary>The raw little-endian bytes of a tensor, straight from the mapping (valid while this file is open).</summary>
+    public ReadOnlySpan<byte> Bytes(string name)
+    {
+        var t = Info(name);
+        return new ReadOnlySpan<byte>(_base + _dataStart + t.Begin, checked((int)t.ByteLength));
+    }
+
+    /// <summary>Pointer to a tensor's bytes, for tensors larger than 2 GB or zero-copy kernels.</summary>
+    public byte* Pointer(string name) => _base + _dataStart + Info(name).Begin;
+
+    /// <summary>Reads a tensor as f32, converting from its stored dtype, after checking its shape if one is given.</summary>
+    public float[] ReadF32(string name, params long[] expectedShape)
+    {
+        var t = Info(name);
+        CheckShape(t, expectedShape);
+        var dst = new float[t.ElementCount];
+        DTypes.ToF32(t.DType, Bytes(name), dst);
+        return dst;
+    }
+
+    public long[] ReadI64(string name)
+    {
+        var t = Info(name);
+        var dst = new long[t.ElementCount];
+        switch (t.DType)
+        {
+            case DType.I64: MemoryMarshal.Cast<byte, long>(Bytes(name)).CopyTo(dst); break;
+            case DType.I32: { var s = MemoryMarshal.Cast<byte, int>(Bytes(name)); for (int i = 0; i < s.Length; i++) dst[i] = s[i]; break; }
+            default: throw new QuantReasonException($"expected an integer tensor, found {t.DType}", $"{Path}: {name}");
+        }
+        return dst;
+    }
+
+    public int[] ReadI32(string name)
+    {
+        var t = Info(name);
+        if (t.DType == DType.I32) return MemoryMarshal.Cast<byte, int>(Bytes(name)).ToArray();
+        return ReadI64(name).Select(v => checked((int)v)).ToArray();
+    }
+
+    public void CheckShape(TensorInfo t, long[] expectedShape)
+    {
+        if (expectedShape.Length > 0 && !expectedShape.SequenceEqual(t.Shape))
+            throw new QuantReasonException($"has shape {t.ShapeString}, expected [{string.Join(", ", expectedShape)}]", $"{Path}: {t.Name}");
+    }
+
+    public void Dispose()
+    {
+        if (_view is not null)
+        {
+            _view.SafeMemoryMappedViewHandle.ReleasePointer();
+            _view.Dispose();
+        }
+        _map?.Dispose();
+    }
+}
