@@ -1,0 +1,99 @@
+using QuantReason.Runtime;
+using QuantReason.Tensors;
+
+namespace QuantReason.Models;
+
+/// <summary>One decoder layer's weights; linears are behind <see cref="ILinearWeight"/> so quantized formats slot in.</summary>
+public sealed class LayerWeights
+{
+    public required float[] InputNorm { get; init; }          // [hidden]
+    public required float[] PostAttentionNorm { get; init; }  // [hidden]
+    public required ILinearWeight Q { get; set; }             // [heads·headDim, hidden]
+    public required ILinearWeight K { get; set; }             // [kvHeads·headDim, hidden]
+    public required ILinearWeight V { get; set; }             // [kvHeads·headDim, hidden]
+    public required ILinearWeight O { get; set; }             // [hidden, heads·headDim]
+    public required ILinearWeight Gate { get; set; }          // [intermediate, hidden]
+    public required ILinearWeight Up { get; set; }            // [intermediate, hidden]
+    public required ILinearWeight Down { get; set; }          // [hidden, intermediate]
+    public float[]? QBias { get; init; }                      // [heads·headDim]   (Qwen2)
+    public float[]? KBias { get; init; }                      // [kvHeads·headDim]
+    public float[]? VBias { get; init; }                      // [kvHeads·headDim]
+    public float[]? QNorm { get; init; }                      // [headDim]         (Qwen3)
+    public float[]? KNorm { get; init; }                      // [headDim]
+
+    /// <summary>The linears by their Hugging Face suffix (`self_attn.q_proj`, …), for quantizers that swap them.</summary>
+    public ILinearWeight this[string suffix]
+    {
+        get => suffix switch
+        {
+            "self_attn.q_proj" => Q, "self_attn.k_proj" => K, "self_attn.v_proj" => V, "self_attn.o_proj" => O,
+            "mlp.gate_proj" => Gate, "mlp.up_proj" => Up, "mlp.down_proj" => Down,
+            _ => throw new ArgumentOutOfRangeException(nameof(suffix), suffix, null),
+        };
+        set
+        {
+            switch (suffix)
+            {
+                case "self_attn.q_proj": Q = value; break;
+                case "self_attn.k_proj": K = value; break;
+                case "self_attn.v_proj": V = value; break;
+                case "self_attn.o_proj": O = value; break;
+                case "mlp.gate_proj": Gate = value; break;
+                case "mlp.up_proj": Up = value; break;
+                case "mlp.down_proj": Down = value; break;
+                default: throw new ArgumentOutOfRangeException(nameof(suffix), suffix, null);
+            }
+        }
+    }
+}
+
+/// <summary>All weights of a Llama-family decoder, loaded from a checkpoint and checked against the configuration.</summary>
+public sealed class ModelWeights
+{
+    public required ModelConfig Config { get; init; }
+    public required DenseLinear Embedding { get; init; }   // [vocab, hidden]
+    public required LayerWeights[] Layers { get; init; }
+    public required float[] FinalNorm { get; init; }        // [hidden]
+    public required ILinearWeight LmHead { get; set; }      // [vocab, hidden]; the embedding itself when tied
+
+    public static ModelWeights Load(Checkpoint ck, ModelConfig cfg)
+    {
+        int h = cfg.HiddenSize, q = cfg.QDim, kv = cfg.KvDim, ff = cfg.IntermediateSize, hd = cfg.HeadDim;
+        var traits = cfg.Architecture;
+        float[] Vec(string name, int n) => ck.ReadF32(name, n);
+        float[]? OptVec(string name, int n, bool expected)
+        {
+            if (ck.Contains(name)) return Vec(name, n);
+            if (expected) throw new QuantReasonException($"tensor missing (the {traits.HfClass} configuration requires it)", $"{ck.Directory}: {name}");
+            return null;
+        }
+
+        var layers = new LayerWeights[cfg.NumLayers];
+        for (int i = 0; i < cfg.NumLayers; i++)
+        {
+            string L(string s) => WeightNames.Layer(i, s);
+            layers[i] = new LayerWeights
+            {
+                InputNorm = Vec(L("input_layernorm.weight"), h),
+                PostAttentionNorm = Vec(L("post_attention_layernorm.weight"), h),
+                Q = DenseLinear.Load(ck, L("self_attn.q_proj.weight"), q, h),
+                K = DenseLinear.Load(ck, L("self_attn.k_proj.weight"), kv, h),
+                V = DenseLinear.Load(ck, L("self_attn.v_proj.weight"), kv, h),
+                O = DenseLinear.Load(ck, L("self_attn.o_proj.weight"), h, q),
+                Gate = DenseLinear.Load(ck, L("mlp.gate_proj.weight"), ff, h),
+                Up = DenseLinear.Load(ck, L("mlp.up_proj.weight"), ff, h),
+                Down = DenseLinear.Load(ck, L("mlp.down_proj.weight"), h, ff),
+                QBias = OptVec(L("self_attn.q_proj.bias"), q, cfg.AttentionBias),
+                KBias = OptVec(L("self_attn.k_proj.bias"), kv, cfg.AttentionBias),
+                VBias = OptVec(L("self_attn.v_proj.bias"), kv, cfg.AttentionBias),
+                QNorm = OptVec(L("self_attn.q_norm.weight"), hd, traits.QkNorm),
+                KNorm = OptVec(L("self_attn.k_norm.weight"), hd, traits.QkNorm),
+            };
+        }
+        var embed = DenseLinear.Load(ck, WeightNames.Embed, cfg.VocabSize, h);
+        ILinearWeight head = cfg.TieWordEmbeddings || !ck.Contains(WeightNames.LmHead)
+            ? (cfg.TieWordEmbeddings ? embed : throw new QuantReasonException("tensor missing and tie_word_embeddings is false", $"{ck.Directory}: {WeightNames.LmHead}"))
+            : DenseLinear.Load(ck, WeightNames.LmHead, cfg.VocabSize, h);
+        return new ModelWeights { Config = cfg, Embedding = embed, Layers = layers, FinalNorm = Vec(WeightNames.FinalNorm, h), LmHead = head };
+    }
+}

@@ -1,0 +1,202 @@
+using System.Numerics.Tensors;
+using QuantReason.Kernels;
+using QuantReason.Models;
+
+namespace QuantReason.Runtime;
+
+/// <summary>New tokens of one sequence to run, appended to that sequence's cache.</summary>
+public sealed record SequenceChunk(KvCache Cache, int[] Tokens);
+
+public enum LogitsMode { None, Last, All }
+
+/// <summary>
+/// Precision of activations between operations. Arithmetic is always f32; <see cref="BF16"/> rounds each operation's result
+/// to bf16 where transformers running a bf16 checkpoint materialises a bf16 tensor, so greedy decoding breaks logit ties
+/// exactly as it does (bf16 logits tie often).
+/// </summary>
+public enum ActivationPrecision { F32, BF16 }
+
+/// <summary>
+/// The Llama-family decoder forward pass in f32, over a batch of sequences of any lengths: the linear layers see all new
+/// tokens of all sequences at once (weights streamed once per step); attention runs per sequence against its own cache.
+/// </summary>
+public sealed class Transformer
+{
+    public ModelWeights Weights { get; }
+    public ModelConfig Config => Weights.Config;
+    readonly float[] _invFreq; // [headDim/2]
+
+    public ActivationPrecision Precision { get; set; }
+
+    public Transformer(ModelWeights weights)
+    {
+        Weights = weights;
+        Precision = weights.Config.TorchDType == Tensors.DType.BF16 ? ActivationPrecision.BF16 : ActivationPrecision.F32;
+        _invFreq = weights.Config.Rope.InverseFrequencies(weights.Config.HeadDim);
+    }
+
+    public KvCache NewCache(int initialCapacity = 64) =>
+        new(Config.NumLayers, Config.KvDim, Config.MaxPositionEmbeddings, initialCapacity);
+
+    /// <summary>
+    /// Runs the chunks and returns logits: one row per chunk (its last token) for <see cref="LogitsMode.Last"/>, one row per
+    /// token for <see cref="LogitsMode.All"/>, in chunk order. <paramref name="hiddenStates"/>, when given, receives the
+    /// residual stream [tokens, hidden] after the embedding (stage 0), after each layer, and after the final norm
+    /// (stage layers + 1), as transformers' output_hidden_states reports them.
+    /// </summary>
+    public float[] Forward(IReadOnlyList<SequenceChunk> chunks, LogitsMode mode, Action<int, float[]>? hiddenStates = null)
+    {
+        var cfg = Config;
+        int hidden = cfg.HiddenSize, qDim = cfg.QDim, kvDim = cfg.KvDim, ff = cfg.IntermediateSize;
+        int total = 0;
+        var starts = new int[chunks.Count]; // offset of each chunk's tokens in the batch
+        foreach (var (c, i) in chunks.Select((c, i) => (c, i)))
+        {
+            if (c.Tokens.Length == 0) throw new ArgumentException("empty chunk");
+            c.Cache.Reserve(c.Tokens.Length);
+            starts[i] = total;
+            total += c.Tokens.Length;
+        }
+
+        var x = new float[total * hidden];    // [tokens, hidden] residual stream
+        var h = new float[total * hidden];    // [tokens, hidden] normed input of a block
+        var q = new float[total * qDim];      // [tokens, heads·headDim]
+        var k = new float[total * kvDim];     // [tokens, kvHeads·headDim]
+        var v = new float[total * kvDim];     // [tokens, kvHeads·headDim]
+        var att = new float[total * qDim];    // [tokens, heads·headDim]
+        var gate = new float[total * ff];     // [tokens, intermediate]
+        var up = new float[total * ff];       // [tokens, intermediate]
+        var positions = new int[total];
+        bool bf = Precision == ActivationPrecision.BF16;
+        float eps = (float)cfg.RmsNormEps;
+        void Round(Span<float> a) { if (bf) Ops.RoundToBF16(a); }
+        for (int c = 0; c < chunks.Count; c++)
+            for (int j = 0; j < chunks[c].Tokens.Length; j++)
+            {
+                int t = starts[c] + j;
+                positions[t] = chunks[c].Cache.Length + j;
+                Weights.Embedding.CopyRow(chunks[c].Tokens[j], x.AsSpan(t * hidden, hidden));
+            }
+        hiddenStates?.Invoke(0, (float[])x.Clone());
+
+        for (int l = 0; l < cfg.NumLayers; l++)
+        {
+            var L = Weights.Layers[l];
+            Ops.RmsNorm(x, L.InputNorm, h, total, hidden, eps, bf);
+            L.Q.Forward(h, q, total);
+            L.K.Forward(h, k, total);
+            L.V.Forward(h, v, total);
+            if (L.QBias is not null) { Ops.AddBias(q, L.QBias, total); Ops.AddBias(k, L.KBias!, total); Ops.AddBias(v, L.VBias!, total); }
+            Round(q); Round(k); Round(v);
+            if (L.QNorm is not null)
+            {
+                // Qwen3 normalises each head's query and key before the rotation.
+                Ops.RmsNorm(q, L.QNorm, q, total * cfg.NumHeads, cfg.HeadDim, eps, bf);
+                Ops.RmsNorm(k, L.KNorm!, k, total * cfg.NumKvHeads, cfg.HeadDim, eps, bf);
+            }
+            Ops.Rope(q, positions, cfg.NumHeads, cfg.HeadDim, _invFreq, bf);
+            Ops.Rope(k, positions, cfg.NumKvHeads, cfg.HeadDim, _invFreq, bf);
+            for (int c = 0; c < chunks.Count; c++)
+            {
+                var cache = chunks[c].Cache;
+                int n = chunks[c].Tokens.Length;
+                Array.Copy(k, starts[c] * kvDim, cache.Keys(l), cache.Length * kvDim, n * kvDim);
+                Array.Copy(v, starts[c] * kvDim, cache.Values(l), cache.Length * kvDim, n * kvDim);
+            }
+            Attention(chunks, starts, l, q, att);
+            Round(att);
+            L.O.Forward(att, h, total);
+            Round(h);
+            TensorPrimitives.Add(x, h, x);
+            Round(x);
+
+            Ops.RmsNorm(x, L.PostAttentionNorm, h, total, hidden, eps, bf);
+            L.Gate.Forward(h, gate, total);
+            L.Up.Forward(h, up, total);
+            Round(gate); Round(up);
+            Ops.SwiGlu(gate, up, gate, bf);
+            L.Down.Forward(gate, h, total);
+            Round(h);
+            TensorPrimitives.Add(x, h, x);
+            Round(x);
+            if (hiddenStates is not null && l < cfg.NumLayers - 1) hiddenStates(l + 1, (float[])x.Clone());
+        }
+        foreach (var c in chunks) c.Cache.Advance(c.Tokens.Length);
+
+        if (mode == LogitsMode.None && hiddenStates is null) return [];
+        // Only the rows whose logits are wanted go through the final norm and the (large) LM head.
+        int[] rows = mode == LogitsMode.All || hiddenStates is not null
+            ? Enumerable.Range(0, total).ToArray()
+            : chunks.Select((c, i) => starts[i] + c.Tokens.Length - 1).ToArray();
+        var normed = new float[rows.Length * hidden];
+        for (int i = 0; i < rows.Length; i++)
+            Ops.RmsNorm(x.AsSpan(rows[i] * hidden, hidden), Weights.FinalNorm, normed.AsSpan(i * hidden, hidden), 1, hidden, eps, bf);
+        hiddenStates?.Invoke(cfg.NumLayers, (float[])normed.Clone());
+        if (mode == LogitsMode.None) return [];
+        if (mode == LogitsMode.Last && rows.Length != chunks.Count)
+        {
+            var last = chunks.Select((c, i) => starts[i] + c.Tokens.Length - 1).ToArray();
+            var sel = new float[last.Length * hidden];
+            for (int i = 0; i < last.Length; i++) Array.Copy(normed, last[i] * hidden, sel, i * hidden, hidden);
+            normed = sel;
+        }
+        int outRows = normed.Length / hidden;
+        var logits = new float[outRows * cfg.VocabSize];
+        Weights.LmHead.Forward(normed, logits, outRows);
+        Round(logits);
+        return logits;
+    }
+
+    // Causal attention of each chunk's new queries against its cache (which already holds this step's keys and values).
+    void Attention(IReadOnlyList<SequenceChunk> chunks, int[] starts, int layer, float[] q, float[] att)
+    {
+        var cfg = Config;
+        int heads = cfg.NumHeads, hd = cfg.HeadDim, qDim = cfg.QDim, kvDim = cfg.KvDim, group = heads / cfg.NumKvHeads;
+        float scale = 1f / MathF.Sqrt(hd);
+        bool bf16 = Precision == ActivationPrecision.BF16;
+        long work = 0;
+        foreach (var c in chunks) work += (long)c.Tokens.Length * (c.Cache.Length + c.Tokens.Length) * hd;
+        int items = chunks.Count * heads;
+        KernelThreads.For(items, 1, (i0, i1) =>
+        {
+            float[] scores = [];
+            for (int item = i0; item < i1; item++)
+            {
+                int c = item / heads, head = item % heads, kvHead = head / group;
+                var cache = chunks[c].Cache;
+                float[] K = cache.Keys(layer), V = cache.Values(layer);
+                int n = chunks[c].Tokens.Length, past = cache.Length;
+                if (scores.Length < past + n) scores = new float[past + n];
+                for (int j = 0; j < n; j++)
+                {
+                    int t = starts[c] + j, len = past + j + 1; // causal: positions 0..past+j
+                    var qv = q.AsSpan(t * qDim + head * hd, hd);
+                    for (int p = 0; p < len; p++)
+                        scores[p] = TensorPrimitives.Dot(qv, K.AsSpan(p * kvDim + kvHead * hd, hd)) * scale;
+                    var s = scores.AsSpan(0, len);
+                    var o = att.AsSpan(t * qDim + head * hd, hd);
+                    o.Clear();
+                    if (!bf16)
+                    {
+                        TensorPrimitives.SoftMax(s, s);
+                        for (int p = 0; p < len; p++)
+                            TensorPrimitives.MultiplyAdd(V.AsSpan(p * kvDim + kvHead * hd, hd), s[p], o, o);
+                    }
+                    else
+                    {
+                        // As PyTorch's fused (flash) attention does for bf16: the unnormalised probabilities are cast to
+                        // bf16 for the product with V, while their sum, which normalises the output, stays f32.
+                        float m = TensorPrimitives.Max(s);
+                        TensorPrimitives.Subtract(s, m, s);
+                        TensorPrimitives.Exp(s, s);
+                        float sum = TensorPrimitives.Sum(s);
+                        Ops.RoundToBF16(s);
+                        for (int p = 0; p < len; p++)
+                            TensorPrimitives.MultiplyAdd(V.AsSpan(p * kvDim + kvHead * hd, hd), s[p], o, o);
+                        TensorPrimitives.Divide(o, sum, o);
+                    }
+                }
+            }
+        }, workPerItem: Math.Max(1, work / Math.Max(1, items)));
+    }
+}

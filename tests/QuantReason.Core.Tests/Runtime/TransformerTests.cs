@@ -1,0 +1,84 @@
+using QuantReason.Runtime;
+using QuantReason.Tensors;
+
+namespace QuantReason.Tests.Runtime;
+
+/// <summary>Every checkpoint under ../shared/fixtures/models against the logits transformers computed for it.</summary>
+public class TransformerTests
+{
+    public static TheoryData<string> Fixtures => Shared.Folders("fixtures", "models");
+
+    sealed record Reference(SafeTensorsFile File, bool Bf16) : IDisposable
+    {
+        public void Dispose() => File.Dispose();
+    }
+
+    static (Model, Reference) Load(string name)
+    {
+        var dir = Shared.PathOf("fixtures", "models", name);
+        var model = Model.Load(dir);
+        var reference = SafeTensorsFile.Open(Path.Combine(dir, "reference.safetensors"));
+        return (model, new Reference(reference, model.Config.TorchDType == DType.BF16));
+    }
+
+    /// <summary>f32 checkpoints: max |Δ| ≤ 1e-4 · max |ref|; bf16 (reference computed in bf16): ≤ 2e-2 · max |ref|.</summary>
+    static void AssertClose(float[] expected, float[] actual, bool bf16, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        double maxRef = expected.Max(v => Math.Abs((double)v)), maxDiff = 0;
+        for (int i = 0; i < expected.Length; i++) maxDiff = Math.Max(maxDiff, Math.Abs((double)expected[i] - actual[i]));
+        double tol = (bf16 ? 2e-2 : 1e-4) * maxRef;
+        Assert.True(maxDiff <= tol, $"{what}: max |Δ| = {maxDiff:E3} exceeds {tol:E3} (max |ref| = {maxRef:E3})");
+    }
+
+    [SharedTheory, MemberData(nameof(Fixtures))]
+    public void LogitsAndHiddenStatesMatchTransformers(string name)
+    {
+        var (model, r) = Load(name);
+        using var _ = r;
+        var ids = r.File.ReadI32("input_ids");
+        var refLogits = r.File.ReadF32("logits");
+        var refHidden = r.File.ReadF32("hidden_states"); // [layers+1, T, hidden]
+        var hidden = new Dictionary<int, float[]>();
+        var logits = model.Transformer.Forward([new SequenceChunk(model.Transformer.NewCache(), ids)], LogitsMode.All,
+            (stage, x) => hidden[stage] = x);
+        AssertClose(refLogits, logits, r.Bf16, $"{name} logits");
+        int L = model.Config.NumLayers, T = ids.Length, H = model.Config.HiddenSize;
+        for (int s = 0; s <= L; s++)
+            AssertClose(refHidden.AsSpan(s * T * H, T * H).ToArray(), hidden[s], r.Bf16, $"{name} hidden_states[{s}]");
+    }
+
+    [SharedTheory, MemberData(nameof(Fixtures))]
+    public void GreedyContinuationIsIdentical(string name)
+    {
+        var (model, r) = Load(name);
+        using var _ = r;
+        var ids = r.File.ReadI32("input_ids");
+        var expected = r.File.ReadI32("greedy_ids");
+        var result = new Generator(model.Transformer).Generate([ids], new GenerationOptions { MaxNewTokens = expected.Length });
+        Assert.Equal(expected, result[0].Tokens);
+        Assert.Equal(FinishReason.Length, result[0].FinishReason);
+    }
+
+    [SharedTheory, MemberData(nameof(Fixtures))]
+    public void LeftPaddedBatchMatchesUnpaddedReference(string name)
+    {
+        var (model, r) = Load(name);
+        using var _ = r;
+        var ids = r.File.ReadI32("batch_input_ids");        // [2, 24], left padded
+        var mask = r.File.ReadI32("batch_attention_mask");  // [2, 24]
+        var expectedGreedy = r.File.ReadI32("batch_greedy_ids"); // [2, 12]
+        var expectedLast = r.File.ReadF32("batch_last_logits");  // [2, vocab]
+        int B = 2, T = ids.Length / B, G = expectedGreedy.Length / B, V = model.Config.VocabSize;
+        var prompts = Enumerable.Range(0, B).Select(b => Enumerable.Range(0, T).Where(t => mask[b * T + t] == 1)
+            .Select(t => ids[b * T + t]).ToArray()).ToList();
+        Assert.NotEqual(prompts[0].Length, prompts[1].Length);
+
+        var last = model.Transformer.Forward(prompts.Select(p => new SequenceChunk(model.Transformer.NewCache(), p)).ToList(), LogitsMode.Last);
+        for (int b = 0; b < B; b++)
+            AssertClose(expectedLast.AsSpan(b * V, V).ToArray(), last.AsSpan(b * V, V).ToArray(), r.Bf16, $"{name} batch_last_logits[{b}]");
+
+        var results = new Generator(model.Transformer).Generate(prompts, new GenerationOptions { MaxNewTokens = G });
+        for (int b = 0; b < B; b++) Assert.Equal(expectedGreedy.AsSpan(b * G, G).ToArray(), results[b].Tokens);
+    }
+}
