@@ -1,0 +1,67 @@
+using System.Diagnostics;
+using System.Runtime.Intrinsics;
+using QuantReason.Kernels;
+
+namespace QuantReason.Bench;
+
+/// <summary>
+/// The physical limit a bandwidth-bound kernel is measured against, taken in the same run on the same threads: a SIMD
+/// read of a buffer far larger than the caches (what weight streaming does), and the STREAM triad for comparison.
+/// </summary>
+public static unsafe class MemoryBandwidth
+{
+    public sealed record Result(double ReadGBs, double TriadGBs);
+
+    public static Result Measure(long bytes = 1L << 30, int repeats = 5)
+    {
+        long n = bytes / sizeof(float);
+        var a = GC.AllocateUninitializedArray<float>((int)n, pinned: true);
+        var b = GC.AllocateUninitializedArray<float>((int)n, pinned: true);
+        var c = GC.AllocateUninitializedArray<float>((int)n, pinned: true);
+        KernelThreads.For((int)n, 1 << 16, (s, e) => { a.AsSpan(s, e - s).Fill(1f); b.AsSpan(s, e - s).Fill(2f); c.AsSpan(s, e - s).Fill(0f); });
+        double bestRead = double.MaxValue, bestTriad = double.MaxValue;
+        float sink = 0;
+        for (int r = 0; r < repeats; r++)
+        {
+            var sw = Stopwatch.StartNew();
+            sink += ReadSum(a);
+            bestRead = Math.Min(bestRead, sw.Elapsed.TotalSeconds);
+            sw.Restart();
+            Triad(a, b, c, 3f);
+            bestTriad = Math.Min(bestTriad, sw.Elapsed.TotalSeconds);
+        }
+        if (sink == 42) Console.Write("");
+        return new Result(bytes / bestRead / 1e9, 3.0 * bytes / bestTriad / 1e9);
+    }
+
+    static float ReadSum(float[] a)
+    {
+        var partial = new float[KernelThreads.Count * 16];
+        fixed (float* p0 = a)
+        {
+            nint p = (nint)p0;
+            int slot = 0;
+            KernelThreads.For(a.Length, 1 << 16, (s, e) =>
+            {
+                float* q = (float*)p;
+                var s0 = Vector256<float>.Zero; var s1 = s0; var s2 = s0; var s3 = s0;
+                int i = s;
+                for (; i + 32 <= e; i += 32)
+                {
+                    s0 += Vector256.Load(q + i); s1 += Vector256.Load(q + i + 8);
+                    s2 += Vector256.Load(q + i + 16); s3 += Vector256.Load(q + i + 24);
+                }
+                float t = Vector256.Sum(s0 + s1 + s2 + s3);
+                for (; i < e; i++) t += q[i];
+                partial[Interlocked.Increment(ref slot) * 16 % partial.Length] = t;
+            });
+        }
+        return partial.Sum();
+    }
+
+    static void Triad(float[] a, float[] b, float[] c, float k)
+    {
+        KernelThreads.For(a.Length, 1 << 16, (s, e) =>
+            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(b.AsSpan(s, e - s), k, c.AsSpan(s, e - s), a.AsSpan(s, e - s)));
+    }
+}

@@ -1,0 +1,107 @@
+using System.Text;
+using QuantReason.Tensors;
+
+namespace QuantReason.Tests.Tensors;
+
+public class SafeTensorsFileTests : IDisposable
+{
+    readonly string _dir = Directory.CreateTempSubdirectory("qr-st-").FullName;
+    public void Dispose() => Directory.Delete(_dir, true);
+
+    [Fact]
+    public void WriterRoundTripsEveryDType()
+    {
+        var path = Path.Combine(_dir, "all.safetensors");
+        float[] f = [1.5f, -2.25f, 3e-3f, 65504f, -0f, 1e-8f];
+        SafeTensorsWriter.Write(path, [
+            TensorData.F32("f32", f, 2, 3),
+            TensorData.BF16("bf16", f, 6),
+            TensorData.F16("f16", f, 3, 2),
+            TensorData.I32("i32", [1, -2, int.MaxValue], 3),
+            TensorData.I64("i64", [long.MinValue, 7], 2),
+            new TensorData("i8", DType.I8, [2], new byte[] { 0x80, 0x7f }),
+            new TensorData("u8", DType.U8, [2], new byte[] { 0, 255 }),
+        ], new Dictionary<string, string> { ["format"] = "pt" });
+        using var st = SafeTensorsFile.Open(path);
+        Assert.Equal("pt", st.Metadata["format"]);
+        Assert.Equal(f, st.ReadF32("f32", 2, 3));
+        Assert.Equal(f.Select(v => DTypes.BF16ToF32(DTypes.F32ToBF16(v))), st.ReadF32("bf16"));
+        Assert.Equal(f.Select(v => (float)(Half)v), st.ReadF32("f16"));
+        Assert.Equal([1, -2, int.MaxValue], st.ReadI32("i32"));
+        Assert.Equal([long.MinValue, 7], st.ReadI64("i64"));
+        Assert.Equal([-128f, 127f], st.ReadF32("i8"));
+        Assert.Equal([0f, 255f], st.ReadF32("u8"));
+        Assert.Equal(0, (8 + BitConverter.ToInt64(File.ReadAllBytes(path), 0)) % 8); // data buffer 8-byte aligned
+    }
+
+    [Fact]
+    public void BF16ConversionRoundsToNearestEven()
+    {
+        // 1 + 2^-8 lies exactly between two bf16 values: ties go to the even mantissa (1.0); just above rounds up.
+        Assert.Equal(1f, DTypes.BF16ToF32(DTypes.F32ToBF16(1f + MathF.Pow(2, -8))));
+        Assert.Equal(1f + MathF.Pow(2, -7), DTypes.BF16ToF32(DTypes.F32ToBF16(1f + MathF.Pow(2, -8) + MathF.Pow(2, -20))));
+        Assert.True(float.IsNaN(DTypes.BF16ToF32(DTypes.F32ToBF16(float.NaN))));
+    }
+
+    [Fact]
+    public void MissingFileNamesThePath()
+    {
+        var e = Assert.Throws<QuantReasonException>(() => SafeTensorsFile.Open(Path.Combine(_dir, "nope.safetensors")));
+        Assert.Contains("nope.safetensors", e.Message);
+    }
+
+    [Fact]
+    public void TruncatedFileIsReportedNotMisread()
+    {
+        var path = Path.Combine(_dir, "t.safetensors");
+        SafeTensorsWriter.Write(path, [TensorData.F32("w", new float[64], 8, 8)]);
+        var bytes = File.ReadAllBytes(path);
+        File.WriteAllBytes(path, bytes[..^16]);
+        var e = Assert.Throws<QuantReasonException>(() => SafeTensorsFile.Open(path));
+        Assert.Contains("w", e.Message);
+        Assert.Contains("truncated", e.Message);
+
+        File.WriteAllBytes(path, bytes[..20]); // header cut short
+        e = Assert.Throws<QuantReasonException>(() => SafeTensorsFile.Open(path));
+        Assert.Contains("header", e.Message);
+    }
+
+    [Fact]
+    public void CorruptHeaderAndWrongShapeAreNamed()
+    {
+        var path = Path.Combine(_dir, "c.safetensors");
+        var json = Encoding.UTF8.GetBytes("{\"w\": {\"dtype\": \"F32\", \"shape\": [2, 2], \"data_offsets\": [0, 12]}}");
+        File.WriteAllBytes(path, [.. BitConverter.GetBytes((ulong)json.Length), .. json, .. new byte[12]]);
+        var e = Assert.Throws<QuantReasonException>(() => SafeTensorsFile.Open(path));
+        Assert.Contains("w", e.Message);
+
+        SafeTensorsWriter.Write(path, [TensorData.F32("layer.weight", new float[6], 2, 3)]);
+        using var st = SafeTensorsFile.Open(path);
+        e = Assert.Throws<QuantReasonException>(() => st.ReadF32("layer.weight", 3, 2));
+        Assert.Contains("layer.weight", e.Message);
+        Assert.Contains("[2, 3]", e.Message);
+        e = Assert.Throws<QuantReasonException>(() => st.ReadF32("absent"));
+        Assert.Contains("absent", e.Message);
+    }
+
+    [Fact]
+    public void ShardedCheckpointResolvesTensorsThroughTheIndex()
+    {
+        SafeTensorsWriter.Write(Path.Combine(_dir, "model-00001-of-00002.safetensors"), [TensorData.F32("a", [1, 2], 2)]);
+        SafeTensorsWriter.Write(Path.Combine(_dir, "model-00002-of-00002.safetensors"), [TensorData.F32("b", [3], 1)]);
+        File.WriteAllText(Path.Combine(_dir, "model.safetensors.index.json"),
+            "{\"metadata\": {}, \"weight_map\": {\"a\": \"model-00001-of-00002.safetensors\", \"b\": \"model-00002-of-00002.safetensors\"}}");
+        using var ck = Checkpoint.Open(_dir);
+        Assert.Equal([1f, 2f], ck.ReadF32("a"));
+        Assert.Equal([3f], ck.ReadF32("b"));
+        Assert.Equal(2, ck.Files.Count);
+    }
+
+    [Fact]
+    public void PickleOnlyDirectoryIsRefusedWithAReason()
+    {
+        File.WriteAllBytes(Path.Combine(_dir, "pytorch_model.bin"), [0]);
+        var e = Assert.Throws<QuantReasonException>(() => Checkpoint.Open(_dir));
+        Assert.Contains("pickle", e.Message);
+    }
+}
