@@ -55,7 +55,7 @@ public sealed class BpeTokenizer : ITokenizer
         _byteIds = new int[256];
         Array.Fill(_byteIds, -1);
         _tokenBytes = new byte[_vocab.Count][];
-        var chunkable = config.Metaspace is not null && !config.ByteLevel && config.PreTokenizer.Steps.Count == 0;
+        var chunkable = config.Metaspace is not null && !config.ByteLevel && config.PreTokenizer.Steps.All(s => s is MetaspaceStep);
         for (var id = 0; id < _vocab.Count; id++)
         {
             var text = _vocab[id];
@@ -135,11 +135,14 @@ public sealed class BpeTokenizer : ITokenizer
         var scratch = t_scratch ??= new Scratch();
         var output = new List<int>(text.Length / 3 + 4);
         if (addSpecialTokens && _cfg.AddBos && _cfg.BosId is { } bos) output.Add(bos);
+        var first = true;
         foreach (var seg in _added.Split(text, parseSpecialTokens))
         {
-            if (seg.Text is null) { output.Add(seg.Id); continue; }
+            if (seg.Text is null) { output.Add(seg.Id); first = false; continue; }
             var normalized = _cfg.Normalizer.Apply(seg.Text);
-            foreach (var piece in _cfg.PreTokenizer.Split(normalized))
+            var pieces = _cfg.PreTokenizer.Split(normalized, first);
+            first = false;
+            foreach (var piece in pieces)
             {
                 if (_chunkAtMetaspace) EncodeChunked(piece, output, scratch);
                 else EncodePiece(piece, output, scratch);

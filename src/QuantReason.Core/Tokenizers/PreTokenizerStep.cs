@@ -3,14 +3,15 @@ namespace QuantReason.Tokenizers;
 /// <summary>One stage of pre-tokenization: splits each piece further. Stages run in order over every piece.</summary>
 public abstract record PreTokenizerStep
 {
-    public abstract void Split(string piece, List<string> output);
+    /// <param name="isFirst">The piece starts the whole input (not a segment after an added token).</param>
+    public abstract void Split(string piece, List<string> output, bool isFirst);
 }
 
 /// <summary>Split on a pattern (llama.cpp regex lists, HF <c>Split</c>, <c>Digits</c>, <c>Punctuation</c>, <c>ByteLevel</c>'s regex).</summary>
 public sealed record RegexSplitStep(PreTokenizerRegex Pattern, SplitBehavior Behavior = SplitBehavior.Isolated, bool Invert = false)
     : PreTokenizerStep
 {
-    public override void Split(string piece, List<string> output)
+    public override void Split(string piece, List<string> output, bool isFirst)
     {
         var matches = new List<(int Start, int Length)>();
         Pattern.Matches(piece, matches);
@@ -73,10 +74,10 @@ public sealed record RegexSplitStep(PreTokenizerRegex Pattern, SplitBehavior Beh
 /// </summary>
 public sealed record MetaspaceStep(char Replacement, MetaspacePrepend Prepend, bool SplitPieces) : PreTokenizerStep
 {
-    public override void Split(string piece, List<string> output)
+    public override void Split(string piece, List<string> output, bool isFirst)
     {
         var text = piece.Replace(' ', Replacement);
-        if (Prepend != MetaspacePrepend.Never && text.Length > 0 && text[0] != Replacement) text = Replacement + text;
+        if ((Prepend == MetaspacePrepend.Always || Prepend == MetaspacePrepend.First && isFirst) && text.Length > 0 && text[0] != Replacement) text = Replacement + text;
         if (!SplitPieces) { output.Add(text); return; }
         var start = 0;
         for (var i = 1; i < text.Length; i++)
@@ -90,6 +91,6 @@ public enum MetaspacePrepend { Always, First, Never }
 /// <summary>HF <c>ByteLevel(add_prefix_space=true)</c>: a space before text that does not already start with one.</summary>
 public sealed record PrefixSpaceStep : PreTokenizerStep
 {
-    public override void Split(string piece, List<string> output) =>
+    public override void Split(string piece, List<string> output, bool isFirst) =>
         output.Add(piece.Length > 0 && piece[0] != ' ' ? " " + piece : piece);
 }

@@ -24,4 +24,19 @@ public class GgufVocabularyLoaderTests
         }
         Assert.True(failures.Count == 0, $"{failures.Count}/{vectors.Texts.Count} strings differ:\n" + string.Join('\n', failures));
     }
+
+    [SharedTheory]
+    [MemberData(nameof(Vocabularies))]
+    public void Decoding_reference_ids_returns_the_string(string vocabFile)
+    {
+        var vectors = VocabTestVectors.Load(Shared.PathOf("tokenizers", "vectors", vocabFile));
+        var tok = GgufVocabularyLoader.Load(vectors.VocabPath);
+        var failures = new List<string>();
+        for (var i = 0; i < vectors.Texts.Count; i++)
+        {
+            var text = tok.Decode(vectors.Ids[i], skipSpecialTokens: false);
+            if (text != vectors.Texts[i]) failures.Add($"#{i} expected {Show(vectors.Texts[i])} got {Show(text)}");
+        }
+        Assert.True(failures.Count == 0, $"{failures.Count}/{vectors.Texts.Count} strings differ:\n" + string.Join('\n', failures));
+    }
 }
