@@ -8,8 +8,23 @@ public static class Commands
     public static RootCommand Build()
     {
         var root = new RootCommand("QuantReason: measure, explain and repair how quantization damages math reasoning.");
+        root.Options.Add(Cli.Verbose);
+        root.Options.Add(Cli.Threads);
+        root.Subcommands.Add(InspectCommand.Create());
+        root.Subcommands.Add(GenerateCommand.Create());
         return root;
     }
 
     public static int Run(string[] args) => Build().Parse(args).Invoke();
+
+    /// <summary>Runs the CLI with its output captured (tests, notebooks).</summary>
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        Cli.Redirect(output, error);
+        try
+        {
+            return Build().Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = error });
+        }
+        finally { Cli.Redirect(null, null); }
+    }
 }

@@ -13,6 +13,9 @@ public sealed record GenerationOptions
     public IReadOnlyList<int> StopTokenIds { get; init; } = [];
     /// <summary>Strings that end a sequence; the text is cut before the first occurrence. Needs a decoder.</summary>
     public IReadOnlyList<string> StopStrings { get; init; } = [];
+    /// <summary>Only ids below this are ever produced: checkpoints often pad the embedding matrix past the tokenizer's
+    /// vocabulary, and those rows decode to nothing.</summary>
+    public int? VocabLimit { get; init; }
 }
 
 public sealed record GenerationResult(int[] Tokens, string? Text, FinishReason FinishReason, int PromptTokens, TimeSpan Elapsed);
@@ -58,7 +61,7 @@ public sealed class Generator(Transformer model, Func<int[], string>? decode = n
             for (int a = 0; a < active.Count; a++)
             {
                 int i = active[a];
-                int tok = Sampler.Sample(logits.AsSpan(a * vocab, vocab), options.Sampling, ref rngs[i]);
+                int tok = Sampler.Sample(logits.AsSpan(a * vocab, Math.Min(vocab, options.VocabLimit ?? vocab)), options.Sampling, ref rngs[i]);
                 outTokens[i].Add(tok);
                 onToken?.Invoke(i, tok);
                 if (options.StopTokenIds.Contains(tok)) reasons[i] = FinishReason.Stop;

@@ -1,0 +1,88 @@
+using QuantReason.Cli;
+using QuantReason.Runtime;
+using QuantReason.Tokenizers;
+
+namespace QuantReason.Tests.Cli;
+
+public class GenerateCommandTests(CliFixture fx) : IClassFixture<CliFixture>
+{
+    static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var o = new StringWriter();
+        var e = new StringWriter();
+        int code = Commands.Run(args, o, e);
+        return (code, o.ToString(), e.ToString());
+    }
+
+    [SharedFact]
+    public void GreedyGenerationPrintsWhatTheRuntimeProduces()
+    {
+        const string prompt = "the answer is 12 = 7 + 5";
+        var (code, output, err) = Run("generate", "--model", fx.Dir, "--prompt", prompt, "--max-new-tokens", "24");
+        Assert.True(code == 0, err);
+
+        var tok = TokenizerLoader.FromDirectory(fx.Dir);
+        var ids = tok.Encode(prompt, addSpecialTokens: true);
+        Assert.All(ids, id => Assert.InRange(id, 0, 383));
+        var model = Model.Load(fx.Dir);
+        var expected = new Generator(model.Transformer).Generate([ids], new GenerationOptions
+        {
+            MaxNewTokens = 24, VocabLimit = tok.VocabSize, StopTokenIds = tok.EosIds.Concat(model.Config.EosTokenIds).ToList(),
+        })[0];
+        var text = tok.Decode(expected.Tokens.Where(t => !model.Config.EosTokenIds.Contains(t)).ToArray(), skipSpecialTokens: true);
+        Assert.Equal(text + Environment.NewLine, output);
+    }
+
+    [SharedFact]
+    public void SeededSamplingIsReproducibleFromTheCommandLine()
+    {
+        string[] args = ["generate", "--model", fx.Dir, "--prompt", "in the", "--max-new-tokens", "16", "--temperature", "0.9", "--top-p", "0.9", "--seed", "11"];
+        var a = Run(args);
+        var b = Run(args);
+        Assert.True(a.Code == 0, a.Err);
+        Assert.Equal(a.Out, b.Out);
+    }
+
+    [SharedFact]
+    public void StopStringEndsTheStreamBeforeIt()
+    {
+        var free = Run("generate", "--model", fx.Dir, "--prompt", "on the", "--max-new-tokens", "20").Out.TrimEnd('\n', '\r');
+        // A random model emits partial UTF-8 too; stop on the first ASCII pair after the start.
+        int at = Enumerable.Range(2, Math.Max(0, free.Length - 3)).First(i => free[i] is > ' ' and < '\x7f' && free[i + 1] is > ' ' and < '\x7f');
+        string stop = free.Substring(at, 2);
+        var cut = Run("generate", "--model", fx.Dir, "--prompt", "on the", "--max-new-tokens", "20", "--stop", stop);
+        Assert.Equal(0, cut.Code);
+        Assert.Equal(free[..free.IndexOf(stop, StringComparison.Ordinal)] + Environment.NewLine, cut.Out);
+    }
+
+    [SharedFact]
+    public void InspectDescribesModelAndTokenizer()
+    {
+        var (code, output, err) = Run("inspect", "--model", fx.Dir);
+        Assert.True(code == 0, err);
+        Assert.Contains("architecture", output);
+        Assert.Contains("ForCausalLM", output);
+        Assert.Contains("byte-level BPE (tokenizer.json)", output);
+        Assert.Contains("parameters", output);
+        Assert.Contains("F32", output);
+    }
+
+    [Fact]
+    public void MissingModelDirectoryIsOneClearLine()
+    {
+        var (code, output, err) = Run("generate", "--model", "/nonexistent/model", "--prompt", "x");
+        Assert.Equal(1, code);
+        Assert.Equal("", output);
+        Assert.StartsWith("error:", err);
+        Assert.Contains("/nonexistent/model", err);
+        Assert.Single(err.TrimEnd().Split('\n'));
+    }
+
+    [SharedFact]
+    public void PromptLongerThanTheContextIsRefused()
+    {
+        var (code, _, err) = Run("generate", "--model", fx.Dir, "--prompt", string.Concat(Enumerable.Repeat("x y ", 600)));
+        Assert.Equal(1, code);
+        Assert.Contains("context", err);
+    }
+}
