@@ -11,6 +11,7 @@ public sealed class AttentionBlock
 {
     readonly ModelConfig _cfg;
     readonly RopeTable _rope;
+    readonly ScratchBuffers _scratch;
     public TrainableLinear Q { get; }
     public TrainableLinear K { get; }
     public TrainableLinear V { get; }
@@ -22,8 +23,9 @@ public sealed class AttentionBlock
     float[] _q = [], _k = [], _v = [], _qPre = [], _kPre = [], _qRstd = [], _kRstd = [], _probs = [], _ctx = [];
 
     public AttentionBlock(ModelConfig cfg, RopeTable rope, TrainableLinear q, TrainableLinear k, TrainableLinear v,
-        TrainableLinear o, Parameter? qNorm, Parameter? kNorm)
+        TrainableLinear o, Parameter? qNorm, Parameter? kNorm, ScratchBuffers scratch)
     {
+        _scratch = scratch;
         _cfg = cfg; _rope = rope; Q = q; K = k; V = v; O = o; QNorm = qNorm; KNorm = kNorm;
     }
 
@@ -62,11 +64,11 @@ public sealed class AttentionBlock
     public void Backward(float[] dy, float[] dx)
     {
         int t = _tokens, qd = _cfg.QDim, kd = _cfg.KvDim, hd = _cfg.HeadDim;
-        var dctx = new float[(long)t * qd];
+        var dctx = _scratch.Get("attn.dctx", (long)t * qd);
         O.Backward(dy, t, dctx);
-        var dq = new float[(long)t * qd];
-        var dk = new float[(long)t * kd];
-        var dv = new float[(long)t * kd];
+        var dq = _scratch.Get("attn.dq", (long)t * qd);
+        var dk = _scratch.Get("attn.dk", (long)t * kd);
+        var dv = _scratch.Get("attn.dv", (long)t * kd);
         Attention.Backward(_q, _k, _v, _probs, dctx, _batch, _seqLen, _cfg.NumHeads, _cfg.NumKvHeads, hd, dq, dk, dv);
         Rope.Backward(dq, t, _seqLen, _cfg.NumHeads, hd, _rope);
         Rope.Backward(dk, t, _seqLen, _cfg.NumKvHeads, hd, _rope);

@@ -7,6 +7,7 @@ namespace QuantReason.Training;
 public sealed class DecoderLayer
 {
     readonly ModelConfig _cfg;
+    readonly ScratchBuffers _scratch;
     public Parameter InputNorm { get; }
     public Parameter PostAttentionNorm { get; }
     public AttentionBlock Attention { get; }
@@ -20,8 +21,9 @@ public sealed class DecoderLayer
     float[] _gate = [], _up = [], _act = [];                // [tokens, intermediate]
 
     public DecoderLayer(ModelConfig cfg, Parameter inputNorm, Parameter postNorm, AttentionBlock attention,
-        TrainableLinear gate, TrainableLinear up, TrainableLinear down)
+        TrainableLinear gate, TrainableLinear up, TrainableLinear down, ScratchBuffers scratch)
     {
+        _scratch = scratch;
         _cfg = cfg; InputNorm = inputNorm; PostAttentionNorm = postNorm; Attention = attention; Gate = gate; Up = up; Down = down;
     }
 
@@ -50,20 +52,20 @@ public sealed class DecoderLayer
     public void Backward(float[] dy, float[] dx)
     {
         int t = _tokens, h = _cfg.HiddenSize, f = _cfg.IntermediateSize;
-        var dact = new float[(long)t * f];
+        var dact = _scratch.Get("layer.dact", (long)t * f);
         Down.Backward(dy, t, dact);
-        var dgate = new float[(long)t * f];
-        var dup = new float[(long)t * f];
+        var dgate = _scratch.Get("layer.dgate", (long)t * f);
+        var dup = _scratch.Get("layer.dup", (long)t * f);
         SwiGlu.Backward(_gate, _up, dact, dgate, dup, t * f);
-        var dn2 = new float[(long)t * h];
+        var dn2 = _scratch.Get("layer.dn2", (long)t * h);
         Gate.Backward(dgate, t, dn2);
         Up.Backward(dup, t, dn2, accumulateDx: true);
-        var dh = new float[(long)t * h];
+        var dh = _scratch.Get("layer.dh", (long)t * h);
         RmsNorm.Backward(_h, PostAttentionNorm.Value, _r2, dn2, t, h, dh, PostAttentionNorm.Grad);
-        System.Numerics.Tensors.TensorPrimitives.Add(dh, dy.AsSpan(0, t * h), dh); // residual
+        System.Numerics.Tensors.TensorPrimitives.Add(dh.AsSpan(0, t * h), dy.AsSpan(0, t * h), dh.AsSpan(0, t * h)); // residual
         var dn1 = dn2; // reuse [tokens, hidden]
         Attention.Backward(dh, dn1);
         RmsNorm.Backward(_x, InputNorm.Value, _r1, dn1, t, h, dx, InputNorm.Grad);
-        System.Numerics.Tensors.TensorPrimitives.Add(dx.AsSpan(0, t * h), dh, dx.AsSpan(0, t * h)); // residual
+        System.Numerics.Tensors.TensorPrimitives.Add(dx.AsSpan(0, t * h), dh.AsSpan(0, t * h), dx.AsSpan(0, t * h)); // residual
     }
 }

@@ -28,7 +28,7 @@ public sealed class LoraAdapter
     public Parameter B { get; }
     public int Rank { get; }
     public float Scale { get; }
-    float[] _u = []; // [tokens, rank] = s·(x·Aᵀ), saved for the backward
+    float[] _u = [], _du = []; // [tokens, rank]: u = s·(x·Aᵀ) saved for the backward, and its gradient
 
     public LoraAdapter(string module, int inDim, int outDim, int rank, float scale, Random rng)
     {
@@ -57,9 +57,10 @@ public sealed class LoraAdapter
     public void Backward(float[] x, float[] dy, int tokens, float[]? dx)
     {
         if (B.Grad is not null) GemmF32F32.TN(Out, Rank, tokens, dy, _u, B.Grad, accumulate: true);
-        var du = new float[tokens * Rank]; // [tokens, rank]
+        if (_du.Length < tokens * Rank) _du = new float[tokens * Rank];
+        var du = _du;
         GemmF32F32.NN(tokens, Rank, Out, dy, B.Value, du);
-        System.Numerics.Tensors.TensorPrimitives.Multiply(du, Scale, du);
+        System.Numerics.Tensors.TensorPrimitives.Multiply(du.AsSpan(0, tokens * Rank), Scale, du.AsSpan(0, tokens * Rank));
         if (A.Grad is not null) GemmF32F32.TN(Rank, In, tokens, du, x, A.Grad, accumulate: true);
         if (dx is not null) GemmF32F32.NN(tokens, In, Rank, du, A.Value, dx, accumulate: true);
     }

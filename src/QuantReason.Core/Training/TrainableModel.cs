@@ -22,6 +22,7 @@ public sealed class TrainableModel
     public IReadOnlyList<TrainableLinear> Linears { get; }
 
     readonly RopeTable _rope;
+    readonly ScratchBuffers _scratch = new();
     int _batch, _seqLen;
     int[] _ids = [];
     float[][] _xs = [];            // [layers+1][tokens, hidden] residual stream
@@ -64,7 +65,7 @@ public sealed class TrainableModel
             var gate = L(i, "mlp.gate_proj", cfg.IntermediateSize, cfg.HiddenSize, cfg.MlpBias);
             var up = L(i, "mlp.up_proj", cfg.IntermediateSize, cfg.HiddenSize, cfg.MlpBias);
             var down = L(i, "mlp.down_proj", cfg.HiddenSize, cfg.IntermediateSize, cfg.MlpBias);
-            layers.Add(new DecoderLayer(cfg, inNorm, postNorm, new AttentionBlock(cfg, _rope, q, k, v, o, qn, kn), gate, up, down));
+            layers.Add(new DecoderLayer(cfg, inNorm, postNorm, new AttentionBlock(cfg, _rope, q, k, v, o, qn, kn, _scratch), gate, up, down, _scratch));
         }
         FinalNorm = P(WeightNames.FinalNorm, h);
         if (!cfg.TieWordEmbeddings) LmHead = P(WeightNames.LmHead, cfg.VocabSize, h);
@@ -200,7 +201,7 @@ public sealed class TrainableModel
     {
         int t = _batch * _seqLen, h = Config.HiddenSize, v = Config.VocabSize;
         var head = LmHead ?? Embed;
-        var dx = new float[t * h];
+        var dx = _scratch.Get("model.dx", (long)t * h);
         GemmF32F32.NN(t, h, v, dlogits, head.Value, dx);
         if (head.Grad is not null) GemmF32F32.TN(v, h, t, dlogits, _nf, head.Grad, accumulate: true);
         RmsNorm.Backward(_xs[^1], FinalNorm.Value, _rf, dx, t, h, dx, FinalNorm.Grad);

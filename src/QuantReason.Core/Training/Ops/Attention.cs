@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using QuantReason.Kernels;
 
 namespace QuantReason.Training.Ops;
@@ -26,14 +27,13 @@ public static class Attention
                 GemmF32F32.Multiply(false, true, seqLen, seqLen, headDim, q.AsSpan(qOff), qd, k.AsSpan(kOff), kd, p, seqLen, parallel: false);
                 for (int i = 0; i < seqLen; i++)
                 {
-                    var row = p.Slice(i * seqLen, seqLen);
-                    float max = float.NegativeInfinity;
-                    for (int j = 0; j <= i; j++) max = MathF.Max(max, row[j] * scale);
-                    float sum = 0;
-                    for (int j = 0; j <= i; j++) { float x = MathF.Exp(row[j] * scale - max); row[j] = x; sum += x; }
-                    float inv = 1f / sum;
-                    for (int j = 0; j <= i; j++) row[j] *= inv;
-                    row.Slice(i + 1).Clear(); // causal mask
+                    var row = p.Slice(i * seqLen, i + 1); // the causal prefix j ≤ i
+                    float max = TensorPrimitives.Max(row) * scale;
+                    TensorPrimitives.Multiply(row, scale, row);
+                    TensorPrimitives.Subtract(row, max, row);
+                    TensorPrimitives.Exp(row, row);
+                    TensorPrimitives.Multiply(row, 1f / TensorPrimitives.Sum(row), row);
+                    p.Slice(i * seqLen + i + 1, seqLen - i - 1).Clear(); // causal mask
                 }
                 // out_bh [S, d] = P · V_bg
                 GemmF32F32.Multiply(false, false, seqLen, headDim, seqLen, p, seqLen, v.AsSpan(kOff), kd, output.AsSpan(qOff), qd, parallel: false);
@@ -67,12 +67,13 @@ public static class Attention
                     GemmF32F32.Multiply(false, true, seqLen, seqLen, headDim, dOut.AsSpan(qOff), qd, v.AsSpan(kOff), kd, dS, seqLen, parallel: false);
                     for (int i = 0; i < seqLen; i++)
                     {
-                        var pr = p.Slice(i * seqLen, seqLen);
-                        var dr = dS.AsSpan(i * seqLen, seqLen);
-                        float dot = 0;
-                        for (int j = 0; j <= i; j++) dot += pr[j] * dr[j];
-                        for (int j = 0; j <= i; j++) dr[j] = scale * pr[j] * (dr[j] - dot);
-                        dr.Slice(i + 1).Clear();
+                        var pr = p.Slice(i * seqLen, i + 1);
+                        var dr = dS.AsSpan(i * seqLen, i + 1);
+                        float dot = TensorPrimitives.Dot(pr, dr);
+                        TensorPrimitives.Subtract(dr, dot, dr);
+                        TensorPrimitives.Multiply(dr, pr, dr);
+                        TensorPrimitives.Multiply(dr, scale, dr);
+                        dS.AsSpan(i * seqLen + i + 1, seqLen - i - 1).Clear();
                     }
                     // dQ_bh = dS · K_bg ; dK_bg (+)= dSᵀ · Q_bh
                     GemmF32F32.Multiply(false, false, seqLen, headDim, seqLen, dS, seqLen, k.AsSpan(kOff), kd, dq.AsSpan(qOff), qd, parallel: false);
