@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using QuantReason.Kernels;
 
 namespace QuantReason.Training.Ops;
@@ -14,9 +15,18 @@ public static class Attention
     public static void Forward(float[] q, float[] k, float[] v, int batch, int seqLen, int heads, int kvHeads, int headDim,
         float[] probs, float[] output)
     {
+        KernelThreads.For(batch * heads, 1, (s, e) => ForwardRange(q, k, v, seqLen, heads, kvHeads, headDim, probs, output, s, e),
+            (long)seqLen * seqLen * headDim * 2);
+    }
+
+    // Hot loops live in named methods compiled fully optimized at once: a lambda called a few times per step would
+    // otherwise run its long loop in tier-0 code for the first steps.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void ForwardRange(float[] q, float[] k, float[] v, int seqLen, int heads, int kvHeads, int headDim,
+        float[] probs, float[] output, int s, int e)
+    {
         int group = heads / kvHeads, qd = heads * headDim, kd = kvHeads * headDim, ss = seqLen * seqLen;
         float scale = 1f / MathF.Sqrt(headDim);
-        KernelThreads.For(batch * heads, 1, (s, e) =>
         {
             for (int bh = s; bh < e; bh++)
             {
@@ -38,7 +48,7 @@ public static class Attention
                 // out_bh [S, d] = P · V_bg
                 GemmF32F32.Multiply(false, false, seqLen, headDim, seqLen, p, seqLen, v.AsSpan(kOff), kd, output.AsSpan(qOff), qd, parallel: false);
             }
-        }, (long)seqLen * seqLen * headDim * 2);
+        }
     }
 
     /// <summary>dq, dk, dv are overwritten. dS = P ⊙ (dP − rowsum(P ⊙ dP)), dP = dO·Vᵀ; dQ = scale·dS·K, dK = scale·dSᵀ·Q,
@@ -46,9 +56,16 @@ public static class Attention
     public static void Backward(float[] q, float[] k, float[] v, float[] probs, float[] dOut, int batch, int seqLen, int heads,
         int kvHeads, int headDim, float[] dq, float[] dk, float[] dv)
     {
+        KernelThreads.For(batch * kvHeads, 1, (s, e) => BackwardRange(q, k, v, probs, dOut, seqLen, heads, kvHeads, headDim, dq, dk, dv, s, e),
+            (long)seqLen * seqLen * headDim * 8 * (heads / kvHeads));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void BackwardRange(float[] q, float[] k, float[] v, float[] probs, float[] dOut, int seqLen, int heads,
+        int kvHeads, int headDim, float[] dq, float[] dk, float[] dv, int s, int e)
+    {
         int group = heads / kvHeads, qd = heads * headDim, kd = kvHeads * headDim, ss = seqLen * seqLen;
         float scale = 1f / MathF.Sqrt(headDim);
-        KernelThreads.For(batch * kvHeads, 1, (s, e) =>
         {
             var dS = new float[ss]; // [S, S]
             for (int bg = s; bg < e; bg++)
@@ -80,6 +97,6 @@ public static class Attention
                     GemmF32F32.Multiply(true, false, seqLen, headDim, seqLen, dS, seqLen, q.AsSpan(qOff), qd, dk.AsSpan(kOff), kd, acc, parallel: false);
                 }
             }
-        }, (long)seqLen * seqLen * headDim * 8 * group);
+        }
     }
 }
