@@ -23,8 +23,8 @@ public sealed record QuantizedMatrix(sbyte[] Codes, float[] Scales, int Rows, in
 
 /// <summary>
 /// Fake quantization for quantization-aware training: the forward uses exactly dequantize(quantize(W)), the master
-/// weights stay f32, and the backward is the straight-through estimator — the gradient passes unchanged where W/scale lies
-/// inside the code range [MinCode, MaxCode] and is zero where the clamp cut it (possible when ClipRatio &lt; 1).
+/// weights stay f32, and the backward is the straight-through estimator — the gradient passes unchanged where round(W/scale)
+/// lies inside the code range [MinCode, MaxCode] and is zero where the clamp cut it (possible when ClipRatio &lt; 1).
 /// </summary>
 public static class FakeQuantizer
 {
@@ -64,7 +64,8 @@ public static class FakeQuantizer
         for (int r = 0; r < rows; r++)
             for (int c = 0; c < cols; c++)
             {
-                float x = w[r * cols + c] / q.Scales[r * groups + c / o.GroupSize];
+                // Inside ⇔ the clamp left the rounded code alone; round-off of w/scale at the group maximum stays inside.
+                float x = MathF.Round(w[r * cols + c] / q.Scales[r * groups + c / o.GroupSize]);
                 mask[r * cols + c] = x >= o.MinCode && x <= o.MaxCode ? 1f : 0f;
             }
         return (Dequantize(q), mask);
