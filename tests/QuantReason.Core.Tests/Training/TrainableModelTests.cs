@@ -23,6 +23,23 @@ public class TrainableModelTests
             TrainingFixture.AssertClose(fx.File.ReadF32("grad." + p.Name, p.Shape), p.Grad!, 1e-4, p.Name);
     }
 
+    public static TheoryData<string> AllModels() => Shared.Folders("fixtures", "models");
+
+    [SharedTheory]
+    [MemberData(nameof(AllModels))]
+    public void Forward_logits_match_transformers_for_every_reference_model(string model)
+    {
+        // The only outside check of Qwen2's q/k/v biases in the trainer's forward (no gradient fixture exists for it).
+        var dir = Shared.PathOf("fixtures", "models", model);
+        using var reference = SafeTensorsFile.Open(Path.Combine(dir, "reference.safetensors"));
+        bool bf16 = File.ReadAllText(Path.Combine(dir, "reference.json")).Contains("bfloat16");
+        var ids = reference.ReadI32("input_ids");
+        var m = TrainableModel.Load(dir);
+        var logits = m.Forward(ids, 1, ids.Length);
+        // transformers ran the bf16 model in bf16; the trainer computes in f32 from the same weights.
+        TrainingFixture.AssertClose(reference.ReadF32("logits"), logits, bf16 ? 5e-2 : 1e-4, $"{model} logits");
+    }
+
     [Theory]
     [InlineData(ArchitectureKind.Llama)]
     [InlineData(ArchitectureKind.Qwen2)]
