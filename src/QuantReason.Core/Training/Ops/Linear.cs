@@ -30,7 +30,12 @@ public static class Linear
         if (dx is not null) GemmF32F32.NN(tokens, inDim, outDim, dy, w, dx, accumulateDx);
         if (dw is not null) GemmF32F32.TN(outDim, inDim, tokens, dy, x, dw, accumulate: true);
         if (db is not null)
-            for (int t = 0; t < tokens; t++)
-                System.Numerics.Tensors.TensorPrimitives.Add(db, dy.AsSpan(t * outDim, outDim), db);
+            KernelThreads.For(outDim, 16, (c0, c1) =>
+            {
+                // Column ranges per thread, tokens in order: the sum does not depend on the thread count.
+                var acc = db.AsSpan(c0, c1 - c0);
+                for (int t = 0; t < tokens; t++)
+                    System.Numerics.Tensors.TensorPrimitives.Add(acc, dy.AsSpan(t * outDim + c0, c1 - c0), acc);
+            }, tokens);
     }
 }

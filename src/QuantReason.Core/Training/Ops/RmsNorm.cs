@@ -36,13 +36,19 @@ public static class RmsNorm
     {
         if (dw is not null)
         {
-            // Summed in row order on one thread so the weight gradient never depends on the thread count.
-            var xhat = new float[dim];
-            for (int r = 0; r < rows; r++)
+            // Threads split the columns, and each column sums its rows in order, so the weight gradient never depends
+            // on the thread count.
+            KernelThreads.For(dim, 16, (c0, c1) =>
             {
-                TensorPrimitives.Multiply(x.AsSpan(r * dim, dim), rstd[r], xhat);
-                TensorPrimitives.MultiplyAdd(dy.AsSpan(r * dim, dim), xhat, dw, dw);
-            }
+                int n = c1 - c0;
+                Span<float> xhat = stackalloc float[n];
+                var acc = dw.AsSpan(c0, n);
+                for (int r = 0; r < rows; r++)
+                {
+                    TensorPrimitives.Multiply(x.AsSpan(r * dim + c0, n), rstd[r], xhat);
+                    TensorPrimitives.MultiplyAdd(dy.AsSpan(r * dim + c0, n), xhat, acc, acc);
+                }
+            }, rows);
         }
         KernelThreads.For(rows, 1, (s, e) =>
         {
