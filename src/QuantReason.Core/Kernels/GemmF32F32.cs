@@ -1,0 +1,332 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace QuantReason.Kernels;
+
+/// <summary>Which micro-kernel a GEMM runs; <see cref="Auto"/> picks the widest the CPU accelerates.</summary>
+public enum GemmPath { Auto, Scalar, Vector256, Vector512 }
+
+/// <summary>
+/// The training GEMMs in f32: C[m,n] (+)= op(A)[m,k] · op(B)[k,n], with op = identity or transpose, so the three shapes
+/// of a linear layer's forward (NT: x·Wᵀ), input gradient (NN: dy·W) and weight gradient (TN: dyᵀ·x) need no copies.
+/// Goto-style blocking: B is packed once per (k, n) block and shared by the threads, each thread packs its own rows of
+/// A and runs a register-blocked micro-kernel (6×16 with Vector256, 6×32 with Vector512). Threads split output rows
+/// only and every element sums k in the same blocked order, so results do not depend on the thread count.
+/// </summary>
+public static unsafe class GemmF32F32
+{
+    const int MR = 6;
+    const int KC = 256;
+    const int MC = 96;
+    const int NC = 512;
+
+    static GemmPath Resolve(GemmPath path) => path switch
+    {
+        GemmPath.Auto when Vector512.IsHardwareAccelerated => GemmPath.Vector512,
+        GemmPath.Auto when Vector256.IsHardwareAccelerated => GemmPath.Vector256,
+        GemmPath.Auto => GemmPath.Scalar,
+        _ => path,
+    };
+
+    /// <summary>The path <see cref="GemmPath.Auto"/> resolves to on this machine.</summary>
+    public static GemmPath Best => Resolve(GemmPath.Auto);
+
+    /// <summary>C = op(A)·op(B) (or C += … when <paramref name="accumulate"/>). A is [m,k] (or [k,m] when transA) with
+    /// row stride lda; B is [k,n] (or [n,k] when transB) with row stride ldb; C is [m,n] with row stride ldc.</summary>
+    public static void Multiply(bool transA, bool transB, int m, int n, int k,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc,
+        bool accumulate = false, bool parallel = true, GemmPath path = GemmPath.Auto)
+    {
+        if (m == 0 || n == 0) return;
+        CheckExtent(a.Length, transA ? k : m, transA ? m : k, lda, "A");
+        CheckExtent(b.Length, transB ? n : k, transB ? k : n, ldb, "B");
+        CheckExtent(c.Length, m, n, ldc, "C");
+        fixed (float* pa = a, pb = b, pc = c)
+            MultiplyUnchecked(transA, transB, m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate, parallel, Resolve(path));
+    }
+
+    /// <summary>y[m,n] = x[m,k] · W[n,k]ᵀ — a linear layer's forward.</summary>
+    public static void NT(int m, int n, int k, ReadOnlySpan<float> x, ReadOnlySpan<float> w, Span<float> y, bool accumulate = false) =>
+        Multiply(false, true, m, n, k, x, k, w, k, y, n, accumulate);
+
+    /// <summary>dx[m,k] = dy[m,n] · W[n,k] — a linear layer's input gradient.</summary>
+    public static void NN(int m, int n, int k, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, bool accumulate = false) =>
+        Multiply(false, false, m, n, k, a, k, b, n, c, n, accumulate);
+
+    /// <summary>dW[m,n] (+)= dy[k,m]ᵀ · x[k,n] — a linear layer's weight gradient, summed over k tokens.</summary>
+    public static void TN(int m, int n, int k, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, bool accumulate = false) =>
+        Multiply(true, false, m, n, k, a, m, b, n, c, n, accumulate);
+
+    /// <summary>The scalar reference every path is tested against: plain triple loop, f64 accumulation.</summary>
+    public static void Reference(bool transA, bool transB, int m, int n, int k,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc, bool accumulate = false)
+    {
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+            {
+                double s = accumulate ? c[i * ldc + j] : 0;
+                for (int p = 0; p < k; p++)
+                    s += (double)(transA ? a[p * lda + i] : a[i * lda + p]) * (transB ? b[j * ldb + p] : b[p * ldb + j]);
+                c[i * ldc + j] = (float)s;
+            }
+    }
+
+    static void CheckExtent(int length, int rows, int cols, int ld, string name)
+    {
+        if (rows == 0 || cols == 0) return;
+        if (ld < cols || (long)(rows - 1) * ld + cols > length)
+            throw new ArgumentException($"GEMM operand {name}: [{rows},{cols}] with stride {ld} exceeds its {length} elements");
+    }
+
+    internal static void MultiplyUnchecked(bool transA, bool transB, int m, int n, int k,
+        float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate, bool parallel, GemmPath path)
+    {
+        if (k == 0)
+        {
+            if (!accumulate) for (int i = 0; i < m; i++) new Span<float>(c + (long)i * ldc, n).Clear();
+            return;
+        }
+        int nr = path == GemmPath.Vector512 ? 32 : 16;
+        int ncMax = Math.Min(NC, RoundUp(n, nr));
+        var bPackArr = ArrayPool<float>.Shared.Rent(KC * ncMax + 16);
+        try
+        {
+            fixed (float* bPack0 = bPackArr)
+            {
+                float* bPack = Align64(bPack0);
+                for (int jc = 0; jc < n; jc += NC)
+                {
+                    int nc = Math.Min(NC, n - jc);
+                    for (int pc = 0; pc < k; pc += KC)
+                    {
+                        int kc = Math.Min(KC, k - pc);
+                        bool acc = accumulate || pc > 0;
+                        PackB(transB, b, ldb, pc, kc, jc, nc, bPack, nr);
+                        nint A = (nint)a, B = (nint)bPack, C = (nint)c;
+                        Action<int, int> rows = (s, e) => RowRange(transA, (float*)A, lda, s, e, pc, kc, (float*)B, nc, nr,
+                            (float*)C + jc, ldc, acc, path);
+                        if (parallel) KernelThreads.For(m, MR, rows, (long)nc * kc);
+                        else rows(0, m);
+                    }
+                }
+            }
+        }
+        finally { ArrayPool<float>.Shared.Return(bPackArr); }
+    }
+
+    static int RoundUp(int x, int r) => (x + r - 1) / r * r;
+
+    static float* Align64(float* p) => (float*)(((nint)p + 63) & ~(nint)63);
+
+    static void RowRange(bool transA, float* a, int lda, int s, int e, int pc, int kc, float* bPack, int nc, int nr,
+        float* c, int ldc, bool acc, GemmPath path)
+    {
+        var aPackArr = ArrayPool<float>.Shared.Rent(MC * KC + 16);
+        try
+        {
+            fixed (float* aPack0 = aPackArr)
+            {
+                float* aPack = Align64(aPack0);
+                float* tile = stackalloc float[MR * 32];
+                for (int ic = s; ic < e; ic += MC)
+                {
+                    int mc = Math.Min(MC, e - ic);
+                    PackA(transA, a, lda, ic, mc, pc, kc, aPack);
+                    for (int jr = 0; jr < nc; jr += nr)
+                    {
+                        int nrr = Math.Min(nr, nc - jr);
+                        float* bp = bPack + (long)jr * kc;
+                        for (int ir = 0; ir < mc; ir += MR)
+                        {
+                            int mrr = Math.Min(MR, mc - ir);
+                            float* ap = aPack + (long)ir * kc;
+                            float* cp = c + (long)(ic + ir) * ldc + jr;
+                            switch (path)
+                            {
+                                case GemmPath.Vector512: Kernel512(kc, ap, bp, cp, ldc, mrr, nrr, acc, tile); break;
+                                case GemmPath.Vector256: Kernel256(kc, ap, bp, cp, ldc, mrr, nrr, acc, tile); break;
+                                default: KernelScalar(kc, ap, bp, cp, ldc, mrr, nrr, acc, nr); break;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        finally { ArrayPool<float>.Shared.Return(aPackArr); }
+    }
+
+    // aPack: panels of MR rows, each [kc, MR] k-major, zero-padded past the last row.
+    static void PackA(bool transA, float* a, int lda, int i0, int mc, int p0, int kc, float* dst)
+    {
+        for (int ir = 0; ir < mc; ir += MR)
+        {
+            int rows = Math.Min(MR, mc - ir);
+            float* d = dst + (long)ir * kc;
+            if (transA)
+            {
+                for (int p = 0; p < kc; p++)
+                {
+                    float* src = a + (long)(p0 + p) * lda + i0 + ir;
+                    int r = 0;
+                    for (; r < rows; r++) d[p * MR + r] = src[r];
+                    for (; r < MR; r++) d[p * MR + r] = 0;
+                }
+            }
+            else
+            {
+                for (int r = 0; r < MR; r++)
+                {
+                    if (r < rows)
+                    {
+                        float* src = a + (long)(i0 + ir + r) * lda + p0;
+                        for (int p = 0; p < kc; p++) d[p * MR + r] = src[p];
+                    }
+                    else for (int p = 0; p < kc; p++) d[p * MR + r] = 0;
+                }
+            }
+        }
+    }
+
+    // bPack: panels of nr columns, each [kc, nr] k-major, zero-padded past the last column.
+    static void PackB(bool transB, float* b, int ldb, int p0, int kc, int j0, int nc, float* dst, int nr)
+    {
+        for (int jr = 0; jr < nc; jr += nr)
+        {
+            int cols = Math.Min(nr, nc - jr);
+            float* d = dst + (long)jr * kc;
+            if (!transB)
+            {
+                for (int p = 0; p < kc; p++)
+                {
+                    float* src = b + (long)(p0 + p) * ldb + j0 + jr;
+                    float* dp = d + p * nr;
+                    if (cols == nr) new ReadOnlySpan<float>(src, nr).CopyTo(new Span<float>(dp, nr));
+                    else
+                    {
+                        for (int j = 0; j < cols; j++) dp[j] = src[j];
+                        for (int j = cols; j < nr; j++) dp[j] = 0;
+                    }
+                }
+            }
+            else
+            {
+                for (int j = 0; j < nr; j++)
+                {
+                    if (j < cols)
+                    {
+                        float* src = b + (long)(j0 + jr + j) * ldb + p0;
+                        for (int p = 0; p < kc; p++) d[p * nr + j] = src[p];
+                    }
+                    else for (int p = 0; p < kc; p++) d[p * nr + j] = 0;
+                }
+            }
+        }
+    }
+
+    static void KernelScalar(int kc, float* ap, float* bp, float* c, int ldc, int mr, int nrr, bool acc, int nr)
+    {
+        for (int r = 0; r < mr; r++)
+            for (int j = 0; j < nrr; j++)
+            {
+                float s = 0;
+                for (int p = 0; p < kc; p++) s += ap[p * MR + r] * bp[p * nr + j];
+                float* cp = c + (long)r * ldc + j;
+                *cp = acc ? *cp + s : s;
+            }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void Kernel256(int kc, float* ap, float* bp, float* c, int ldc, int mr, int nrr, bool acc, float* tile)
+    {
+        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
+            c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            var b0 = Vector256.Load(bp);
+            var b1 = Vector256.Load(bp + 8);
+            var a = Vector256.Create(ap[0]);
+            c00 = Vector256.MultiplyAddEstimate(a, b0, c00); c01 = Vector256.MultiplyAddEstimate(a, b1, c01);
+            a = Vector256.Create(ap[1]);
+            c10 = Vector256.MultiplyAddEstimate(a, b0, c10); c11 = Vector256.MultiplyAddEstimate(a, b1, c11);
+            a = Vector256.Create(ap[2]);
+            c20 = Vector256.MultiplyAddEstimate(a, b0, c20); c21 = Vector256.MultiplyAddEstimate(a, b1, c21);
+            a = Vector256.Create(ap[3]);
+            c30 = Vector256.MultiplyAddEstimate(a, b0, c30); c31 = Vector256.MultiplyAddEstimate(a, b1, c31);
+            a = Vector256.Create(ap[4]);
+            c40 = Vector256.MultiplyAddEstimate(a, b0, c40); c41 = Vector256.MultiplyAddEstimate(a, b1, c41);
+            a = Vector256.Create(ap[5]);
+            c50 = Vector256.MultiplyAddEstimate(a, b0, c50); c51 = Vector256.MultiplyAddEstimate(a, b1, c51);
+            ap += MR;
+            bp += 16;
+        }
+        if (mr == MR && nrr == 16)
+        {
+            Store256(c, c00, c01, acc); Store256(c + ldc, c10, c11, acc); Store256(c + 2 * ldc, c20, c21, acc);
+            Store256(c + 3 * ldc, c30, c31, acc); Store256(c + 4 * ldc, c40, c41, acc); Store256(c + 5 * ldc, c50, c51, acc);
+            return;
+        }
+        c00.Store(tile); c01.Store(tile + 8); c10.Store(tile + 16); c11.Store(tile + 24); c20.Store(tile + 32); c21.Store(tile + 40);
+        c30.Store(tile + 48); c31.Store(tile + 56); c40.Store(tile + 64); c41.Store(tile + 72); c50.Store(tile + 80); c51.Store(tile + 88);
+        StoreTile(tile, 16, c, ldc, mr, nrr, acc);
+    }
+
+    static void Store256(float* c, Vector256<float> lo, Vector256<float> hi, bool acc)
+    {
+        if (acc) { lo += Vector256.Load(c); hi += Vector256.Load(c + 8); }
+        lo.Store(c);
+        hi.Store(c + 8);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void Kernel512(int kc, float* ap, float* bp, float* c, int ldc, int mr, int nrr, bool acc, float* tile)
+    {
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
+            c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            var b0 = Vector512.Load(bp);
+            var b1 = Vector512.Load(bp + 16);
+            var a = Vector512.Create(ap[0]);
+            c00 = Vector512.MultiplyAddEstimate(a, b0, c00); c01 = Vector512.MultiplyAddEstimate(a, b1, c01);
+            a = Vector512.Create(ap[1]);
+            c10 = Vector512.MultiplyAddEstimate(a, b0, c10); c11 = Vector512.MultiplyAddEstimate(a, b1, c11);
+            a = Vector512.Create(ap[2]);
+            c20 = Vector512.MultiplyAddEstimate(a, b0, c20); c21 = Vector512.MultiplyAddEstimate(a, b1, c21);
+            a = Vector512.Create(ap[3]);
+            c30 = Vector512.MultiplyAddEstimate(a, b0, c30); c31 = Vector512.MultiplyAddEstimate(a, b1, c31);
+            a = Vector512.Create(ap[4]);
+            c40 = Vector512.MultiplyAddEstimate(a, b0, c40); c41 = Vector512.MultiplyAddEstimate(a, b1, c41);
+            a = Vector512.Create(ap[5]);
+            c50 = Vector512.MultiplyAddEstimate(a, b0, c50); c51 = Vector512.MultiplyAddEstimate(a, b1, c51);
+            ap += MR;
+            bp += 32;
+        }
+        if (mr == MR && nrr == 32)
+        {
+            Store512(c, c00, c01, acc); Store512(c + ldc, c10, c11, acc); Store512(c + 2 * ldc, c20, c21, acc);
+            Store512(c + 3 * ldc, c30, c31, acc); Store512(c + 4 * ldc, c40, c41, acc); Store512(c + 5 * ldc, c50, c51, acc);
+            return;
+        }
+        c00.Store(tile); c01.Store(tile + 16); c10.Store(tile + 32); c11.Store(tile + 48); c20.Store(tile + 64); c21.Store(tile + 80);
+        c30.Store(tile + 96); c31.Store(tile + 112); c40.Store(tile + 128); c41.Store(tile + 144); c50.Store(tile + 160); c51.Store(tile + 176);
+        StoreTile(tile, 32, c, ldc, mr, nrr, acc);
+    }
+
+    static void Store512(float* c, Vector512<float> lo, Vector512<float> hi, bool acc)
+    {
+        if (acc) { lo += Vector512.Load(c); hi += Vector512.Load(c + 16); }
+        lo.Store(c);
+        hi.Store(c + 16);
+    }
+
+    static void StoreTile(float* tile, int nr, float* c, int ldc, int mr, int nrr, bool acc)
+    {
+        for (int r = 0; r < mr; r++)
+            for (int j = 0; j < nrr; j++)
+            {
+                float* cp = c + (long)r * ldc + j;
+                *cp = acc ? *cp + tile[r * nr + j] : tile[r * nr + j];
+            }
+    }
+}

@@ -1,0 +1,81 @@
+namespace QuantReason.Training;
+
+/// <summary>Symmetric round-to-nearest weight quantization: Bits-bit signed codes, one f32 scale per GroupSize inputs of a row;
+/// the scale maps ClipRatio·max|w| of the group to the largest code.</summary>
+public sealed record FakeQuantOptions(int Bits, int GroupSize, float ClipRatio = 1f)
+{
+    public int MaxCode => (1 << (Bits - 1)) - 1;
+    public int MinCode => -(1 << (Bits - 1));
+
+    public void Validate()
+    {
+        if (Bits is < 2 or > 8) throw new QuantReasonException($"fake quantization needs 2–8 bits, got {Bits}", "fake_quant");
+        if (GroupSize <= 0) throw new QuantReasonException($"group size must be positive, got {GroupSize}", "fake_quant");
+        if (!(ClipRatio > 0 && ClipRatio <= 1)) throw new QuantReasonException($"clip ratio must be in (0, 1], got {ClipRatio}", "fake_quant");
+    }
+}
+
+/// <summary>Integer codes [rows, cols] and scales [rows, ceil(cols/group)] of a group-quantized matrix.</summary>
+public sealed record QuantizedMatrix(sbyte[] Codes, float[] Scales, int Rows, int Cols, int GroupSize)
+{
+    public int Groups => (Cols + GroupSize - 1) / GroupSize;
+}
+
+/// <summary>
+/// Fake quantization for quantization-aware training: the forward uses exactly dequantize(quantize(W)), the master
+/// weights stay f32, and the backward is the straight-through estimator — the gradient passes unchanged where round(W/scale)
+/// lies inside the code range [MinCode, MaxCode] and is zero where the clamp cut it (possible when ClipRatio &lt; 1).
+/// </summary>
+public static class FakeQuantizer
+{
+    public static QuantizedMatrix Quantize(float[] w, int rows, int cols, FakeQuantOptions o)
+    {
+        int groups = (cols + o.GroupSize - 1) / o.GroupSize;
+        var codes = new sbyte[rows * cols];
+        var scales = new float[rows * groups];
+        for (int r = 0; r < rows; r++)
+            for (int g = 0; g < groups; g++)
+            {
+                int c0 = g * o.GroupSize, c1 = Math.Min(cols, c0 + o.GroupSize);
+                float scale = Scale(w.AsSpan(r * cols + c0, c1 - c0), o);
+                scales[r * groups + g] = scale;
+                for (int c = c0; c < c1; c++)
+                    codes[r * cols + c] = (sbyte)Math.Clamp(MathF.Round(w[r * cols + c] / scale), o.MinCode, o.MaxCode);
+            }
+        return new QuantizedMatrix(codes, scales, rows, cols, o.GroupSize);
+    }
+
+    public static float[] Dequantize(QuantizedMatrix q)
+    {
+        var w = new float[q.Rows * q.Cols];
+        int groups = q.Groups;
+        for (int r = 0; r < q.Rows; r++)
+            for (int c = 0; c < q.Cols; c++)
+                w[r * q.Cols + c] = q.Codes[r * q.Cols + c] * q.Scales[r * groups + c / q.GroupSize];
+        return w;
+    }
+
+    /// <summary>The forward weight dequantize(quantize(w)) and the straight-through mask (1 inside the code range, 0 clipped).</summary>
+    public static (float[] Weight, float[] Mask) Apply(float[] w, int rows, int cols, FakeQuantOptions o)
+    {
+        var q = Quantize(w, rows, cols, o);
+        var mask = new float[w.Length];
+        int groups = q.Groups;
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < cols; c++)
+            {
+                // Inside ⇔ the clamp left the rounded code alone; round-off of w/scale at the group maximum stays inside.
+                float x = MathF.Round(w[r * cols + c] / q.Scales[r * groups + c / o.GroupSize]);
+                mask[r * cols + c] = x >= o.MinCode && x <= o.MaxCode ? 1f : 0f;
+            }
+        return (Dequantize(q), mask);
+    }
+
+    static float Scale(ReadOnlySpan<float> group, FakeQuantOptions o)
+    {
+        float max = 0;
+        foreach (var v in group) max = MathF.Max(max, MathF.Abs(v));
+        float s = o.ClipRatio * max / o.MaxCode;
+        return s > 0 ? s : 1f; // an all-zero group quantizes to zeros with any scale
+    }
+}

@@ -1,0 +1,96 @@
+using QuantReason.Kernels;
+using QuantReason.Training.Ops;
+
+namespace QuantReason.Training;
+
+/// <summary>
+/// One projection of the model as the trainer sees it: an f32 master weight [out, in] (+ bias), and optionally a LoRA
+/// adapter, fake quantization of the weight (QAT, straight-through), or a frozen int4 base (QLoRA) the forward reads instead.
+/// Keeps a reference to its forward input for the backward, so the caller must not overwrite it in between.
+/// </summary>
+public sealed class TrainableLinear
+{
+    public string Module { get; }
+    public Parameter Weight { get; }
+    public Parameter? Bias { get; }
+    public int In { get; }
+    public int Out { get; }
+    public LoraAdapter? Lora { get; set; }
+    public bool LoraEnabled { get; set; } = true;
+    public FakeQuantOptions? FakeQuant { get; set; }
+    public Int4RtnBase? FrozenBase { get; private set; }
+
+    float[]? _baseWeight;   // dequantized frozen int4 base
+    float[]? _steMask;      // [out, in] straight-through mask of the last fake-quantized forward
+    float[]? _forwardWeight;
+    float[] _x = [];
+
+    public TrainableLinear(string module, Parameter weight, Parameter? bias)
+    {
+        Module = module;
+        Weight = weight;
+        Bias = bias;
+        Out = (int)weight.Shape[0];
+        In = (int)weight.Shape[1];
+    }
+
+    /// <summary>Replaces the base by its int4 RTN quantization and freezes it (QLoRA).</summary>
+    public void QuantizeBase(int groupSize)
+    {
+        FrozenBase = Int4RtnBase.Quantize(Weight.Value, Out, In, groupSize);
+        _baseWeight = FrozenBase.Dequantize();
+        Weight.Trainable = false;
+    }
+
+    /// <summary>The weight the forward multiplies by: the frozen int4 base, dequantize(quantize(W)) under QAT, or W.</summary>
+    public float[] ForwardWeight()
+    {
+        if (_baseWeight is not null) return _baseWeight;
+        if (FakeQuant is not null)
+        {
+            (var wq, _steMask) = FakeQuantizer.Apply(Weight.Value, Out, In, FakeQuant);
+            return wq;
+        }
+        return Weight.Value;
+    }
+
+    /// <summary>y [tokens, out] = x [tokens, in]·Wᵀ + b (+ LoRA).</summary>
+    public void Forward(float[] x, int tokens, float[] y)
+    {
+        _x = x;
+        _forwardWeight = ForwardWeight();
+        Linear.Forward(x, _forwardWeight, Bias?.Value, tokens, In, Out, y);
+        if (Lora is not null && LoraEnabled) Lora.Forward(x, tokens, y);
+    }
+
+    /// <summary>Accumulates parameter gradients and writes (or adds, when accumulateDx) dL/dx [tokens, in].</summary>
+    public void Backward(float[] dy, int tokens, float[]? dx, bool accumulateDx = false)
+    {
+        var w = _forwardWeight ?? throw new InvalidOperationException($"{Module}: backward before forward");
+        float[]? dw = Weight.Grad;
+        float[]? raw = dw is not null && FakeQuant is not null && _baseWeight is null ? new float[dw.Length] : null;
+        Linear.Backward(_x, w, dy, tokens, In, Out, dx, raw ?? dw, Bias?.Grad, accumulateDx);
+        if (raw is not null)
+        {
+            // Straight-through: the gradient w.r.t. dequantize(quantize(W)) reaches W only inside the clipping range.
+            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(raw, _steMask!, dw!, dw!);
+        }
+        if (Lora is not null && LoraEnabled)
+        {
+            if (dx is null) Lora.Backward(_x, dy, tokens, null);
+            else Lora.Backward(_x, dy, tokens, dx);
+        }
+    }
+
+    /// <summary>Folds the adapter into the f32 weight (W += s·B·A) and removes it.</summary>
+    public void MergeLora()
+    {
+        if (Lora is null) return;
+        var delta = Lora.Delta();
+        var baseW = _baseWeight ?? Weight.Value;
+        System.Numerics.Tensors.TensorPrimitives.Add(baseW, delta, Weight.Value);
+        _baseWeight = null;
+        FrozenBase = null;
+        Lora = null;
+    }
+}
