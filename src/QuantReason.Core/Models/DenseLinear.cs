@@ -59,54 +59,15 @@ public sealed unsafe class DenseLinear : ILinearWeight
     float* F32Ptr => (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_f32!));
     ushort* BF16Ptr => (ushort*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_bf16!));
 
-    /// <summary>From this many tokens on, the blocked GEMM (weights packed once, reused from cache across tokens) beats
-    /// streaming dot products.</summary>
-    internal const int GemmMinTokens = 8;
-
-    /// <summary>Weight rows widened per GEMM call: [rows, in] in f32 stays within the L3 cache.</summary>
-    const int RowBlock = 256;
-
     public void Forward(ReadOnlySpan<float> x, Span<float> y, int tokens)
     {
         if (x.Length < tokens * InFeatures || y.Length < tokens * OutFeatures) throw new ArgumentException("buffer too small");
-        if (tokens >= GemmMinTokens) { ForwardGemm(x, y, tokens); return; }
         fixed (float* xp = x)
         fixed (float* yp = y)
         {
             if (Storage == DType.BF16) MatMulBF16F32.Forward(BF16Ptr, OutFeatures, InFeatures, xp, tokens, yp);
             else MatMulF32F32.Forward(F32Ptr, OutFeatures, InFeatures, xp, tokens, yp);
         }
-    }
-
-    void ForwardGemm(ReadOnlySpan<float> x, Span<float> y, int tokens)
-    {
-        int k = InFeatures, n = OutFeatures;
-        if (Storage == DType.F32)
-        {
-            GemmF32F32.Multiply(false, true, tokens, n, k, x, k, _f32, k, y, n);
-            return;
-        }
-        int block = Math.Min(RowBlock, n);
-        var scratch = System.Buffers.ArrayPool<float>.Shared.Rent(block * k); // [block, in]
-        try
-        {
-            for (int n0 = 0; n0 < n; n0 += block)
-            {
-                int nb = Math.Min(block, n - n0);
-                var w = _bf16!;
-                KernelThreads.For(nb, 8, (r0, r1) =>
-                {
-                    for (int r = r0; r < r1; r++)
-                    {
-                        var src = w.AsSpan((n0 + r) * k, k);
-                        var dst = scratch.AsSpan(r * k, k);
-                        for (int i = 0; i < k; i++) dst[i] = DTypes.BF16ToF32(src[i]);
-                    }
-                }, workPerItem: k);
-                GemmF32F32.Multiply(false, true, tokens, nb, k, x, k, scratch, k, y[n0..], n);
-            }
-        }
-        finally { System.Buffers.ArrayPool<float>.Shared.Return(scratch); }
     }
 
     /// <summary>Row <paramref name="row"/> widened to f32: the embedding lookup.</summary>
