@@ -1,0 +1,29 @@
+namespace QuantReason.StepMath;
+
+/// <summary>
+/// Finds the problem a prediction answered: by its id in a dataset file when one is given, else by regenerating the
+/// StepMath id with the generator's seed, else by reading the problem from the prediction's prompt (its last non-empty
+/// line, the convention of StepMath prompts).
+/// </summary>
+public sealed class ProblemResolver(string? datasetPath, int seed, StepMathOptions? options = null)
+{
+    readonly Dictionary<string, string>? _dataset = datasetPath is null ? null
+        : StepMathJsonl.Read(datasetPath).ToDictionary(r => r.UniqueId, r => r.Problem);
+    readonly StepMathGenerator _generator = new(seed, options);
+    readonly Dictionary<(StepMathSplit, int), List<StepMathProblem>> _regenerated = [];
+
+    public StepMathProblem Resolve(PredictionLine p, string where)
+    {
+        if (_dataset is not null && _dataset.TryGetValue(p.ProblemId, out var text)) return StepMathProblem.Parse(text, where);
+        if (StepMathItem.TryParseId(p.ProblemId, out var split, out var level, out var index))
+        {
+            if (!_regenerated.TryGetValue((split, level), out var list)) _regenerated[(split, level)] = list = [];
+            if (list.Count <= index)
+                list.AddRange(_generator.GenerateLevel(split, level).Skip(list.Count).Take(index + 1 - list.Count).Select(i => i.Problem));
+            return list[index];
+        }
+        var line = p.Prompt?.Split('\n').Select(l => l.Trim()).LastOrDefault(l => l.Length > 0);
+        if (line is null) throw new QuantReasonException($"problem '{p.ProblemId}' is not in the dataset and the prediction has no prompt", where);
+        return StepMathProblem.Parse(line, where);
+    }
+}

@@ -1,0 +1,234 @@
+using System.Text;
+
+namespace QuantReason.StepMath;
+
+/// <summary>Generator settings, validated once by <see cref="Validate"/>.</summary>
+public sealed record StepMathOptions
+{
+    /// <summary>Share of word problems at each level (the rest are arithmetic chains).</summary>
+    public double WordFraction { get; init; } = 0.3;
+    /// <summary>Cap on prompt + solution tokens (tags count one each); 94 leaves bos and eos inside 96.</summary>
+    public int MaxTokens { get; init; } = 94;
+    /// <summary>Cap on every intermediate result's magnitude.</summary>
+    public long MaxMagnitude { get; init; } = 9999;
+
+    public StepMathOptions Validate()
+    {
+        if (WordFraction is < 0 or > 1) throw new QuantReasonException($"word fraction {WordFraction} is not in [0, 1]", "stepmath options");
+        if (MaxTokens < 24) throw new QuantReasonException($"max tokens {MaxTokens} is below 24, too short for any problem", "stepmath options");
+        if (MaxMagnitude < 100) throw new QuantReasonException($"max magnitude {MaxMagnitude} is below 100", "stepmath options");
+        return this;
+    }
+}
+
+/// <summary>A generated problem with its place in a split: <c>stepmath/test/3/00017</c> is the 18th level-3 test problem.</summary>
+public sealed record StepMathItem(StepMathSplit Split, int Level, int Index, StepMathProblem Problem)
+{
+    public string UniqueId => FormatId(Split, Level, Index);
+
+    public static string FormatId(StepMathSplit split, int level, int index) => $"stepmath/{split.Name()}/{level}/{index:D5}";
+
+    public static bool TryParseId(string id, out StepMathSplit split, out int level, out int index)
+    {
+        split = default; level = index = 0;
+        var p = id.Split('/');
+        if (p.Length != 4 || p[0] != "stepmath") return false;
+        try { split = StepMathSplits.Parse(p[1]); } catch (QuantReasonException) { return false; }
+        return int.TryParse(p[2], out level) && level is >= 1 and <= StepMathGenerator.MaxLevel
+            && int.TryParse(p[3], out index) && index >= 0;
+    }
+}
+
+/// <summary>
+/// Seeded generator of StepMath problems in five levels (level = number of operations = number of steps).
+/// Each (seed, split, level) has its own random stream, so problem k of a level regenerates without the others, and
+/// the split of a text is fixed by its hash (<see cref="StepMathSplits"/>), so splits never overlap. Validation and test
+/// hold distinct problems; train repeats the small level-1 space freely, as a training stream should.
+/// </summary>
+public sealed class StepMathGenerator
+{
+    public const int MaxLevel = 5;
+
+    /// <summary>
+    /// Every character a problem or a solution (outside the four step tags) may contain, sorted. The trainer's
+    /// vocabulary is this alphabet plus the tags and bos/eos/pad.
+    /// </summary>
+    public const string Alphabet = " ()*+-/0123456789=@\\abcdefhioprstx{}";
+
+    readonly int _seed;
+    readonly StepMathOptions _options;
+
+    public StepMathGenerator(int seed, StepMathOptions? options = null)
+    {
+        _seed = seed;
+        _options = (options ?? new StepMathOptions()).Validate();
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> problems of a split, levels 1–5 in turn (problem i has level i mod 5 + 1).
+    /// </summary>
+    public IEnumerable<StepMathItem> Generate(StepMathSplit split, int count)
+    {
+        if (count < 0) throw new QuantReasonException($"count {count} is negative", "stepmath generate");
+        var streams = Enumerable.Range(1, MaxLevel).Select(l => GenerateLevel(split, l).GetEnumerator()).ToArray();
+        for (int i = 0; i < count; i++)
+        {
+            var e = streams[i % MaxLevel];
+            e.MoveNext();
+            yield return e.Current;
+        }
+    }
+
+    /// <summary>The endless stream of one level of one split.</summary>
+    public IEnumerable<StepMathItem> GenerateLevel(StepMathSplit split, int level)
+    {
+        if (level is < 1 or > MaxLevel) throw new QuantReasonException($"level {level} is not in 1..{MaxLevel}", "stepmath generate");
+        var rng = StepRandom.For(_seed, split, level);
+        var seen = split == StepMathSplit.Train ? null : new HashSet<string>(StringComparer.Ordinal);
+        var sb = new StringBuilder(32);
+        int index = 0, misses = 0;
+        while (true)
+        {
+            sb.Clear();
+            if (rng.Chance(_options.WordFraction)) Word(ref rng, level, sb);
+            else Arithmetic(ref rng, level, sb);
+            var text = sb.ToString();
+            if (StepMathSplits.Of(text) == split && (seen is null || seen.Add(text)) && Accept(text, level) is { } problem)
+            {
+                misses = 0;
+                yield return new StepMathItem(split, level, index++, problem);
+            }
+            else if (++misses > 2_000_000)
+                throw new QuantReasonException(
+                    $"level {level} of the {split.Name()} split is exhausted after {index} distinct problems", "stepmath generate");
+        }
+    }
+
+    /// <summary>Regenerates the problem a unique id names.</summary>
+    public StepMathItem Regenerate(string uniqueId)
+    {
+        if (!StepMathItem.TryParseId(uniqueId, out var split, out var level, out var index))
+            throw new QuantReasonException($"'{uniqueId}' is not a StepMath id (stepmath/<split>/<level>/<index>)", uniqueId);
+        return GenerateLevel(split, level).Skip(index).First();
+    }
+
+    StepMathProblem? Accept(string text, int level)
+    {
+        StepMathProblem p;
+        try { p = StepMathProblem.Parse(text); }
+        catch (QuantReasonException) { return null; } // e.g. an undefined wrong formula is dropped, a real error is not generated
+        if (p.Level != level) return null;
+        foreach (var n in p.Plan)
+            if (Math.Abs(n.Value) > _options.MaxMagnitude) return null;
+        return TokenLength(p) <= _options.MaxTokens ? p : null;
+    }
+
+    /// <summary>Prompt characters + solution tokens (the four tags count one each).</summary>
+    public static int TokenLength(StepMathProblem p) => p.Text.Length + SolutionFormat.TokenLength(p.Solution);
+
+    static readonly StepOp[] ChainOps = [StepOp.Add, StepOp.Add, StepOp.Sub, StepOp.Sub, StepOp.Mul, StepOp.Mul, StepOp.Add];
+
+    /// <summary>Largest ordinary operand per level; a factor next to '×' is 2–9 on one side so products stay readable.</summary>
+    static long MaxOperand(int level) => level switch { 1 => 50, 2 => 30, 3 => 60, 4 => 99, _ => 150 };
+
+    static void Arithmetic(ref StepRandom rng, int level, StringBuilder sb)
+    {
+        Span<StepOp> ops = stackalloc StepOp[level];
+        Span<long> operands = stackalloc long[level + 1];
+        Span<bool> small = stackalloc bool[level + 1];
+        for (int i = 0; i < level; i++)
+        {
+            ops[i] = ChainOps[rng.Next(0, ChainOps.Length - 1)];
+            if (ops[i] == StepOp.Mul) small[rng.Chance(0.5) ? i : i + 1] = true;
+        }
+        for (int i = 0; i <= level; i++)
+            operands[i] = small[i] ? rng.Next(2, level == 1 ? 12 : 9) : rng.Next(level <= 2 ? 1 : 2, MaxOperand(level));
+
+        // Parentheses around a sum that a product then uses: the one way a chain's structure differs from precedence.
+        int open = -1, close = -1;
+        if (level >= 2 && rng.Chance(0.25))
+        {
+            int i = (int)rng.Next(0, level - 1), j = (int)rng.Next(i + 1, level);
+            bool additiveInside = false;
+            for (int k = i; k < j; k++) additiveInside |= !ops[k].IsMultiplicative();
+            bool usedByProduct = (i > 0 && ops[i - 1] == StepOp.Mul) || (j < level && ops[j] == StepOp.Mul);
+            if (additiveInside && usedByProduct && !(i == 0 && j == level)) { open = i; close = j; }
+        }
+        for (int i = 0; i <= level; i++)
+        {
+            if (i == open) sb.Append('(');
+            sb.Append(operands[i]);
+            if (i == close) sb.Append(')');
+            if (i < level) sb.Append(ops[i].Symbol());
+        }
+    }
+
+    static void Word(ref StepRandom rng, int level, StringBuilder sb)
+    {
+        switch (level)
+        {
+            case 1:
+                switch (rng.Next(0, 3))
+                {
+                    case 0: sb.Append(WordProblems.Area(rng.Next(2, 40), rng.Next(2, 12))); break;
+                    case 1: sb.Append(WordProblems.Distance(rng.Next(2, 99), rng.Next(2, 9))); break;
+                    case 2: { var h = rng.Next(2, 9); sb.Append(WordProblems.Rate(h * rng.Next(2, 99), h)); break; }
+                    default: { var k = rng.Next(2, 12); sb.Append(WordProblems.Boxes(k * rng.Next(1, 12), k)); break; }
+                }
+                break;
+            case 2:
+                switch (rng.Next(0, 3))
+                {
+                    case 0: sb.Append(WordProblems.Perimeter(rng.Next(2, 99), rng.Next(2, 60))); break;
+                    case 1:
+                    {
+                        var p = rng.Next(1, 99);
+                        var step = 100 / Gcd(p, 100); // the smallest 'of' that makes p% of it whole
+                        sb.Append(WordProblems.Percent(p, step * rng.Next(1, Math.Max(1, 400 / step))));
+                        break;
+                    }
+                    case 2: Change(ref rng, 1, 1, sb); break;
+                    default:
+                    {
+                        var k = rng.Next(2, 12);
+                        sb.Append(WordProblems.Boxes(k * rng.Next(1, 12) + rng.Next(1, k - 1), k));
+                        break;
+                    }
+                }
+                break;
+            default:
+            {
+                // change problems: steps = products + items (items − 1 additions, one subtraction)
+                int items = level == 3 ? 2 : (int)rng.Next(2, 3) + (level - 4);
+                int products = level - items;
+                if (products < 1 || products > items) { items = level - 1; products = 1; }
+                Change(ref rng, items, products, sb);
+                break;
+            }
+        }
+    }
+
+    static void Change(ref StepRandom rng, int items, int products, StringBuilder sb)
+    {
+        var list = new (long? Quantity, long Price)[items];
+        var withQuantity = new bool[items];
+        for (int placed = 0; placed < products;)
+        {
+            int i = (int)rng.Next(0, items - 1);
+            if (!withQuantity[i]) { withQuantity[i] = true; placed++; }
+        }
+        long cost = 0;
+        for (int i = 0; i < items; i++)
+        {
+            long? q = withQuantity[i] ? rng.Next(2, 9) : null;
+            var price = rng.Next(2, items == 1 ? 60 : 40);
+            list[i] = (q, price);
+            cost += (q ?? 1) * price;
+        }
+        var unit = cost < 100 ? 10 : 50;
+        var paid = (cost / unit + 1 + rng.Next(0, 2)) * unit;
+        sb.Append(WordProblems.Change(paid, list));
+    }
+
+    static long Gcd(long a, long b) { while (b != 0) (a, b) = (b, a % b); return a; }
+}
