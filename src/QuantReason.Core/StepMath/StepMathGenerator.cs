@@ -129,7 +129,7 @@ public sealed class StepMathGenerator
     static readonly StepOp[] ChainOps = [StepOp.Add, StepOp.Add, StepOp.Sub, StepOp.Sub, StepOp.Mul, StepOp.Mul, StepOp.Add];
 
     /// <summary>Largest ordinary operand per level; a factor next to '×' is 2–9 on one side so products stay readable.</summary>
-    static long MaxOperand(int level) => level switch { 1 => 50, 2 => 30, 3 => 60, 4 => 99, _ => 150 };
+    static long MaxOperand(int level) => level switch { 1 => 99, 2 => 30, 3 => 60, 4 => 99, _ => 150 };
 
     static void Arithmetic(ref StepRandom rng, int level, StringBuilder sb)
     {
