@@ -32,19 +32,27 @@ public sealed class ExprNode
             : null;
 
     /// <summary>All operation nodes, children before parents.</summary>
-    public IEnumerable<ExprNode> Operations()
+    public List<ExprNode> Operations()
     {
-        if (IsLiteral) yield break;
-        foreach (var n in Left!.Operations()) yield return n;
-        foreach (var n in Right!.Operations()) yield return n;
-        yield return this;
+        var list = new List<ExprNode>(8);
+        CollectOperations(list);
+        return list;
     }
 
-    public IEnumerable<long> LeafValues()
+    void CollectOperations(List<ExprNode> list)
     {
-        if (IsLiteral) { yield return Value; yield break; }
-        foreach (var v in Left!.LeafValues()) yield return v;
-        foreach (var v in Right!.LeafValues()) yield return v;
+        if (IsLiteral) return;
+        Left!.CollectOperations(list);
+        Right!.CollectOperations(list);
+        list.Add(this);
+    }
+
+    /// <summary>Adds the values of all literals to <paramref name="set"/>.</summary>
+    public void CollectLeafValues(HashSet<long> set)
+    {
+        if (IsLiteral) { set.Add(Value); return; }
+        Left!.CollectLeafValues(set);
+        Right!.CollectLeafValues(set);
     }
 
     /// <summary>
@@ -53,20 +61,20 @@ public sealed class ExprNode
     /// </summary>
     public List<ExprNode> CanonicalOrder()
     {
-        var pending = Operations().ToList();
-        var done = new HashSet<ExprNode>(ReferenceEqualityComparer.Instance);
+        var pending = Operations();
         var order = new List<ExprNode>(pending.Count);
+        bool Ready(ExprNode c) => c.IsLiteral || order.Contains(c);
         while (pending.Count > 0)
         {
-            ExprNode? best = null;
-            foreach (var n in pending)
+            int best = -1;
+            for (int i = 0; i < pending.Count; i++)
             {
-                if (!(n.Left!.IsLiteral || done.Contains(n.Left)) || !(n.Right!.IsLiteral || done.Contains(n.Right))) continue;
-                if (best is null || Precedes(n, best)) best = n;
+                var n = pending[i];
+                if (!Ready(n.Left!) || !Ready(n.Right!)) continue;
+                if (best < 0 || Precedes(n, pending[best])) best = i;
             }
-            pending.Remove(best!);
-            done.Add(best!);
-            order.Add(best!);
+            order.Add(pending[best]);
+            pending.RemoveAt(best);
         }
         return order;
     }

@@ -65,17 +65,38 @@ public sealed class StepMathGenerator
     }
 
     /// <summary>
-    /// <paramref name="count"/> problems of a split, levels 1–5 in turn (problem i has level i mod 5 + 1).
+    /// <paramref name="count"/> problems of a split, levels 1–5 in turn (problem i has level i mod 5 + 1). The five
+    /// level streams fill their chunks in parallel; each stream is independent, so the output does not depend on the
+    /// thread count.
     /// </summary>
     public IEnumerable<StepMathItem> Generate(StepMathSplit split, int count)
     {
         if (count < 0) throw new QuantReasonException($"count {count} is negative", "stepmath generate");
         var streams = Enumerable.Range(1, MaxLevel).Select(l => GenerateLevel(split, l).GetEnumerator()).ToArray();
-        for (int i = 0; i < count; i++)
+        var chunks = new StepMathItem[MaxLevel][];
+        for (int produced = 0; produced < count;)
         {
-            var e = streams[i % MaxLevel];
-            e.MoveNext();
-            yield return e.Current;
+            int perLevel = Math.Min(4096, (count - produced + MaxLevel - 1) / MaxLevel);
+            try
+            {
+                Parallel.For(0, MaxLevel, l =>
+                {
+                    var chunk = new StepMathItem[perLevel];
+                    for (int k = 0; k < perLevel; k++)
+                    {
+                        streams[l].MoveNext();
+                        chunk[k] = streams[l].Current;
+                    }
+                    chunks[l] = chunk;
+                });
+            }
+            catch (AggregateException e) when (e.InnerExceptions.OfType<QuantReasonException>().FirstOrDefault() is { } q)
+            {
+                throw q;
+            }
+            for (int k = 0; k < perLevel; k++)
+                for (int l = 0; l < MaxLevel && produced < count; l++, produced++)
+                    yield return chunks[l][k];
         }
     }
 

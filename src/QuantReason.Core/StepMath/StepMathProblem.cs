@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace QuantReason.StepMath;
 
 /// <summary>
@@ -26,7 +24,9 @@ public sealed class StepMathProblem
     StepMathProblem(string text, ProblemKind kind, ExprNode root, IReadOnlyList<ExprNode> wrong, bool nonNegative, bool ceil)
     {
         Text = text; Kind = kind; Root = root; WrongFormulas = wrong; NonNegative = nonNegative; CeilDivision = ceil;
-        var givens = root.LeafValues().Concat(wrong.SelectMany(w => w.LeafValues())).ToHashSet();
+        var givens = new HashSet<long>();
+        root.CollectLeafValues(givens);
+        foreach (var w in wrong) w.CollectLeafValues(givens);
         if (ceil) givens.Add(1); // the "one more" of a ceiling is part of the formula even when the division is exact
         Givens = givens;
         Plan = root.CanonicalOrder();
@@ -39,9 +39,10 @@ public sealed class StepMathProblem
 
     public IEnumerable<Step> Steps => Plan.Select(n => n.ToStep());
 
-    public string Solution => SolutionFormat.Render(Steps, Answer);
+    string? _solution;
 
-    public void AppendSolution(StringBuilder sb) => SolutionFormat.AppendTo(sb, Steps, Answer);
+    /// <summary>The canonical solution in the step-tag format (rendered once).</summary>
+    public string Solution => _solution ??= SolutionFormat.Render(Steps, Answer);
 
     /// <summary>Parses a problem in the word notation of <see cref="WordProblems"/> or an arithmetic chain.</summary>
     public static StepMathProblem Parse(string text, string where = "problem")

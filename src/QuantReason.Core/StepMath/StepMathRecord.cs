@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -33,16 +32,13 @@ public static class StepMathJsonl
     public static int Write(Stream stream, IEnumerable<StepMathItem> items, IProgressSink? progress = null)
     {
         using var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Encoder = Json.Encoder, SkipValidation = true });
-        var sb = new StringBuilder(128);
         int n = 0;
         foreach (var item in items)
         {
             var p = item.Problem;
-            sb.Clear();
-            p.AppendSolution(sb);
             writer.WriteStartObject();
             writer.WriteString("problem", p.Text);
-            writer.WriteString("solution", sb.ToString());
+            writer.WriteString("solution", p.Solution);
             writer.WriteString("answer", p.Answer.ToString(CultureInfo.InvariantCulture));
             writer.WriteString("subject", p.Subject);
             writer.WriteNumber("level", item.Level);
