@@ -44,7 +44,7 @@ public class StepMathGeneratorTests(ITestOutputHelper output)
             return long.Parse(t[1]) - cost;
         }
         Assert.Matches(@"^[0-9+\-*()]+$", text);
-        return Convert.ToInt64(new DataTable().Compute(text, null));
+        return Convert.ToInt64(new DataTable().Compute(Regex.Replace(text, @"\d+", "$0.0"), null));
     }
 
     [Fact]
