@@ -34,25 +34,33 @@ public static class StepMathCommand
             var generator = new StepMathGenerator(parse.GetValue(seed), options);
             var file = parse.GetValue(output)!;
             file.Directory?.Create();
+            var console = Out();
             var report = new LengthReport();
             var subjects = new SortedDictionary<string, int>(StringComparer.Ordinal);
             var clock = Stopwatch.StartNew();
-            using (var stream = new BufferedStream(File.Create(file.FullName), 1 << 16))
+            // written beside the target and moved into place, so a failed run leaves no half file behind
+            var partial = file.FullName + ".partial";
+            try
             {
-                StepMathJsonl.Write(stream, generator.Generate(s, count).Select(item =>
+                using (var stream = new BufferedStream(File.Create(partial), 1 << 16))
                 {
-                    report.Add(item);
-                    subjects[item.Problem.Subject] = subjects.GetValueOrDefault(item.Problem.Subject) + 1;
-                    return item;
-                }));
+                    StepMathJsonl.Write(stream, generator.Generate(s, count).Select(item =>
+                    {
+                        report.Add(item);
+                        subjects[item.Problem.Subject] = subjects.GetValueOrDefault(item.Problem.Subject) + 1;
+                        return item;
+                    }));
+                }
+                File.Move(partial, file.FullName, overwrite: true);
             }
+            finally { File.Delete(partial); }
             clock.Stop();
             var table = new Table().AddColumns("level", "problems", "min", "median", "p95", "max", "≤ 96");
             foreach (var l in report.Levels())
                 table.AddRow($"{l.Level}", $"{l.Count}", $"{l.Min}", $"{l.Median}", $"{l.P95}", $"{l.Max}", $"{l.ShareWithin96:P1}");
-            AnsiConsole.Write(table);
-            AnsiConsole.MarkupLineInterpolated($"subjects: {string.Join(", ", subjects.Select(kv => $"{kv.Key} {kv.Value}"))}");
-            AnsiConsole.MarkupLineInterpolated($"wrote {count} {s.Name()} problems to {file.FullName} in {clock.Elapsed.TotalSeconds:F2} s");
+            console.Write(table);
+            console.MarkupLineInterpolated($"subjects: {string.Join(", ", subjects.Select(kv => $"{kv.Key} {kv.Value}"))}");
+            console.MarkupLineInterpolated($"wrote {count} {s.Name()} problems to {file.FullName} in {clock.Elapsed.TotalSeconds:F2} s");
             return 0;
         }));
         return cmd;
@@ -69,6 +77,7 @@ public static class StepMathCommand
         {
             var input = parse.GetValue(predictions)!;
             var labelsPath = parse.GetValue(output)?.FullName ?? Path.Combine(input.DirectoryName ?? ".", "labels.jsonl");
+            var console = Out();
             var resolver = new ProblemResolver(parse.GetValue(dataset)?.FullName, parse.GetValue(seed));
             var taxonomy = Taxonomy.Default;
             var counts = new SortedDictionary<string, int>(StringComparer.Ordinal);
@@ -92,12 +101,15 @@ public static class StepMathCommand
                 var p = key.Split('|');
                 table.AddRow(Markup.Escape(p[0]), Markup.Escape(p[1]), Markup.Escape(p[2]), $"{count}", $"{count / (double)total:P1}");
             }
-            AnsiConsole.Write(table);
-            AnsiConsole.MarkupLineInterpolated($"labelled {total} predictions → {labelsPath}");
+            console.Write(table);
+            console.MarkupLineInterpolated($"labelled {total} predictions → {labelsPath}");
             return 0;
         }));
         return cmd;
     }
+
+    // Bound to the current Console.Out on each use, so redirected output (tests, pipes) gets the tables.
+    static IAnsiConsole Out() => AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
 
     static int Guard(Func<int> body)
     {
