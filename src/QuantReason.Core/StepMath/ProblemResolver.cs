@@ -10,17 +10,18 @@ public sealed class ProblemResolver(string? datasetPath, int seed, StepMathOptio
     readonly Dictionary<string, string>? _dataset = datasetPath is null ? null
         : StepMathJsonl.Read(datasetPath).ToDictionary(r => r.UniqueId, r => r.Problem);
     readonly StepMathGenerator _generator = new(seed, options);
-    readonly Dictionary<(StepMathSplit, int), List<StepMathProblem>> _regenerated = [];
+    // Each level's stream stays open, so resolving ids in order costs one pass, not one pass per id.
+    readonly Dictionary<(StepMathSplit, int), (List<StepMathProblem> Done, IEnumerator<StepMathItem> Stream)> _regenerated = [];
 
     public StepMathProblem Resolve(PredictionLine p, string where)
     {
         if (_dataset is not null && _dataset.TryGetValue(p.ProblemId, out var text)) return StepMathProblem.Parse(text, where);
         if (StepMathItem.TryParseId(p.ProblemId, out var split, out var level, out var index))
         {
-            if (!_regenerated.TryGetValue((split, level), out var list)) _regenerated[(split, level)] = list = [];
-            if (list.Count <= index)
-                list.AddRange(_generator.GenerateLevel(split, level).Skip(list.Count).Take(index + 1 - list.Count).Select(i => i.Problem));
-            return list[index];
+            if (!_regenerated.TryGetValue((split, level), out var stream))
+                _regenerated[(split, level)] = stream = ([], _generator.GenerateLevel(split, level).GetEnumerator());
+            while (stream.Done.Count <= index && stream.Stream.MoveNext()) stream.Done.Add(stream.Stream.Current.Problem);
+            return stream.Done[index];
         }
         var line = p.Prompt?.Split('\n').Select(l => l.Trim()).LastOrDefault(l => l.Length > 0);
         if (line is null) throw new QuantReasonException($"problem '{p.ProblemId}' is not in the dataset and the prediction has no prompt", where);
