@@ -58,7 +58,7 @@ public static class StepMutator
         op.Apply(a, b) is { } r ? new Step(a, op, b, r.Value, op == StepOp.Div && r.Remainder != 0 ? r.Remainder : null) : null;
 
     /// <summary>Whether the verifier would accept <paramref name="s"/> as a step of the problem or read it otherwise.</summary>
-    static bool Conflicts(StepMathProblem p, Step s, int k)
+    static bool Conflicts(StepMathProblem p, Step s)
     {
         if (p.Plan.Any(n => StepVerifier.Computes(n, s))) return true;
         if (p.WrongFormulas.SelectMany(w => w.Operations()).Any(n => StepVerifier.Computes(n, s))) return true;
@@ -88,7 +88,7 @@ public static class StepMutator
             // a wrong operator copied
             if (s.Op != StepOp.Div)
                 foreach (var op in Ops)
-                    if (op != s.Op && Recompute(s.Left, op, s.Right) is { } m && !Conflicts(p, m, k))
+                    if (op != s.Op && Recompute(s.Left, op, s.Right) is { } m && !Conflicts(p, m))
                         options.Add(() => Make(StepErrorType.SymbolError, kk, Replace(steps, kk, m), p.Answer));
             // an earlier result copied with its sign lost or gained
             var available = AvailableBefore(p, k);
@@ -161,7 +161,7 @@ public static class StepMutator
             foreach (var y in values)
                 foreach (var op in Ops)
                 {
-                    if (Recompute(x, op, y) is not { } m || Math.Abs(m.Result) > 99_999 || Conflicts(p, m, k)) continue;
+                    if (Recompute(x, op, y) is not { } m || Math.Abs(m.Result) > 99_999 || Conflicts(p, m)) continue;
                     if (p.Plan.Skip(k).Any(n => (n.Left!.Value == x && n.Right!.Value == y) || (n.Left.Value == y && n.Right!.Value == x))) continue;
                     candidates.Add(m);
                 }

@@ -8,10 +8,7 @@ public class SampleDataTests
     [Fact]
     public void The_committed_sample_is_what_the_generator_writes()
     {
-        string? root = null;
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null && root is null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "Toolkit.sln"))) root = d.FullName;
-        var path = Path.Combine(root!, "data", "stepmath", "sample-test.jsonl");
+        var path = RepoFiles.PathOf("data", "stepmath", "sample-test.jsonl");
         var records = StepMathJsonl.Read(path).ToList();
         var ms = new MemoryStream();
         StepMathJsonl.Write(ms, new StepMathGenerator(0).Generate(StepMathSplit.Test, records.Count));

@@ -54,19 +54,12 @@ public class TaxonomyTests
     public void A_file_that_breaks_the_crosswalk_is_rejected()
     {
         var path = Path.Combine(Path.GetTempPath(), $"taxonomy-{Guid.NewGuid():N}.json");
-        var json = File.ReadAllText(Path.Combine(RepoRoot(), "data", "taxonomy.json"));
+        var json = File.ReadAllText(RepoFiles.PathOf("data", "taxonomy.json"));
         File.WriteAllText(path, json.Replace("\"symbol_error\": \"symbolic_manipulation_error\"", "\"symbol_error\": \"typo\""));
         var e = Assert.Throws<QuantReasonException>(() => Taxonomy.Load(path));
         Assert.Contains("symbol_error", e.Message);
         Assert.Equal(path, e.Where);
         File.Delete(path);
-        Assert.Equal(7, Taxonomy.Load(Path.Combine(RepoRoot(), "data", "taxonomy.json")).V2.Count);
-    }
-
-    static string RepoRoot()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "Toolkit.sln"))) return d.FullName;
-        throw new InvalidOperationException("repository root not found");
+        Assert.Equal(7, Taxonomy.Load(RepoFiles.PathOf("data", "taxonomy.json")).V2.Count);
     }
 }

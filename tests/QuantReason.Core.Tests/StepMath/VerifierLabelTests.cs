@@ -6,13 +6,7 @@ namespace QuantReason.Tests.StepMath;
 
 public class VerifierLabelTests
 {
-    static string Schema()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "Toolkit.sln")))
-                return File.ReadAllText(Path.Combine(d.FullName, "data", "schemas", "run-directory.md"));
-        throw new InvalidOperationException("repository root not found");
-    }
+    static string Schema() => File.ReadAllText(RepoFiles.PathOf("data", "schemas", "run-directory.md"));
 
     [Fact]
     public void Fields_are_those_of_the_run_directory_labels_table()
