@@ -9,6 +9,7 @@ public enum ProblemKind
     Distance,   // dist 45/h 3h
     Rate,       // rate 135 3h
     Percent,    // pct 25 of 80
+    Discount,   // off 25 of 80
     Change,     // rest 100 3@12 5
     Boxes,      // box 40 of 6
 }
@@ -21,7 +22,7 @@ public static class ProblemKinds
         ProblemKind.Arithmetic => "arithmetic",
         ProblemKind.Area or ProblemKind.Perimeter => "word-area",
         ProblemKind.Distance or ProblemKind.Rate => "word-rate",
-        ProblemKind.Percent => "word-percent",
+        ProblemKind.Percent or ProblemKind.Discount => "word-percent",
         ProblemKind.Change => "word-money",
         _ => "word-boxes",
     };

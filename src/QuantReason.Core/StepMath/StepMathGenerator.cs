@@ -186,47 +186,42 @@ public sealed class StepMathGenerator
 
     static void Word(ref StepRandom rng, int level, StringBuilder sb)
     {
-        switch (level)
+        switch (level, rng.Next(0, 3))
         {
-            case 1:
-                switch (rng.Next(0, 3))
-                {
-                    case 0: sb.Append(WordProblems.Area(rng.Next(2, 40), rng.Next(2, 12))); break;
-                    case 1: sb.Append(WordProblems.Distance(rng.Next(2, 99), rng.Next(2, 9))); break;
-                    case 2: { var h = rng.Next(2, 9); sb.Append(WordProblems.Rate(h * rng.Next(2, 99), h)); break; }
-                    default: { var k = rng.Next(2, 12); sb.Append(WordProblems.Boxes(k * rng.Next(1, 12), k)); break; }
-                }
+            case (1, 0): sb.Append(WordProblems.Area((rng.Next(2, 40), rng.Next(2, 12)))); break;
+            case (1, 1): sb.Append(WordProblems.Distance((rng.Next(2, 99), rng.Next(2, 9)))); break;
+            case (1, 2): { var h = rng.Next(2, 9); sb.Append(WordProblems.Rate(h * rng.Next(2, 99), h)); break; }
+            case (1, _): { var k = rng.Next(2, 12); sb.Append(WordProblems.Boxes(k * rng.Next(1, 12), k)); break; }
+            case (2, 0): sb.Append(WordProblems.Perimeter((rng.Next(2, 99), rng.Next(2, 60)))); break;
+            case (2, 1): { var (p, n) = WholePercent(ref rng); sb.Append(WordProblems.Percent(p, n)); break; }
+            case (2, 2): Change(ref rng, 1, 1, sb); break;
+            case (2, _):
+            {
+                var k = rng.Next(2, 12);
+                sb.Append(WordProblems.Boxes(k * rng.Next(1, 12) + rng.Next(1, k - 1), k));
                 break;
-            case 2:
-                switch (rng.Next(0, 3))
-                {
-                    case 0: sb.Append(WordProblems.Perimeter(rng.Next(2, 99), rng.Next(2, 60))); break;
-                    case 1:
-                    {
-                        var p = rng.Next(1, 99);
-                        var step = 100 / Gcd(p, 100); // the smallest 'of' that makes p% of it whole
-                        sb.Append(WordProblems.Percent(p, step * rng.Next(1, Math.Max(1, 400 / step))));
-                        break;
-                    }
-                    case 2: Change(ref rng, 1, 1, sb); break;
-                    default:
-                    {
-                        var k = rng.Next(2, 12);
-                        sb.Append(WordProblems.Boxes(k * rng.Next(1, 12) + rng.Next(1, k - 1), k));
-                        break;
-                    }
-                }
-                break;
+            }
+            case (3, 0): Change(ref rng, 2, 1, sb); break;
+            case (3, 1): { var (p, n) = WholePercent(ref rng); sb.Append(WordProblems.Discount(p, n)); break; }
+            case (3, 2): sb.Append(WordProblems.Area((rng.Next(2, 30), rng.Next(2, 12)), (rng.Next(2, 30), rng.Next(2, 12)))); break;
+            case (3, _): sb.Append(WordProblems.Distance((rng.Next(2, 99), rng.Next(2, 9)), (rng.Next(2, 99), rng.Next(2, 9)))); break;
+            case (5, < 2): sb.Append(WordProblems.Perimeter((rng.Next(2, 60), rng.Next(2, 40)), (rng.Next(2, 60), rng.Next(2, 40)))); break;
             default:
             {
                 // change problems: steps = products + items (items − 1 additions, one subtraction)
-                int items = level == 3 ? 2 : (int)rng.Next(2, 3) + (level - 4);
-                int products = level - items;
-                if (products < 1 || products > items) { items = level - 1; products = 1; }
-                Change(ref rng, items, products, sb);
+                int items = (int)rng.Next(2, 3) + (level - 4);
+                Change(ref rng, items, level - items, sb);
                 break;
             }
         }
+    }
+
+    /// <summary>A percentage and a base it takes a whole part of (p% of n is an integer).</summary>
+    static (long Percent, long Of) WholePercent(ref StepRandom rng)
+    {
+        var p = rng.Next(1, 99);
+        var step = 100 / Gcd(p, 100); // the smallest base of which p% is whole
+        return (p, step * rng.Next(1, Math.Max(1, 400 / step)));
     }
 
     static void Change(ref StepRandom rng, int items, int products, StringBuilder sb)

@@ -23,9 +23,16 @@ public class StepMathGeneratorTests(ITestOutputHelper output)
     {
         long N(Match m, int g) => long.Parse(m.Groups[g].Value);
         Match m;
-        if ((m = Regex.Match(text, @"^area (\d+)x(\d+)$")).Success) return N(m, 1) * N(m, 2);
-        if ((m = Regex.Match(text, @"^peri (\d+)x(\d+)$")).Success) return 2 * (N(m, 1) + N(m, 2));
-        if ((m = Regex.Match(text, @"^dist (\d+)/h (\d+)h$")).Success) return N(m, 1) * N(m, 2);
+        var t = text.Split(' ');
+        (long, long) Pair(string s, char sep) => (long.Parse(s.Split(sep)[0]), long.Parse(s.Split(sep)[1]));
+        if (t[0] == "area") return t.Skip(1).Select(r => Pair(r, 'x')).Sum(r => r.Item1 * r.Item2);
+        if (t[0] == "peri") return t.Skip(1).Select(r => Pair(r, 'x')).Sum(r => 2 * (r.Item1 + r.Item2));
+        if (t[0] == "dist") return t.Skip(1).Chunk(2).Sum(l => long.Parse(l[0][..^2]) * long.Parse(l[1][..^1]));
+        if ((m = Regex.Match(text, @"^off (\d+) of (\d+)$")).Success)
+        {
+            Assert.Equal(0, N(m, 1) * N(m, 2) % 100);
+            return N(m, 2) - N(m, 1) * N(m, 2) / 100;
+        }
         if ((m = Regex.Match(text, @"^rate (\d+) (\d+)h$")).Success)
         {
             Assert.Equal(0, N(m, 1) % N(m, 2));
@@ -39,7 +46,6 @@ public class StepMathGeneratorTests(ITestOutputHelper output)
         if ((m = Regex.Match(text, @"^box (\d+) of (\d+)$")).Success) return (N(m, 1) + N(m, 2) - 1) / N(m, 2);
         if (text.StartsWith("rest "))
         {
-            var t = text.Split(' ');
             long cost = t.Skip(2).Sum(i => i.Split('@') is [var q, var c] ? long.Parse(q) * long.Parse(c) : long.Parse(i));
             return long.Parse(t[1]) - cost;
         }

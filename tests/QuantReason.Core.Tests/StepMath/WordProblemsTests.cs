@@ -10,6 +10,10 @@ public class WordProblemsTests
     [InlineData("dist 45/h 3h", ProblemKind.Distance, "45*3=135", 135)]
     [InlineData("rate 135 3h", ProblemKind.Rate, "135/3=45", 45)]
     [InlineData("pct 25 of 80", ProblemKind.Percent, "25*80=2000 2000/100=20", 20)]
+    [InlineData("off 25 of 80", ProblemKind.Discount, "25*80=2000 2000/100=20 80-20=60", 60)]
+    [InlineData("area 12x7 3x4", ProblemKind.Area, "12*7=84 3*4=12 84+12=96", 96)]
+    [InlineData("peri 12x7 3x4", ProblemKind.Perimeter, "12+7=19 3+4=7 19*2=38 7*2=14 38+14=52", 52)]
+    [InlineData("dist 45/h 3h 30/h 2h", ProblemKind.Distance, "45*3=135 30*2=60 135+60=195", 195)]
     [InlineData("rest 100 3@12 5", ProblemKind.Change, "3*12=36 36+5=41 100-41=59", 59)]
     [InlineData("rest 100 3@12", ProblemKind.Change, "3*12=36 100-36=64", 64)]
     [InlineData("box 40 of 6", ProblemKind.Boxes, "40/6=6r4 6+1=7", 7)]
@@ -26,9 +30,11 @@ public class WordProblemsTests
     [Fact]
     public void Renderers_write_what_the_compiler_reads()
     {
-        Assert.Equal(ProblemKind.Area, WordProblems.TryCompile(WordProblems.Area(3, 4))!.Kind);
-        Assert.Equal(ProblemKind.Perimeter, WordProblems.TryCompile(WordProblems.Perimeter(3, 4))!.Kind);
-        Assert.Equal(ProblemKind.Distance, WordProblems.TryCompile(WordProblems.Distance(3, 4))!.Kind);
+        Assert.Equal("area 3x4 5x6", WordProblems.Area((3, 4), (5, 6)));
+        Assert.Equal(ProblemKind.Area, WordProblems.TryCompile(WordProblems.Area((3, 4)))!.Kind);
+        Assert.Equal(ProblemKind.Perimeter, WordProblems.TryCompile(WordProblems.Perimeter((3, 4), (1, 2)))!.Kind);
+        Assert.Equal("dist 45/h 3h 30/h 2h", WordProblems.Distance((45, 3), (30, 2)));
+        Assert.Equal(ProblemKind.Discount, WordProblems.TryCompile(WordProblems.Discount(25, 80))!.Kind);
         Assert.Equal(ProblemKind.Rate, WordProblems.TryCompile(WordProblems.Rate(12, 4))!.Kind);
         Assert.Equal(ProblemKind.Percent, WordProblems.TryCompile(WordProblems.Percent(25, 80))!.Kind);
         Assert.Equal(ProblemKind.Boxes, WordProblems.TryCompile(WordProblems.Boxes(40, 6))!.Kind);
@@ -41,6 +47,8 @@ public class WordProblemsTests
         Assert.Equal(["(12+7)*2"], WordProblems.TryCompile("area 12x7")!.WrongFormulas);
         Assert.Equal(["12*7"], WordProblems.TryCompile("peri 12x7")!.WrongFormulas);
         Assert.Equal(["80*100/25"], WordProblems.TryCompile("pct 25 of 80")!.WrongFormulas);
+        Assert.Equal(["80+25*80/100"], WordProblems.TryCompile("off 25 of 80")!.WrongFormulas);
+        Assert.Equal(["12*7+3*4"], WordProblems.TryCompile("peri 12x7 3x4")!.WrongFormulas);
         Assert.Equal(["100-(3+12+5)"], WordProblems.TryCompile("rest 100 3@12 5")!.WrongFormulas);
         Assert.Empty(WordProblems.TryCompile("rest 100 5")!.WrongFormulas); // no product, nothing to misuse
         Assert.True(WordProblems.TryCompile("box 40 of 6")!.CeilDivision);
@@ -50,6 +58,9 @@ public class WordProblemsTests
     [InlineData("area 12*7")]
     [InlineData("area 12x")]
     [InlineData("dist 45 3h")]
+    [InlineData("dist 45/h 3h 30/h")]
+    [InlineData("area 1x2 3x4 5x6")]
+    [InlineData("off 120 of 80")]
     [InlineData("pct 25 80")]
     [InlineData("rest 100 3@")]
     [InlineData("box 40 of 0")]
