@@ -2,43 +2,6 @@ using System.Text;
 
 namespace QuantReason.StepMath;
 
-/// <summary>Generator settings, validated once by <see cref="Validate"/>.</summary>
-public sealed record StepMathOptions
-{
-    /// <summary>Share of word problems at each level (the rest are arithmetic chains).</summary>
-    public double WordFraction { get; init; } = 0.3;
-    /// <summary>Cap on prompt + solution tokens (tags count one each); 94 leaves bos and eos inside 96.</summary>
-    public int MaxTokens { get; init; } = 94;
-    /// <summary>Cap on every intermediate result's magnitude.</summary>
-    public long MaxMagnitude { get; init; } = 9999;
-
-    public StepMathOptions Validate()
-    {
-        if (WordFraction is < 0 or > 1) throw new QuantReasonException($"word fraction {WordFraction} is not in [0, 1]", "stepmath options");
-        if (MaxTokens < 24) throw new QuantReasonException($"max tokens {MaxTokens} is below 24, too short for any problem", "stepmath options");
-        if (MaxMagnitude < 100) throw new QuantReasonException($"max magnitude {MaxMagnitude} is below 100", "stepmath options");
-        return this;
-    }
-}
-
-/// <summary>A generated problem with its place in a split: <c>stepmath/test/3/00017</c> is the 18th level-3 test problem.</summary>
-public sealed record StepMathItem(StepMathSplit Split, int Level, int Index, StepMathProblem Problem)
-{
-    public string UniqueId => FormatId(Split, Level, Index);
-
-    public static string FormatId(StepMathSplit split, int level, int index) => $"stepmath/{split.Name()}/{level}/{index:D5}";
-
-    public static bool TryParseId(string id, out StepMathSplit split, out int level, out int index)
-    {
-        split = default; level = index = 0;
-        var p = id.Split('/');
-        if (p.Length != 4 || p[0] != "stepmath") return false;
-        try { split = StepMathSplits.Parse(p[1]); } catch (QuantReasonException) { return false; }
-        return int.TryParse(p[2], out level) && level is >= 1 and <= StepMathGenerator.MaxLevel
-            && int.TryParse(p[3], out index) && index >= 0;
-    }
-}
-
 /// <summary>
 /// Seeded generator of StepMath problems in five levels (level = number of operations = number of steps).
 /// Each (seed, split, level) has its own random stream, so problem k of a level regenerates without the others, and
@@ -135,9 +98,7 @@ public sealed class StepMathGenerator
 
     StepMathProblem? Accept(string text, int level)
     {
-        StepMathProblem p;
-        try { p = StepMathProblem.Parse(text); }
-        catch (QuantReasonException) { return null; } // e.g. an undefined wrong formula is dropped, a real error is not generated
+        var p = StepMathProblem.Parse(text);
         if (p.Level != level) return null;
         foreach (var n in p.Plan)
             if (Math.Abs(n.Value) > _options.MaxMagnitude) return null;

@@ -24,11 +24,15 @@ public static class StepMathSplits
         _ => "test",
     };
 
-    public static StepMathSplit Parse(string name, string where = "split") => name switch
+    public static bool TryParse(string name, out StepMathSplit split)
     {
-        "train" => StepMathSplit.Train,
-        "validation" => StepMathSplit.Validation,
-        "test" => StepMathSplit.Test,
-        _ => throw new QuantReasonException($"unknown split '{name}' (expected train, validation or test)", where),
-    };
+        foreach (var s in Enum.GetValues<StepMathSplit>())
+            if (s.Name() == name) { split = s; return true; }
+        split = default;
+        return false;
+    }
+
+    public static StepMathSplit Parse(string name, string where = "split") =>
+        TryParse(name, out var split) ? split
+            : throw new QuantReasonException($"unknown split '{name}' (expected train, validation or test)", where);
 }
