@@ -27,26 +27,17 @@ public static class ExpressionParser
         public QuantReasonException Error(string message) =>
             new($"{message} at column {Pos + 1} of '{text}'", where);
 
-        public ExprNode ParseSum(int depth)
-        {
-            var left = ParseProduct(depth);
-            while (Pos < text.Length && text[Pos] is '+' or '-')
-            {
-                var opPos = Pos;
-                var op = text[Pos++] == '+' ? StepOp.Add : StepOp.Sub;
-                left = Combine(op, left, ParseProduct(depth), depth, opPos);
-            }
-            return left;
-        }
+        public ExprNode ParseSum(int depth) => ParseLevel(depth, additive: true);
 
-        ExprNode ParseProduct(int depth)
+        // One loop for both precedence levels: a sum of products, a product of atoms, each left associative.
+        ExprNode ParseLevel(int depth, bool additive)
         {
-            var left = ParseAtom(depth);
-            while (Pos < text.Length && text[Pos] is '*' or '/')
+            ExprNode Operand() => additive ? ParseLevel(depth, additive: false) : ParseAtom(depth);
+            var left = Operand();
+            while (Pos < text.Length && StepOps.TryFromSymbol(text[Pos], out var op) && op.IsMultiplicative() != additive)
             {
-                var opPos = Pos;
-                var op = text[Pos++] == '*' ? StepOp.Mul : StepOp.Div;
-                left = Combine(op, left, ParseAtom(depth), depth, opPos);
+                var opPos = Pos++;
+                left = Combine(op, left, Operand(), depth, opPos);
             }
             return left;
         }

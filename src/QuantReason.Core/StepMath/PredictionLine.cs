@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace QuantReason.StepMath;
@@ -13,21 +12,6 @@ public sealed record PredictionLine(
     [property: JsonPropertyName("level")] int? Level = null)
 {
     /// <summary>Reads predictions.jsonl; a malformed line is an error naming file:line.</summary>
-    public static IEnumerable<(PredictionLine Line, string Where)> Read(string path)
-    {
-        if (!File.Exists(path)) throw new QuantReasonException("predictions file not found", path);
-        int lineNo = 0;
-        foreach (var line in File.ReadLines(path))
-        {
-            lineNo++;
-            if (string.IsNullOrWhiteSpace(line)) continue;
-            var where = $"{path}:{lineNo}";
-            PredictionLine? p;
-            try { p = JsonSerializer.Deserialize<PredictionLine>(line); }
-            catch (JsonException e) { throw new QuantReasonException($"invalid JSON: {e.Message}", where, e); }
-            if (p?.ProblemId is null) throw new QuantReasonException("line lacks 'problem_id'", where);
-            if (p.Output is null) throw new QuantReasonException("line lacks 'output'", where);
-            yield return (p, where);
-        }
-    }
+    public static IEnumerable<(PredictionLine Line, string Where)> Read(string path) =>
+        JsonLines.Read<PredictionLine>(path, "predictions", p => p.ProblemId is null ? "problem_id" : p.Output is null ? "output" : null);
 }

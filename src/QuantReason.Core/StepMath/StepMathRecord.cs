@@ -53,22 +53,9 @@ public static class StepMathJsonl
         return n;
     }
 
-    /// <summary>Reads a StepMath JSONL file; a malformed line is an error naming file:line.</summary>
-    public static IEnumerable<StepMathRecord> Read(string path)
-    {
-        if (!File.Exists(path)) throw new QuantReasonException("dataset file not found", path);
-        int lineNo = 0;
-        foreach (var line in File.ReadLines(path))
-        {
-            lineNo++;
-            if (string.IsNullOrWhiteSpace(line)) continue;
-            StepMathRecord? r;
-            try { r = JsonSerializer.Deserialize<StepMathRecord>(line, Json); }
-            catch (JsonException e) { throw new QuantReasonException($"invalid JSON: {e.Message}", $"{path}:{lineNo}", e); }
-            if (r is null || r.Problem is null || r.UniqueId is null)
-                throw new QuantReasonException("line lacks 'problem' or 'unique_id'", $"{path}:{lineNo}");
-            if (r.Solution is null) throw new QuantReasonException("line lacks 'solution'", $"{path}:{lineNo}");
-            yield return r;
-        }
-    }
+    /// <summary>Reads a StepMath JSONL file; a malformed line or one without a solution is an error naming file:line.</summary>
+    public static IEnumerable<StepMathRecord> Read(string path) =>
+        JsonLines.Read<StepMathRecord>(path, "dataset",
+                r => r.Problem is null ? "problem" : r.UniqueId is null ? "unique_id" : r.Solution is null ? "solution" : null, Json)
+            .Select(r => r.Record);
 }
