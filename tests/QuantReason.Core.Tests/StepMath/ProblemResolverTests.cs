@@ -21,6 +21,17 @@ public class ProblemResolverTests
     }
 
     [Fact]
+    public void A_regenerated_problem_missing_from_the_prompt_is_an_error_not_a_mislabel()
+    {
+        var item = new StepMathGenerator(3).Generate(StepMathSplit.Test, 1).Single();
+        var line = new PredictionLine(item.UniqueId, 0, $"Solve:\n{item.Problem.Text}", "");
+        Assert.Equal(item.Problem.Text, new ProblemResolver(null, 3).Resolve(line, "t").Text);
+        var e = Assert.Throws<QuantReasonException>(() => new ProblemResolver(null, 4).Resolve(line, "pred.jsonl:1"));
+        Assert.Equal("pred.jsonl:1", e.Where);
+        Assert.Contains("--seed", e.Message);
+    }
+
+    [Fact]
     public void Other_ids_read_the_problem_from_the_prompts_last_line()
     {
         var r = new ProblemResolver(null, 0);
