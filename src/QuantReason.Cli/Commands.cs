@@ -12,6 +12,7 @@ public static class Commands
         root.Options.Add(Cli.Threads);
         root.Subcommands.Add(InspectCommand.Create());
         root.Subcommands.Add(GenerateCommand.Create());
+        root.Subcommands.Add(StepMathCommand.Create());
         return root;
     }
 
