@@ -8,8 +8,31 @@ public abstract record NormalizerStep
     public abstract string Apply(string text);
 }
 
-public sealed record UnicodeNormalizationStep(NormalizationForm Form) : NormalizerStep
+/// <summary>
+/// NFC/NFD/NFKC/NFKD. .NET normalizes through ICU; with InvariantGlobalization (this repository's default) it
+/// silently returns text unchanged, which would tokenize wrongly, so construction fails instead.
+/// </summary>
+public sealed record UnicodeNormalizationStep : NormalizerStep
 {
+    public NormalizationForm Form { get; }
+
+    public UnicodeNormalizationStep(NormalizationForm form)
+    {
+        if (!IsAvailable(form))
+            throw new QuantReasonException(
+                $"the tokenizer needs Unicode normalization {form}, which this process cannot perform " +
+                "(globalization-invariant mode: set InvariantGlobalization=false with ICU installed)", "normalizer");
+        Form = form;
+    }
+
+    /// <summary>Whether the runtime really normalizes: probes a pair that every form changes.</summary>
+    public static bool IsAvailable(NormalizationForm form)
+    {
+        const string probe = "\u212B"; // ANGSTROM SIGN: canonically equivalent to U+00C5, so no form keeps it
+        try { return probe.Normalize(form) != probe; }
+        catch (PlatformNotSupportedException) { return false; }
+    }
+
     public override string Apply(string text) => text.IsNormalized(Form) ? text : text.Normalize(Form);
 }
 
