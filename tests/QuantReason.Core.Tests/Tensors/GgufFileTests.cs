@@ -6,7 +6,7 @@ namespace QuantReason.Tests.Tensors;
 public class GgufFileTests
 {
     /// <summary>Writes GGUF bytes by the specification, independently of the reader under test.</summary>
-    sealed class Writer
+    internal sealed class Writer
     {
         readonly MemoryStream _kv = new();
         readonly MemoryStream _infos = new();
@@ -85,9 +85,9 @@ public class GgufFileTests
         return path;
     }
 
-    static readonly float[] F32Data = [1.5f, -2f, 3.25f, 0f, 1e-3f, -7f];
+    internal static readonly float[] F32Data = [1.5f, -2f, 3.25f, 0f, 1e-3f, -7f];
 
-    static Writer Sample(uint version = 3, uint alignment = 32)
+    internal static Writer Sample(uint version = 3, uint alignment = 32)
     {
         var w = new Writer { Version = version, Alignment = alignment }
             .KvString("general.architecture", "llama")
