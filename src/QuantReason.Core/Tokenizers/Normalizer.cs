@@ -9,8 +9,9 @@ public abstract record NormalizerStep
 }
 
 /// <summary>
-/// NFC/NFD/NFKC/NFKD. .NET normalizes through ICU; with InvariantGlobalization (this repository's default) it
-/// silently returns text unchanged, which would tokenize wrongly, so construction fails instead.
+/// NFC/NFD/NFKC/NFKD. NFC and NFD use the managed <see cref="UnicodeNormalizer"/>, identical on every machine.
+/// The compatibility forms go through the runtime (ICU); with InvariantGlobalization (this repository's default)
+/// .NET silently returns text unchanged, which would tokenize wrongly, so construction fails instead.
 /// </summary>
 public sealed record UnicodeNormalizationStep : NormalizerStep
 {
@@ -25,15 +26,21 @@ public sealed record UnicodeNormalizationStep : NormalizerStep
         Form = form;
     }
 
-    /// <summary>Whether the runtime really normalizes: probes a pair that every form changes.</summary>
+    /// <summary>Whether the form can be applied: always for NFC/NFD; for NFKC/NFKD only if the runtime really normalizes.</summary>
     public static bool IsAvailable(NormalizationForm form)
     {
+        if (form is NormalizationForm.FormC or NormalizationForm.FormD) return true;
         const string probe = "\u212B"; // ANGSTROM SIGN: canonically equivalent to U+00C5, so no form keeps it
         try { return probe.Normalize(form) != probe; }
         catch (PlatformNotSupportedException) { return false; }
     }
 
-    public override string Apply(string text) => text.IsNormalized(Form) ? text : text.Normalize(Form);
+    public override string Apply(string text) => Form switch
+    {
+        NormalizationForm.FormC => UnicodeNormalizer.ToNfc(text),
+        NormalizationForm.FormD => UnicodeNormalizer.ToNfd(text),
+        _ => text.IsNormalized(Form) ? text : text.Normalize(Form),
+    };
 }
 
 public sealed record LowercaseStep : NormalizerStep
