@@ -45,4 +45,19 @@ public class TokenizerLoaderTests
         var path = Path.Combine(Path.GetTempPath(), $"quantreason-none-{Guid.NewGuid():N}.gguf");
         Assert.Equal(path, Assert.Throws<QuantReasonException>(() => TokenizerLoader.FromGguf(path)).Where);
     }
+
+    [SharedFact]
+    public void Load_dispatches_on_the_kind_of_path()
+    {
+        Assert.Equal(32000, TokenizerLoader.Load(Shared.PathOf("tokenizers", "llama2")).VocabSize);
+        Assert.Equal(32000, TokenizerLoader.Load(Shared.PathOf("tokenizers", "llama2", "tokenizer.model")).VocabSize);
+        var gguf = VocabTestVectors.Discover().Cast<object[]>().Select(r => (string)r[0]).First();
+        var fromGguf = TokenizerLoader.Load(Shared.PathOf("tokenizers", "vectors", gguf));
+        Assert.Equal(TokenizerLoader.FromGguf(Shared.PathOf("tokenizers", "vectors", gguf)).VocabSize, fromGguf.VocabSize);
+        var dir = SmallByteLevelTokenizer.WriteFolder();
+        try { Assert.Equal(SmallByteLevelTokenizer.EotId, TokenizerLoader.Load(Path.Combine(dir, "tokenizer.json")).EosIds[0]); }
+        finally { Directory.Delete(dir, true); }
+        var missing = Path.Combine(Path.GetTempPath(), $"quantreason-nothing-{Guid.NewGuid():N}");
+        Assert.Equal(missing, Assert.Throws<QuantReasonException>(() => TokenizerLoader.Load(missing)).Where);
+    }
 }
