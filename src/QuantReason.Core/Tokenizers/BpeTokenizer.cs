@@ -22,6 +22,7 @@ public sealed class BpeTokenizer : ITokenizer
     readonly bool _chunkAtMetaspace;
     readonly ConcurrentDictionary<string, int[]> _cache = new(StringComparer.Ordinal);
     const int CacheLimit = 200_000;
+    int _cacheSize;
 
     [ThreadStatic] static Scratch? t_scratch;
 
@@ -199,7 +200,12 @@ public sealed class BpeTokenizer : ITokenizer
         }
 
         var arr = result.ToArray();
-        if (_cache.Count > CacheLimit) _cache.Clear();
+        // ConcurrentDictionary.Count takes every lock, so the size is tracked separately.
+        if (Interlocked.Increment(ref _cacheSize) > CacheLimit)
+        {
+            _cache.Clear();
+            Interlocked.Exchange(ref _cacheSize, 0);
+        }
         _cache.TryAdd(piece, arr);
         output.AddRange(arr);
     }

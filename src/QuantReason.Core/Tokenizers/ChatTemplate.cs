@@ -14,6 +14,8 @@ public enum ChatTemplateKind
     ChatMl,
     /// <summary>Phi-3: &lt;|user|&gt;\ncontent&lt;|end|&gt;\n&lt;|assistant|&gt;\n.</summary>
     Phi3,
+    /// <summary>DeepSeek-R1 (and its Qwen/Llama distills): system text, &lt;｜User｜&gt;…&lt;｜Assistant｜&gt;…&lt;｜end▁of▁sentence｜&gt;.</summary>
+    DeepSeekR1,
 }
 
 /// <summary>
@@ -31,6 +33,7 @@ public sealed class ChatTemplate
         ("<|start_header_id|>", ChatTemplateKind.Llama3),
         ("<|im_start|>", ChatTemplateKind.ChatMl),
         ("<|user|>", ChatTemplateKind.Phi3),
+        ("<｜User｜>", ChatTemplateKind.DeepSeekR1),
     ];
 
     public ChatTemplateKind Kind { get; }
@@ -44,6 +47,15 @@ public sealed class ChatTemplate
     public string DateString { get; init; } = "26 Jul 2024";
     /// <summary>Phi-3: whether system turns are rendered (early Phi-3 templates drop them).</summary>
     public bool RendersSystem { get; init; } = true;
+    /// <summary>
+    /// Qwen3 (templates that read <c>enable_thinking</c>): false writes the empty think block after the generation
+    /// prompt, as the template does for enable_thinking=false. Ignored by templates without the switch.
+    /// </summary>
+    public bool EnableThinking { get; init; } = true;
+    /// <summary>Whether the template reads <c>enable_thinking</c> (Qwen3).</summary>
+    public bool HasThinkingSwitch { get; init; }
+    /// <summary>DeepSeek-R1: the generation prompt opens a think block ("&lt;think&gt;\n"), as later template revisions do.</summary>
+    public bool OpensThinkBlock { get; init; }
 
     public ChatTemplate(ChatTemplateKind kind) => Kind = kind;
 
@@ -69,7 +81,16 @@ public sealed class ChatTemplate
                 DateString = source is not null && Regex.Match(source, "set date_string = \"([^\"]+)\"") is { Success: true } m
                     ? m.Groups[1].Value : "26 Jul 2024",
             },
-            ChatTemplateKind.ChatMl => new ChatTemplate(kind) { DefaultSystemPrompt = source is null ? null : DefaultChatMlSystem(source) },
+            ChatTemplateKind.ChatMl => new ChatTemplate(kind)
+            {
+                DefaultSystemPrompt = source is null ? null : DefaultChatMlSystem(source),
+                HasThinkingSwitch = source?.Contains("enable_thinking", StringComparison.Ordinal) ?? false,
+            },
+            ChatTemplateKind.DeepSeekR1 => new ChatTemplate(kind)
+            {
+                BosText = source is null || source.Contains("bos_token", StringComparison.Ordinal) ? bosText : "",
+                OpensThinkBlock = source?.Contains("<｜Assistant｜><think>", StringComparison.Ordinal) ?? true,
+            },
             ChatTemplateKind.Phi3 => new ChatTemplate(kind)
             {
                 BosText = source is null || source.Contains("bos_token", StringComparison.Ordinal) ? bosText : "",
@@ -97,6 +118,7 @@ public sealed class ChatTemplate
             case ChatTemplateKind.Llama3: RenderLlama3(messages, addGenerationPrompt, sb); break;
             case ChatTemplateKind.ChatMl: RenderChatMl(messages, addGenerationPrompt, sb); break;
             case ChatTemplateKind.Phi3: RenderPhi3(messages, sb); break;
+            case ChatTemplateKind.DeepSeekR1: RenderDeepSeekR1(messages, addGenerationPrompt, sb); break;
             default: sb.AppendJoin("\n\n", messages.Select(m => m.Content)); break;
         }
         return sb.ToString();
@@ -127,7 +149,29 @@ public sealed class ChatTemplate
             sb.Append("<|im_start|>system\n").Append(DefaultSystemPrompt).Append("<|im_end|>\n");
         foreach (var m in messages)
             sb.Append("<|im_start|>").Append(m.Role).Append('\n').Append(m.Content).Append("<|im_end|>\n");
-        if (addGenerationPrompt) sb.Append("<|im_start|>assistant\n");
+        if (addGenerationPrompt)
+        {
+            sb.Append("<|im_start|>assistant\n");
+            if (HasThinkingSwitch && !EnableThinking) sb.Append("<think>\n\n</think>\n\n");
+        }
+    }
+
+    void RenderDeepSeekR1(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt, StringBuilder sb)
+    {
+        // The last system message becomes a prefix; earlier assistant turns keep only the text after </think>.
+        sb.Append(BosText).Append(messages.LastOrDefault(m => m.Role == "system")?.Content ?? "");
+        foreach (var m in messages)
+        {
+            if (m.Role == "user") sb.Append("<｜User｜>").Append(m.Content);
+            else if (m.Role == "assistant")
+            {
+                var content = m.Content;
+                var end = content.LastIndexOf("</think>", StringComparison.Ordinal);
+                if (end >= 0) content = content[(end + "</think>".Length)..];
+                sb.Append("<｜Assistant｜>").Append(content).Append("<｜end▁of▁sentence｜>");
+            }
+        }
+        if (addGenerationPrompt) sb.Append("<｜Assistant｜>").Append(OpensThinkBlock ? "<think>\n" : "");
     }
 
     void RenderPhi3(IReadOnlyList<ChatMessage> messages, StringBuilder sb)

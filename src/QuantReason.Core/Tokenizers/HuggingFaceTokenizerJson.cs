@@ -63,8 +63,9 @@ public static class HuggingFaceTokenizerJson
         int? unk = null;
         if (JsonFile.String(model, "unk_token") is { } unkText)
         {
-            unk = entries.FirstOrDefault(e => e.Token == unkText) is var (ut, uid) && ut is not null ? uid
-                : added.FirstOrDefault(a => a.Content == unkText)?.Id;
+            foreach (var (token, id) in entries)
+                if (token == unkText) { unk = id; break; }
+            unk ??= added.FirstOrDefault(a => a.Content == unkText)?.Id;
             if (unk is { } u) types[u] = TokenType.Unknown;
         }
         var vocab = new Vocabulary(tokens, types, path);

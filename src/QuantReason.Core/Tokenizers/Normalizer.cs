@@ -8,9 +8,39 @@ public abstract record NormalizerStep
     public abstract string Apply(string text);
 }
 
-public sealed record UnicodeNormalizationStep(NormalizationForm Form) : NormalizerStep
+/// <summary>
+/// NFC/NFD/NFKC/NFKD. NFC and NFD use the managed <see cref="UnicodeNormalizer"/>, identical on every machine.
+/// The compatibility forms go through the runtime (ICU); with InvariantGlobalization (this repository's default)
+/// .NET silently returns text unchanged, which would tokenize wrongly, so construction fails instead.
+/// </summary>
+public sealed record UnicodeNormalizationStep : NormalizerStep
 {
-    public override string Apply(string text) => text.IsNormalized(Form) ? text : text.Normalize(Form);
+    public NormalizationForm Form { get; }
+
+    public UnicodeNormalizationStep(NormalizationForm form)
+    {
+        if (!IsAvailable(form))
+            throw new QuantReasonException(
+                $"the tokenizer needs Unicode normalization {form}, which this process cannot perform " +
+                "(globalization-invariant mode: set InvariantGlobalization=false with ICU installed)", "normalizer");
+        Form = form;
+    }
+
+    /// <summary>Whether the form can be applied: always for NFC/NFD; for NFKC/NFKD only if the runtime really normalizes.</summary>
+    public static bool IsAvailable(NormalizationForm form)
+    {
+        if (form is NormalizationForm.FormC or NormalizationForm.FormD) return true;
+        const string probe = "\u212B"; // ANGSTROM SIGN: canonically equivalent to U+00C5, so no form keeps it
+        try { return probe.Normalize(form) != probe; }
+        catch (PlatformNotSupportedException) { return false; }
+    }
+
+    public override string Apply(string text) => Form switch
+    {
+        NormalizationForm.FormC => UnicodeNormalizer.ToNfc(text),
+        NormalizationForm.FormD => UnicodeNormalizer.ToNfd(text),
+        _ => text.IsNormalized(Form) ? text : text.Normalize(Form),
+    };
 }
 
 public sealed record LowercaseStep : NormalizerStep

@@ -55,12 +55,12 @@ public sealed class PreTokenizerRegex
     {
         if (!NeedsProjection(text))
         {
-            for (var m = _regex.Match(text); m.Success; m = m.NextMatch())
+            foreach (var m in _regex.EnumerateMatches(text))
                 if (m.Length > 0) output.Add((m.Index, m.Length));
             return;
         }
         var (projected, origin) = Project(text);
-        for (var m = _regex.Match(projected); m.Success; m = m.NextMatch())
+        foreach (var m in _regex.EnumerateMatches(projected))
         {
             if (m.Length == 0) continue;
             var start = origin[m.Index];
@@ -68,12 +68,10 @@ public sealed class PreTokenizerRegex
         }
     }
 
-    static bool NeedsProjection(string text)
-    {
-        foreach (var c in text)
-            if (c >= '\uD800' && (char.IsSurrogate(c) || c is >= RangeStandInBase and <= '\uF8FF')) return true;
-        return false;
-    }
+    static readonly System.Buffers.SearchValues<char> ProjectionTriggers =
+        System.Buffers.SearchValues.Create(Enumerable.Range(0xD800, 0x800).Concat(Enumerable.Range(RangeStandInBase, 0xF900 - RangeStandInBase)).Select(c => (char)c).ToArray());
+
+    static bool NeedsProjection(string text) => text.AsSpan().ContainsAny(ProjectionTriggers);
 
     (string Projected, int[] Origin) Project(string text)
     {

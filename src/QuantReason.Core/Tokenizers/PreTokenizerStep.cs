@@ -11,12 +11,22 @@ public abstract record PreTokenizerStep
 public sealed record RegexSplitStep(PreTokenizerRegex Pattern, SplitBehavior Behavior = SplitBehavior.Isolated, bool Invert = false)
     : PreTokenizerStep
 {
+    [ThreadStatic] static List<(int Start, int Length)>? t_matches;
+    [ThreadStatic] static List<(int Start, int Length, bool Delimiter)>? t_segments;
+
     public override void Split(string piece, List<string> output, bool isFirst)
     {
-        var matches = new List<(int Start, int Length)>();
+        var matches = t_matches ??= new();
+        matches.Clear();
         Pattern.Matches(piece, matches);
+        if (Behavior == SplitBehavior.Isolated && matches.Count == 1 && matches[0].Length == piece.Length)
+        {
+            output.Add(piece); // the common case after an earlier split: the piece is one match
+            return;
+        }
         // Segments over the whole piece, each flagged as delimiter or not; 'Invert' swaps the roles.
-        var segments = new List<(int Start, int Length, bool Delimiter)>(matches.Count * 2 + 1);
+        var segments = t_segments ??= new();
+        segments.Clear();
         var pos = 0;
         foreach (var (s, l) in matches)
         {

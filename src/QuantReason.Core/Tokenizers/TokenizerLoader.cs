@@ -4,6 +4,33 @@ namespace QuantReason.Tokenizers;
 public static class TokenizerLoader
 {
     /// <summary>
+    /// Any supported source by its shape: a folder (see <see cref="FromDirectory"/>), a <c>.gguf</c> file, a
+    /// SentencePiece <c>.model</c> file, or a <c>tokenizer.json</c> (whose sibling config files are read too).
+    /// </summary>
+    public static ITokenizer Load(string path)
+    {
+        if (Directory.Exists(path)) return FromDirectory(path);
+        if (!File.Exists(path)) throw new QuantReasonException("tokenizer source not found", path);
+        var ext = Path.GetExtension(path).ToLowerInvariant();
+        if (ext == ".gguf") return FromGguf(path);
+        if (ext == ".model") return FromSentencePieceModel(path);
+        if (ext == ".json")
+        {
+            var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
+            var config = Path.Combine(dir, "tokenizer_config.json");
+            var generation = Path.Combine(dir, "generation_config.json");
+            return HuggingFaceTokenizerJson.Load(path,
+                File.Exists(config) ? TokenizerConfig.Load(config) : null,
+                File.Exists(generation) ? GenerationConfig.Load(generation) : null);
+        }
+        // Unknown extension: GGUF files announce themselves by their magic bytes.
+        Span<byte> magic = stackalloc byte[4];
+        using (var f = File.OpenRead(path)) f.ReadAtLeast(magic, 4, throwOnEndOfStream: false);
+        if (magic.SequenceEqual("GGUF"u8)) return FromGguf(path);
+        throw new QuantReasonException("not a tokenizer: expected a folder, .gguf, .model or tokenizer.json", path);
+    }
+
+    /// <summary>
     /// A model folder: <c>tokenizer.json</c> if present, else <c>tokenizer.model</c>; <c>tokenizer_config.json</c>
     /// supplies BOS/EOS/PAD, add_bos_token and the chat template; <c>generation_config.json</c> adds EOS ids.
     /// </summary>

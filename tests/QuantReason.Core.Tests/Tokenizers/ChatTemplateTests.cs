@@ -28,6 +28,10 @@ public class ChatTemplateTests
     const string Qwen3Source =
         "{%- if messages[0].role == 'system' %}\n        {{- '<|im_start|>system\\n' + messages[0].content + '<|im_end|>\\n' }}\n{%- endif %}\n{%- for message in messages %}{{- '<|im_start|>' + message.role + '\\n' + content + '<|im_end|>' + '\\n' }}{%- endfor %}{%- if add_generation_prompt %}\n    {{- '<|im_start|>assistant\\n' }}{%- endif %}";
 
+    // DeepSeek-R1-Distill's template: the parts that render system, user, assistant and the generation prompt.
+    const string DeepSeekR1Source =
+        "{{bos_token}}{{ns.system_prompt}}{%- for message in messages %}{%- if message['role'] == 'user' %}{{'<｜User｜>' + message['content']}}{%- endif %}{%- if message['role'] == 'assistant' and message['content'] is not none %}{% set content = message['content'] %}{% if '</think>' in content %}{% set content = content.split('</think>')[-1] %}{% endif %}{{'<｜Assistant｜>' + content + '<｜end▁of▁sentence｜>'}}{%- endif %}{%- endfor -%}{% if add_generation_prompt and not ns.is_tool %}{{'<｜Assistant｜><think>\\n'}}{% endif %}";
+
     static ChatTemplate Detect(string? source, params string[] tokens) =>
         ChatTemplate.Detect(source, t => tokens.Contains(t), "<|begin_of_text|>");
 
@@ -91,6 +95,29 @@ public class ChatTemplateTests
         Assert.Null(t.DefaultSystemPrompt);
         Assert.Equal("<|im_start|>user\nWhat is 2+2?<|im_end|>\n",
             t.Render([ChatMessage.User("What is 2+2?")], addGenerationPrompt: false));
+    }
+
+    [Fact]
+    public void Qwen3_with_thinking_disabled_writes_the_empty_think_block()
+    {
+        var source = Qwen3Source + "{%- if enable_thinking is defined and enable_thinking is false %}{{- '<think>\\n\\n</think>\\n\\n' }}{%- endif %}";
+        var t = Detect(source);
+        Assert.True(t.HasThinkingSwitch);
+        var off = new ChatTemplate(ChatTemplateKind.ChatMl) { HasThinkingSwitch = true, EnableThinking = false };
+        Assert.Equal("<|im_start|>user\nQ<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n",
+            off.Render([ChatMessage.User("Q")], addGenerationPrompt: true));
+        Assert.Equal("<|im_start|>user\nQ<|im_end|>\n<|im_start|>assistant\n", t.Render([ChatMessage.User("Q")], addGenerationPrompt: true));
+    }
+
+    [Fact]
+    public void DeepSeekR1_puts_the_system_text_first_and_drops_earlier_reasoning()
+    {
+        var t = ChatTemplate.Detect(DeepSeekR1Source, _ => false, "<｜begin▁of▁sentence｜>");
+        Assert.Equal(ChatTemplateKind.DeepSeekR1, t.Kind);
+        Assert.Equal(
+            "<｜begin▁of▁sentence｜>Be exact.<｜User｜>What is 2+2?<｜Assistant｜>4<｜end▁of▁sentence｜><｜User｜>And 3*3?<｜Assistant｜><think>\n",
+            t.Render([ChatMessage.System("Be exact."), ChatMessage.User("What is 2+2?"), ChatMessage.Assistant("<think>\n2+2=4\n</think>4"),
+                      ChatMessage.User("And 3*3?")], addGenerationPrompt: true));
     }
 
     [Fact]

@@ -69,6 +69,34 @@ public class HuggingFaceTokenizerJsonTests
     }
 
     [Fact]
+    public void An_NFC_normalizer_makes_decoding_return_the_composed_form_and_nothing_else()
+    {
+        // The one lossy step these loaders support: with an NFC normalizer (GPT-NeoX/MPT's tokenizer.json),
+        // decode(encode(s)) == NFC(s). Text already in NFC round-trips exactly. Without working normalization
+        // (globalization-invariant runtime) loading fails rather than tokenizing unnormalized text.
+        var normalizer = new JsonObject { ["type"] = "NFC" };
+        if (!UnicodeNormalizationStep.IsAvailable(NormalizationForm.FormC))
+        {
+            var e = Assert.Throws<QuantReasonException>(() => SmallByteLevelTokenizer.Create(normalizer));
+            Assert.Contains("FormC", e.Message);
+            return;
+        }
+        var nfc = SmallByteLevelTokenizer.Create(normalizer);
+        const string decomposed = "Cafe\u0301 A\u030A \u212B"; // e + combining acute, A + ring, ANGSTROM SIGN
+        var ids = nfc.Encode(decomposed, addSpecialTokens: false);
+        Assert.Equal("Caf\u00E9 \u00C5 \u00C5", nfc.Decode(ids, skipSpecialTokens: false));
+        const string composed = "Caf\u00E9 \u00C5";
+        Assert.Equal(composed, nfc.Decode(nfc.Encode(composed, false), false));
+    }
+
+    [Fact]
+    public void Without_a_normalizer_decomposed_text_round_trips_exactly()
+    {
+        const string decomposed = "Cafe\u0301 A\u030A \u212B";
+        Assert.Equal(decomposed, Small.Decode(Small.Encode(decomposed, false), false));
+    }
+
+    [Fact]
     public void Invalid_json_names_the_file_and_line()
     {
         var dir = Path.Combine(Path.GetTempPath(), $"quantreason-badjson-{Guid.NewGuid():N}");

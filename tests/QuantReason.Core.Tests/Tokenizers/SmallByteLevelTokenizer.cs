@@ -17,7 +17,7 @@ public static class SmallByteLevelTokenizer
     public const string Llama3Pattern =
         @"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";
 
-    public static string WriteFolder()
+    public static string WriteFolder(JsonNode? normalizer = null)
     {
         var dir = Path.Combine(Path.GetTempPath(), $"quantreason-tok-{Guid.NewGuid():N}");
         Directory.CreateDirectory(dir);
@@ -38,7 +38,7 @@ public static class SmallByteLevelTokenizer
                 Added(BeginOfText, "<|begin_of_text|>", true), Added(EotId, "<|eot_id|>", true),
                 Added(StartHeader, "<|start_header_id|>", true), Added(EndHeader, "<|end_header_id|>", true),
                 Added(Think, "<think>", false)),
-            ["normalizer"] = null,
+            ["normalizer"] = normalizer,
             ["pre_tokenizer"] = new JsonObject
             {
                 ["type"] = "Sequence",
@@ -83,9 +83,9 @@ public static class SmallByteLevelTokenizer
         return dir;
     }
 
-    public static ITokenizer Create()
+    public static ITokenizer Create(JsonNode? normalizer = null)
     {
-        var dir = WriteFolder();
+        var dir = WriteFolder(normalizer);
         try { return TokenizerLoader.FromDirectory(dir); }
         finally { Directory.Delete(dir, recursive: true); }
     }
