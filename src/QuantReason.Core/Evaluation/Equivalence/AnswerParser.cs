@@ -109,7 +109,7 @@ public static partial class AnswerParser
     /// <summary>x &lt; 3, x \ge 2, 1 \le x &lt; 4 (one variable) as the interval they describe.</summary>
     static BracketedAnswer? Inequality(string e)
     {
-        var parts = InequalitySplit().Split(e);
+        var parts = InequalitySplit().Split(e).Select(p => p.Trim()).ToArray();
         if (parts.Length is not (3 or 5)) return null;
         var infinity = SymbolicValue.Of(Atom.Infinity);
         static bool Strict(string op) => op is "<" or ">" or @"\lt" or @"\gt";
