@@ -5,8 +5,9 @@ namespace QuantReason.Evaluation;
 /// <summary>
 /// Pulls the final answer out of a model's output. Rules are tried from the most explicit to the least, and the first
 /// that matches wins: the last <c>\boxed{}</c>/<c>\fbox{}</c> (brace-balanced, or <c>\boxed 5</c>), Minerva's
-/// "Final Answer: The final answer is X. I hope it is correct.", "The answer is X", GSM8K's "#### N", and finally the
-/// last number in the text. Within a rule the LAST occurrence wins, because models restate and correct themselves.
+/// "Final Answer: The final answer is X. I hope it is correct.", "The answer is X", GSM8K's "#### N", the last LaTeX
+/// math segment when nothing numeric follows it (a model that states "is \(-rac{2\sqrt3}{3}\)." without boxing), and
+/// finally the last number in the text. Within a rule the LAST occurrence wins, because models restate and correct themselves.
 /// </summary>
 public static partial class AnswerExtractor
 {
@@ -18,6 +19,7 @@ public static partial class AnswerExtractor
             return new Extraction(s, ExtractionRule.TheAnswerIs);
         if (LastMatch(HashRegex(), output) is { } hash && hash.Trim() is { Length: > 0 } h)
             return new Extraction(h, ExtractionRule.Gsm8kHash);
+        if (LastMath(output) is { } math) return new Extraction(math, ExtractionRule.LastMath);
         if (LastNumber(output) is { } number) return new Extraction(number, ExtractionRule.LastNumber);
         return Extraction.None;
     }
@@ -69,6 +71,22 @@ public static partial class AnswerExtractor
         return bare.Length > 0 ? bare : null;
     }
 
+    /// <summary>
+    /// Content of the last \(…\), \[…\], $$…$$ or $…$ segment, provided no digit follows it (else the text went on to
+    /// another value). Single-dollar segments count only with a LaTeX command inside, so currency ("$5 and $7") is not math.
+    /// </summary>
+    public static string? LastMath(string text)
+    {
+        Match? last = null;
+        foreach (Match m in MathSegmentRegex().Matches(text))
+            if (m.Groups["d"].Success && !m.Groups["d"].Value.Contains('\\')) continue;
+            else last = m;
+        if (last is null) return null;
+        if (text.AsSpan(last.Index + last.Length).IndexOfAnyInRange('0', '9') >= 0) return null;
+        var content = last.Groups.Values.Skip(1).First(g => g.Success).Value.Trim().TrimEnd('.', ',', ';', ' ').Trim();
+        return content.Length > 0 ? content : null;
+    }
+
     /// <summary>The last number (integer, decimal, comma-grouped or a/b fraction) in the text, sign included.</summary>
     public static string? LastNumber(string text)
     {
@@ -106,6 +124,9 @@ public static partial class AnswerExtractor
     // The answer runs to the end of its sentence: a period followed by space or end, or a line break.
     [GeneratedRegex(@"[Tt]he (?:final )?answer is[:\s]*(?<a>(?:[^\n.]|\.(?=\S))+)")]
     private static partial Regex TheAnswerIsRegex();
+
+    [GeneratedRegex(@"\\\((?<p>.+?)\\\)|\\\[(?<b>.+?)\\\]|\$\$(?<dd>.+?)\$\$|(?<!\$)\$(?<d>[^$\n]+?)\$(?!\$)", RegexOptions.Singleline)]
+    private static partial Regex MathSegmentRegex();
 
     [GeneratedRegex(@"####\s*(?<a>[^\n]*)")]
     private static partial Regex HashRegex();

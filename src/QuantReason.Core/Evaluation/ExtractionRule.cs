@@ -10,6 +10,7 @@ public enum ExtractionRule
     [JsonStringEnumMemberName("minerva")] Minerva,
     [JsonStringEnumMemberName("the_answer_is")] TheAnswerIs,
     [JsonStringEnumMemberName("gsm8k_hash")] Gsm8kHash,
+    [JsonStringEnumMemberName("last_math")] LastMath,
     [JsonStringEnumMemberName("last_number")] LastNumber,
 }
 
@@ -21,6 +22,7 @@ public static class ExtractionRuleNames
         ExtractionRule.Minerva => "minerva",
         ExtractionRule.TheAnswerIs => "the_answer_is",
         ExtractionRule.Gsm8kHash => "gsm8k_hash",
+        ExtractionRule.LastMath => "last_math",
         ExtractionRule.LastNumber => "last_number",
         _ => throw new ArgumentOutOfRangeException(nameof(rule)),
     };

@@ -44,6 +44,25 @@ public class AnswerExtractorTests
     }
 
     [Theory]
+    [InlineData(@"Therefore the value is \(-\frac{2\sqrt{3}}{3}\).", @"-\frac{2\sqrt{3}}{3}")]
+    [InlineData(@"Thus the area is \[ 8\pi \] square units.", @"8\pi")]
+    [InlineData(@"So $\cos \angle RPS = -\frac{24}{25}$.", @"\cos \angle RPS = -\frac{24}{25}")]
+    public void Last_math_segment_when_nothing_numeric_follows(string output, string expected)
+    {
+        var e = AnswerExtractor.Extract(output);
+        Assert.Equal((expected, ExtractionRule.LastMath), (e.Answer, e.Rule));
+    }
+
+    [Theory]
+    [InlineData(@"We get \(x = 3\), so 4 apples remain.", "4")]
+    [InlineData("She pays $5 and then $7 more, 12 in all", "12")] // currency dollars are not math delimiters
+    public void Last_math_yields_to_a_later_number_and_ignores_currency(string output, string expected)
+    {
+        var e = AnswerExtractor.Extract(output);
+        Assert.Equal((expected, ExtractionRule.LastNumber), (e.Answer, e.Rule));
+    }
+
+    [Theory]
     [InlineData("He paid 1,200 dollars and got -3.5 back", "-3.5")]
     [InlineData("A: 1,234", "1,234")]
     [InlineData("ratio 3/4 in the end", "3/4")]
@@ -62,7 +81,7 @@ public class AnswerExtractorTests
     [Fact]
     public void Rule_names_match_the_run_schema()
     {
-        Assert.Equal(["boxed", "minerva", "the_answer_is", "gsm8k_hash", "last_number"],
+        Assert.Equal(["boxed", "minerva", "the_answer_is", "gsm8k_hash", "last_math", "last_number"],
             Enum.GetValues<ExtractionRule>().Select(r => r.Name()));
         Assert.Equal("\"the_answer_is\"", System.Text.Json.JsonSerializer.Serialize(ExtractionRule.TheAnswerIs));
     }

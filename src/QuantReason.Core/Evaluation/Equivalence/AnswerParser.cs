@@ -16,6 +16,8 @@ public static partial class AnswerParser
         var c = n.Compact;
         if (c.Length == 0) return new UnparsedAnswer(c);
         if (Choice().Match(c) is { Success: true } choice) return new ChoiceAnswer(choice.Groups[1].Value[0]);
+        if (ChoiceList().IsMatch(c))
+            return new SetAnswer(c.Split(',').Select(x => (AnswerValue)new ChoiceAnswer(x.Trim('(', ')')[0])).ToList());
         if (AsText(n) is { } text) return text;
         if (ClockTime().Match(n.Text.Trim()) is { Success: true } time)
             return new TextAnswer($"{time.Groups[1].Value}:{(time.Groups[2].Success ? time.Groups[2].Value : "00")}{time.Groups[3].Value.ToLowerInvariant()}m");
@@ -79,7 +81,11 @@ public static partial class AnswerParser
         var sides = SplitTopLevel(e, "=");
         if (sides.Count >= 2)
         {
-            if (VariableName().IsMatch(sides[0])) return Element(string.Join("=", sides.Skip(1)));
+            // "x = 3", "(b,c) = (6,5)", "\cos\angle RPS = -\frac{24}{25}", "\frac{28}{4} = 7": the left side only names
+            // or computes the answer, so the answer is what follows the equals sign.
+            if (VariableName().IsMatch(sides[0]) || VariableTuple().IsMatch(sides[0]) || NamedQuantity().IsMatch(sides[0])
+                || Label().IsMatch(sides[0]) || IsConstant(sides[0]))
+                return Element(string.Join("=", sides.Skip(1)));
             if (sides.Count == 2)
             {
                 var lhs = LatexExpressionParser.Parse(sides[0]).Value;
@@ -96,6 +102,9 @@ public static partial class AnswerParser
         var parsed = LatexExpressionParser.Parse(e);
         return new ScalarAnswer(parsed.Value, parsed.HasDecimal, false);
     }
+
+    static bool IsConstant(string e) =>
+        LatexExpressionParser.TryParse(e, out var parsed) && parsed!.Value.Evaluate() is not null;
 
     static bool ValidNumeral(Match m, out string digits, out int radix)
     {
@@ -206,6 +215,20 @@ public static partial class AnswerParser
     /// <summary>A ratio a:b of two integers, read as the value a/b.</summary>
     [GeneratedRegex(@"^(\d+):(\d+)$")]
     private static partial Regex Ratio();
+
+    [GeneratedRegex(@"^\(?[A-E]\)?(?:,\(?[A-E]\)?)+$")]
+    private static partial Regex ChoiceList();
+
+    /// <summary>Words or a power of one letter naming what is computed: "AC", "Volume of the box", "x^3".</summary>
+    [GeneratedRegex(@"^(?:[A-Za-z][A-Za-z' ]+|[a-zA-Z]\^\{?\d+\}?)$")]
+    private static partial Regex Label();
+
+    [GeneratedRegex(@"^\((?:[a-zA-Z],)+[a-zA-Z]\)$")]
+    private static partial Regex VariableTuple();
+
+    /// <summary>A quantity named by a function, angle or overline: \cos\angle RPS, \angle ABC, \log_2 8, \overline{AB}.</summary>
+    [GeneratedRegex(@"^\\(?:sin|cos|tan|cot|sec|csc|angle|measuredangle|overline|log|ln|arcsin|arccos|arctan|triangle|text|mathrm|operatorname)(?![a-zA-Z])")]
+    private static partial Regex NamedQuantity();
 
     [GeneratedRegex(@"^\(?([A-E])\)?$")]
     private static partial Regex Choice();

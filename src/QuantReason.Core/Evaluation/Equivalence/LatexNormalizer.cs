@@ -35,6 +35,7 @@ public static partial class LatexNormalizer
         s = StripDelimiters(s);
         s = s.Replace(@"\\", LineBreak); // protect \\ so "\\ " is not read as the spacing command "\ "
         s = s.Replace(@"\$", "").Replace("$", "");
+        s = StrayBackslash().Replace(s, ""); // "\15" is a mangled "\$15"
         s = LeftRight().Replace(s, "");
         s = ExplicitThousands().Replace(s, m => ThousandsMark().Replace(m.Value, ""));
         s = Spacing().Replace(s, m => m.Value is @"\ " or "~" or @"\quad" or @"\qquad" ? " " : "");
@@ -100,8 +101,15 @@ public static partial class LatexNormalizer
             if (close < 0) { sb.Append(s, m.Index, s.Length - m.Index); break; }
             var content = s[(open + 1)..close];
             var rest = close + 1;
-            var isUnit = sb.ToString().Trim().Length > 0 && IsUnit(content);
-            if (isUnit)
+            var before = sb.ToString().Trim();
+            var afterValue = before.Length > 0 && (char.IsLetterOrDigit(before[^1]) || before[^1] is '}' or ')' or ']');
+            var word = content.Trim().ToLowerInvariant();
+            if (afterValue && word is "or" or "and")
+            {
+                // "1 \text{ or } 2" lists two answers.
+                sb.Append(',');
+            }
+            else if (before.Length > 0 && IsUnit(content) || afterValue && UnitWords().IsMatch(content))
             {
                 var power = UnitPower().Match(s, rest);
                 if (power.Success) rest += power.Length;
@@ -146,8 +154,15 @@ public static partial class LatexNormalizer
     [GeneratedRegex(@"\{,\}|,\\!|\s")]
     private static partial Regex ThousandsMark();
 
+    [GeneratedRegex(@"\\(?=\d)")]
+    private static partial Regex StrayBackslash();
+
     [GeneratedRegex(@"\\[!,;: ]|\\quad|\\qquad|~")]
     private static partial Regex Spacing();
+
+    // Words after a value name what was counted ("65 \text{ children tickets}"): a unit in effect, dropped.
+    [GeneratedRegex(@"^\s*[A-Za-z][A-Za-z\s\-'.]*$")]
+    private static partial Regex UnitWords();
 
     [GeneratedRegex(@"\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|\\circ|\\degree")]
     private static partial Regex Degrees();

@@ -48,6 +48,42 @@ public class GraderAcceptanceTests(ITestOutputHelper output)
         Assert.True(agreement >= 0.995, $"agreement {agreement:P3} below 99.5%:\n{string.Join("\n", disagreements)}");
     }
 
+    public static TheoryData<string> ProcessBenchFiles => Shared.Files("*.json", "data", "processbench");
+
+    /// <summary>
+    /// ProcessBench's real model solutions (Llama, Qwen, …) carry the authors' final_answer_correct; joined to the gold
+    /// answer of the same problem in MATH / GSM8K test, our extraction + grading must agree on ≥ 98% (the rest are
+    /// printed: mostly deliberate policy differences such as accepting 411/333 for 137/111, which ProcessBench rejects).
+    /// </summary>
+    [SharedTheory]
+    [MemberData(nameof(ProcessBenchFiles))]
+    public void ProcessBench_final_answer_labels_agree(string file)
+    {
+        var source = Path.GetFileNameWithoutExtension(file) == "gsm8k"
+            ? DatasetLoader.Load(Shared.PathOf("data", "gsm8k", "test.jsonl"))
+            : DatasetLoader.Load(Shared.PathOf("data", "math", "test.jsonl"));
+        var gold = new Dictionary<string, string>();
+        foreach (var p in source.Problems) gold.TryAdd(p.Text.Trim(), p.Gold);
+        using var doc = JsonDocument.Parse(File.ReadAllBytes(Shared.PathOf("data", "processbench", file)));
+        var total = 0;
+        var disagreements = new List<string>();
+        foreach (var item in doc.RootElement.EnumerateArray())
+        {
+            Assert.True(gold.TryGetValue(item.GetProperty("problem").GetString()!.Trim(), out var g), "problem not in the test set");
+            var solution = string.Join("\n\n", item.GetProperty("steps").EnumerateArray().Select(s => s.GetString()));
+            var extraction = AnswerExtractor.Extract(solution);
+            var verdict = Grader.Equivalent(g!, extraction.Answer);
+            total++;
+            if (verdict.Equivalent != item.GetProperty("final_answer_correct").GetBoolean())
+                disagreements.Add($"{item.GetProperty("id").GetString()}: gold {g}, extracted {extraction.Answer} ({extraction.Rule?.Name()}), " +
+                                  $"ours {verdict.Equivalent} ({verdict.DecidedBy})");
+        }
+        var agreement = 1 - (double)disagreements.Count / total;
+        output.WriteLine($"ProcessBench {file}: {total} solutions, agreement {agreement:P2}");
+        foreach (var d in disagreements) output.WriteLine(d);
+        Assert.True(agreement >= 0.98, string.Join("\n", disagreements));
+    }
+
     /// <summary>Each MATH-500 gold answer is equivalent to itself and to the last \boxed{} of its own solution.</summary>
     [SharedFact]
     public void Math500_gold_answers_match_themselves_and_their_solutions_box()

@@ -69,6 +69,29 @@ public class GraderTests
     [InlineData(".0000672", "6.72E-5")]
     public void Normalised_rationals(string gold, string predicted) => Same(gold, predicted, Decision.Rational);
 
+    [Theory]
+    [InlineData(@"\frac{28}{4}=7", "7")]
+    [InlineData("(b,c)=(6,5)", "(6,5)")]
+    [InlineData(@"\cos \angle RPS = -\frac{24}{25}", @"-\frac{24}{25}")]
+    [InlineData("AC = 25", "25")]
+    [InlineData("x^3 = 12", "12")]
+    [InlineData(@"\text{Volume of the box} = 20 \times 2 = 40 \text{ cubic inches}", "40")]
+    public void A_left_side_that_only_names_or_computes_the_answer_is_dropped(string predicted, string gold)
+    {
+        var v = Grader.Equivalent(gold, predicted);
+        Assert.True(v.Equivalent, $"{predicted}: {v.DecidedBy} {v.PredictedNormalized}");
+    }
+
+    [Fact] public void An_equation_in_the_unknown_is_not_its_right_side() => Different("3", "x+1=3", Decision.KindMismatch);
+
+    [Theory]
+    [InlineData(@"65 \text{ children tickets }", "65")]
+    [InlineData(@"\15", "15")]
+    public void Counted_words_and_stray_backslashes_are_dropped(string predicted, string gold) => Same(gold, predicted, Decision.Rational);
+
+    [Fact] public void Words_between_values_separate_them() => Same(@"1 \text{ or } 2", "2, 1", Decision.Set);
+    [Fact] public void Choice_lists() { Same(@"\text{A,D}", "A, D", Decision.Set); Different(@"\text{A,D}", "A, C", Decision.Set); }
+
     [Fact] public void Percent_may_be_read_as_hundredths() => Same(@"50\%", "0.5", Decision.Percent);
     [Fact] public void No_percent_leniency_without_a_percent_sign() => Different("2000", "20", Decision.Rational);
     [Fact] public void Malformed_thousands_are_not_thousands() => Different("100", "1,00", Decision.KindMismatch);
