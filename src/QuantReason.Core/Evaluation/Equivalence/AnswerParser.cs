@@ -39,6 +39,7 @@ public static partial class AnswerParser
 
     static AnswerValue Structure(string c, bool percent)
     {
+        if (c.Length == 0) throw new NotRepresentableException("empty part");
         if (c is @"\emptyset" or @"\varnothing" or @"\{\}") return new SetAnswer([]);
         if (Membership().Match(c) is { Success: true } member) return Structure(member.Groups[1].Value, percent);
         var union = SplitTopLevel(c, @"\cup");

@@ -26,6 +26,10 @@ public sealed class Polynomial : IEquatable<Polynomial>
 
     public bool IsZero => _terms.Count == 0;
 
+    /// <summary>Bits of the largest numerator or denominator among the coefficients (a size measure for guards).</summary>
+    public long MaxCoefficientBits =>
+        _terms.Count == 0 ? 0 : _terms.Values.Max(c => Math.Max(c.Numerator.GetBitLength(), c.Denominator.GetBitLength()));
+
     /// <summary>The rational value when the polynomial is a constant (including 0).</summary>
     public Rational? AsConstant =>
         _terms.Count == 0 ? Rational.Zero

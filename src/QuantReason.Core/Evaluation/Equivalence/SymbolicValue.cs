@@ -11,6 +11,7 @@ public sealed class SymbolicValue
 {
     /// <summary>Cap on integer powers so "2^{10^9}" is refused instead of computed.</summary>
     const int MaxPower = 4096;
+    const long MaxResultBits = 1 << 16;
 
     public Polynomial Numerator { get; }
     public Polynomial Denominator { get; }
@@ -92,6 +93,9 @@ public sealed class SymbolicValue
         if (n < 0) return Of(Rational.One) / IntegerPow(-n);
         if ((Numerator.Terms.Count > 1 || Denominator.Terms.Count > 1) && n > 64)
             throw new NotRepresentableException("power of a sum too large");
+        // The result's coefficients grow to about n times the base's digits: refuse what would take seconds to build.
+        if ((long)n * (Numerator.MaxCoefficientBits + Denominator.MaxCoefficientBits) > MaxResultBits)
+            throw new NotRepresentableException("power too large");
         var result = Of(Rational.One);
         var square = this;
         for (var k = n; k > 0; k >>= 1)

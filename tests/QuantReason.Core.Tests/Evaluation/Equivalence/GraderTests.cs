@@ -225,4 +225,27 @@ public class GraderTests
                    && !Grader.Equivalent(string.Join(", ", t.xs), string.Join(", ", changed)).Equivalent;
         }).QuickCheckThrowOnFailure();
     }
+
+    static readonly string[] Tokens =
+    [
+        "1", "2", "0", ".5", "x", "y", "i", "e", @"\pi", @"\sqrt", @"\frac", "{", "}", "(", ")", "[", "]", "^", "_", "+", "-", "*",
+        "/", "=", ",", @"\{", @"\}", @"\cup", @"\pm", @"\text{", "cm", @"\begin{pmatrix}", @"\end{pmatrix}", "&", @"\\", "!",
+        "|", "<", @"\le", @"\infty", @"\overline", @"\left(", @"\right)", "%", "$", @"\boxed{", "A", "(B)", " ", @"\sin",
+        "_8", "5E-01", @"\lfloor", @"\rfloor", @"\binom", @"\sqrt[3]", "10^{", "999999999999", "2^{1000}", "5E-0122",
+    ];
+
+    /// <summary>Garbage in never throws and never stalls: a grader inside a long run must return a verdict for anything.</summary>
+    [Fact]
+    public void Arbitrary_token_soup_gets_a_verdict_quickly()
+    {
+        var soup = Gen.Elements(Tokens).ArrayOf().Where(a => a.Length is > 0 and < 14).Select(a => string.Concat(a));
+        var gen = from a in soup from b in soup select (a, b);
+        Prop.ForAll(gen.ToArbitrary(), t =>
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            Grader.Equivalent(t.a, t.b);
+            QuantReason.Evaluation.AnswerExtractor.Extract(t.a + t.b);
+            return clock.ElapsedMilliseconds < 2000;
+        }).Check(Config.QuickThrowOnFailure.WithMaxTest(3000));
+    }
 }
