@@ -79,8 +79,12 @@ public static partial class AnswerExtractor
     {
         Match? last = null;
         foreach (Match m in MathSegmentRegex().Matches(text))
+        {
             if (m.Groups["d"].Success && !m.Groups["d"].Value.Contains('\\')) continue;
-            else last = m;
+            // A lone name such as \(C\) or \(f(x)\) refers back to something; it is not a stated answer.
+            if (MentionRegex().IsMatch(m.Groups.Values.Skip(1).First(g => g.Success).Value)) continue;
+            last = m;
+        }
         if (last is null) return null;
         if (text.AsSpan(last.Index + last.Length).IndexOfAnyInRange('0', '9') >= 0) return null;
         var content = last.Groups.Values.Skip(1).First(g => g.Success).Value.Trim().TrimEnd('.', ',', ';', ' ').Trim();
@@ -127,6 +131,9 @@ public static partial class AnswerExtractor
 
     [GeneratedRegex(@"\\\((?<p>.+?)\\\)|\\\[(?<b>.+?)\\\]|\$\$(?<dd>.+?)\$\$|(?<!\$)\$(?<d>[^$\n]+?)\$(?!\$)", RegexOptions.Singleline)]
     private static partial Regex MathSegmentRegex();
+
+    [GeneratedRegex(@"^\s*(?:[A-Za-z]|\\[A-Za-z]+)(?:_\{?\w+\}?)?(?:\([a-z]\))?\s*$")]
+    private static partial Regex MentionRegex();
 
     [GeneratedRegex(@"####\s*(?<a>[^\n]*)")]
     private static partial Regex HashRegex();

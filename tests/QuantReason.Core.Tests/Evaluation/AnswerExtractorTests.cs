@@ -47,6 +47,8 @@ public class AnswerExtractorTests
     [InlineData(@"Therefore the value is \(-\frac{2\sqrt{3}}{3}\).", @"-\frac{2\sqrt{3}}{3}")]
     [InlineData(@"Thus the area is \[ 8\pi \] square units.", @"8\pi")]
     [InlineData(@"So $\cos \angle RPS = -\frac{24}{25}$.", @"\cos \angle RPS = -\frac{24}{25}")]
+    [InlineData(@"The probability is \(1/3\), given fixed \(A\) and \(B\).", "1/3")] // names are mentions, not answers
+    [InlineData(@"so \(2 + 1 = 3\) values of \(n\) in all", "2 + 1 = 3")]
     public void Last_math_segment_when_nothing_numeric_follows(string output, string expected)
     {
         var e = AnswerExtractor.Extract(output);

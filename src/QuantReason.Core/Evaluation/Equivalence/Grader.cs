@@ -87,8 +87,7 @@ public static class Grader
 
     /// <summary>Square brackets, or an infinite end, make a pair an interval rather than a point.</summary>
     static bool IsInterval(BracketedAnswer x) =>
-        x.Open == '[' || x.Close == ']' || x.Open != x.Close - 1 && x.Open != x.Close - 2 ||
-        x.Items.Any(i => i is ScalarAnswer s && s.Value.Numerator.HasAtom(AtomKind.Infinity));
+        x.Open != '(' || x.Close != ')' || x.Items.Any(i => i is ScalarAnswer s && s.Value.Numerator.HasAtom(AtomKind.Infinity));
 
     static bool ColumnEquals(MatrixAnswer m, BracketedAnswer t) =>
         m.Rows.All(r => r.Count == 1) && m.Rows.Count == t.Items.Count
