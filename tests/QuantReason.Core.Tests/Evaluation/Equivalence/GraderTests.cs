@@ -246,6 +246,6 @@ public class GraderTests
             Grader.Equivalent(t.a, t.b);
             QuantReason.Evaluation.AnswerExtractor.Extract(t.a + t.b);
             return clock.ElapsedMilliseconds < 2000;
-        }).Check(Config.QuickThrowOnFailure.WithMaxTest(3000));
+        }).Check(Config.QuickThrowOnFailure.WithMaxTest(1000));
     }
 }
