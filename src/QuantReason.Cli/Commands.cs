@@ -13,6 +13,8 @@ public static class Commands
         root.Subcommands.Add(InspectCommand.Create());
         root.Subcommands.Add(GenerateCommand.Create());
         root.Subcommands.Add(StepMathCommand.Create());
+        root.Subcommands.Add(DataCommand.Create());
+        root.Subcommands.Add(GradeCommand.Create());
         return root;
     }
 
