@@ -77,12 +77,15 @@ public static unsafe class GemvQxF32
         var xs = new float[w.Groups];
         GroupSums(x, w.GroupLength, xs);
         bool simd = allowSimd && SimdAvailable;
-        fixed (float* px = x, py = y, pxs = xs)
+        bool block = simd && UsesBlockKernel(w);
+        var xscaled = block ? PrescaleX(x, w.Bits) : null; // [in]
+        fixed (float* px = x, py = y, pxs = xs, pxp = xscaled)
         {
-            float* xp = px, yp = py, xsp = pxs;
+            float* xp = px, yp = py, xsp = pxs, xpre = pxp;
             KernelThreads.For(w.Out, 4, (r0, r1) =>
             {
-                if (simd) RowsAvx2(w, xp, xsp, yp, r0, r1);
+                if (block) RowsBlockAvx2(w, xp, xpre, xsp, yp, r0, r1);
+                else if (simd) RowsAvx2(w, xp, xsp, yp, r0, r1);
                 else RowsPortable(w, xp, xsp, yp, r0, r1);
             }, w.In);
         }
@@ -159,6 +162,109 @@ public static unsafe class GemvQxF32
             t1 = Fma.MultiplyAdd(a1, Vector256.Create(s0[g1]), t1);
             t2 = Fma.MultiplyAdd(a2, Vector256.Create(s0[g2]), t2);
             t3 = Fma.MultiplyAdd(a3, Vector256.Create(s0[g3]), t3);
+            float xs = xsum[g];
+            zt0 += s0[g0] * z0[g0] * xs;
+            zt1 += s0[g1] * z0[g1] * xs;
+            zt2 += s0[g2] * z0[g2] * xs;
+            zt3 += s0[g3] * z0[g3] * xs;
+        }
+        y[o] = Vector256.Sum(t0) - zt0;
+        y[o + 1] = Vector256.Sum(t1) - zt1;
+        y[o + 2] = Vector256.Sum(t2) - zt2;
+        y[o + 3] = Vector256.Sum(t3) - zt3;
+    }
+
+    /// <summary>The block kernel needs whole packed blocks per group and a single plane (2, 4 or 8 bits).</summary>
+    public static bool UsesBlockKernel(in PackedRows w) =>
+        w.Bits != 3 && w.GroupLength % (8 * (32 / w.Bits)) == 0;
+
+    /// <summary>
+    /// x[k]·2^(−b·n) where n = (k mod block)/8 is the field of k's code inside its word (0 for the top field). The block
+    /// kernel then masks a field in place (q·2^(b·n), exact in f32) instead of shifting it down, and the power of two
+    /// cancels exactly in the product, so the sum is the same as with q·x. The top field is shifted instead, since in
+    /// place it would set the int32 sign bit.
+    /// </summary>
+    public static float[] PrescaleX(ReadOnlySpan<float> x, int bits)
+    {
+        int cpw = 32 / bits, block = 8 * cpw;
+        var r = new float[x.Length];
+        for (int k = 0; k < x.Length; k++)
+        {
+            int n = k % block / 8;
+            r[k] = n == cpw - 1 ? x[k] : MathF.ScaleB(x[k], -bits * n);
+        }
+        return r;
+    }
+
+    public static void RowsBlockAvx2(in PackedRows w, float* x, float* xpre, float* xsum, float* y, int r0, int r1)
+    {
+        int o = r0;
+        for (; o + 4 <= r1; o += 4) Rows4Block(w, xpre, xsum, y, o);
+        if (o < r1) RowsPortable(w, x, xsum, y, o, r1);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void Rows4Block(in PackedRows w, float* x /* prescaled */, float* xsum, float* y, int o)
+    {
+        int bits = w.Bits, cpw = 32 / bits, block = 8 * cpw;
+        byte top = (byte)(bits * (cpw - 1));
+        var masks = stackalloc uint[8 * cpw]; // [field][8]: the field's mask in place
+        for (int n = 0; n < cpw; n++)
+            for (int j = 0; j < 8; j++) masks[n * 8 + j] = ((1u << bits) - 1) << (bits * n);
+        long wl = w.WordsLo;
+        uint* l0 = w.Lo + o * wl, l1 = l0 + wl, l2 = l1 + wl, l3 = l2 + wl;
+        float* s0 = w.Scales + (long)o * w.Groups, z0 = w.Zeros + (long)o * w.Groups;
+        int groups = w.Groups, blocksPerGroup = w.GroupLength / block;
+        Vector256<float> t0 = default, t1 = default, t2 = default, t3 = default;
+        float zt0 = 0, zt1 = 0, zt2 = 0, zt3 = 0;
+        int b = 0;
+        for (int g = 0; g < groups; g++)
+        {
+            // Two accumulators per row (even/odd fields) to cover the FMA latency.
+            Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            Vector256<float> e0 = default, e1 = default, e2 = default, e3 = default;
+            for (int be = b + blocksPerGroup; b < be; b++)
+            {
+                int off = b * 8;
+                var w0 = Avx.LoadVector256(l0 + off); var w1 = Avx.LoadVector256(l1 + off);
+                var w2 = Avx.LoadVector256(l2 + off); var w3 = Avx.LoadVector256(l3 + off);
+                float* xb = x + (long)b * block;
+                int n = 0;
+                for (; n + 2 < cpw; n += 2)
+                {
+                    var m = Avx.LoadVector256(masks + n * 8);
+                    var xv = Avx.LoadVector256(xb + n * 8);
+                    a0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.And(w0, m).AsInt32()), xv, a0);
+                    a1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.And(w1, m).AsInt32()), xv, a1);
+                    a2 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.And(w2, m).AsInt32()), xv, a2);
+                    a3 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.And(w3, m).AsInt32()), xv, a3);
+                    m = Avx.LoadVector256(masks + n * 8 + 8);
+                    xv = Avx.LoadVector256(xb + n * 8 + 8);
+                    e0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.And(w0, m).AsInt32()), xv, e0);
+                    e1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.And(w1, m).AsInt32()), xv, e1);
+                    e2 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.And(w2, m).AsInt32()), xv, e2);
+                    e3 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.And(w3, m).AsInt32()), xv, e3);
+                }
+                // cpw is even (2, 4 or 8 fields... 16 for 2-bit): fields n = cpw−2 (masked) and cpw−1 (shifted) remain.
+                {
+                    var m = Avx.LoadVector256(masks + n * 8);
+                    var xv = Avx.LoadVector256(xb + n * 8);
+                    a0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.And(w0, m).AsInt32()), xv, a0);
+                    a1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.And(w1, m).AsInt32()), xv, a1);
+                    a2 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.And(w2, m).AsInt32()), xv, a2);
+                    a3 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.And(w3, m).AsInt32()), xv, a3);
+                    xv = Avx.LoadVector256(xb + n * 8 + 8);
+                    e0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.ShiftRightLogical(w0, top).AsInt32()), xv, e0);
+                    e1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.ShiftRightLogical(w1, top).AsInt32()), xv, e1);
+                    e2 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.ShiftRightLogical(w2, top).AsInt32()), xv, e2);
+                    e3 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.ShiftRightLogical(w3, top).AsInt32()), xv, e3);
+                }
+            }
+            long g0 = g, g1 = g0 + groups, g2 = g1 + groups, g3 = g2 + groups;
+            t0 = Fma.MultiplyAdd(Avx.Add(a0, e0), Vector256.Create(s0[g0]), t0);
+            t1 = Fma.MultiplyAdd(Avx.Add(a1, e1), Vector256.Create(s0[g1]), t1);
+            t2 = Fma.MultiplyAdd(Avx.Add(a2, e2), Vector256.Create(s0[g2]), t2);
+            t3 = Fma.MultiplyAdd(Avx.Add(a3, e3), Vector256.Create(s0[g3]), t3);
             float xs = xsum[g];
             zt0 += s0[g0] * z0[g0] * xs;
             zt1 += s0[g1] * z0[g1] * xs;

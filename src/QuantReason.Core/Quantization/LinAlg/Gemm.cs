@@ -46,8 +46,11 @@ public static unsafe class Gemm
         int aPanels = (m + P - 1) / P;
         int bPanels = (n + NR - 1) / NR * (NR / P);
         int kb = Math.Min(KBlock, k);
+        // XᵀX: the same operand on both sides is packed once (A's panels, padded to whole 24-column tiles).
+        bool same = b == a && bRow == aRow && bCol == aCol && n == m;
+        if (same) aPanels = Math.Max(aPanels, bPanels);
         var pa = GC.AllocateUninitializedArray<float>(aPanels * kb * P + 16, pinned: true); // [aPanels][t][8]
-        var pb = GC.AllocateUninitializedArray<float>(bPanels * kb * P + 16, pinned: true); // [bPanels][t][8]
+        var pb = same ? pa : GC.AllocateUninitializedArray<float>(bPanels * kb * P + 16, pinned: true); // [bPanels][t][8]
         fixed (float* paP = pa, pbP = pb)
         {
             float* A = paP, B = pbP;
@@ -56,8 +59,7 @@ public static unsafe class Gemm
                 int kk = Math.Min(kb, k - t0);
                 float* at = a + t0 * aRow, bt = b + t0 * bRow;
                 Pack(at, aRow, aCol, m, kk, aPanels, A);
-                if (b == a && bRow == aRow && bCol == aCol && bPanels <= aPanels) Buffer.MemoryCopy(A, B, (long)bPanels * kk * P * 4, (long)bPanels * kk * P * 4);
-                else Pack(bt, bRow, bCol, n, kk, bPanels, B);
+                if (!same) Pack(bt, bRow, bCol, n, kk, bPanels, B);
                 int jTiles = (n + NR - 1) / NR, iTiles = (m + MR - 1) / MR;
                 KernelThreads.For(jTiles, 1, (s, e) =>
                 {
