@@ -152,3 +152,24 @@ public static unsafe class Gemm
         }, (long)n * k);
     }
 }
+
+/// <summary>Shorthands over <see cref="Gemm"/> for the quantizers' calibration maths.</summary>
+public static unsafe class MatMul
+{
+    /// <summary>Y = X·Wᵀ: x [tokens, in], w [out, in] → [tokens, out].</summary>
+    public static float[] XWt(ReadOnlySpan<float> x, int tokens, ReadOnlySpan<float> w, int outFeatures, int inFeatures)
+    {
+        var y = new float[(long)tokens * outFeatures];
+        fixed (float* px = x, pw = w, py = y)
+            Gemm.Run(tokens, outFeatures, inFeatures, 1f, px, 1, inFeatures, pw, 1, inFeatures, py, outFeatures);
+        return y;
+    }
+
+    /// <summary>Σ (a − b)² in f64.</summary>
+    public static double SquaredError(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        double s = 0;
+        for (int i = 0; i < a.Length; i++) { double d = (double)a[i] - b[i]; s += d * d; }
+        return s;
+    }
+}
