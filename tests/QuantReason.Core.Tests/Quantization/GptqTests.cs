@@ -98,4 +98,42 @@ public class GptqTests(ITestOutputHelper output)
         Assert.True(Math.Abs(error - f.GptqError) <= 0.02 * f.GptqError, $"{name}: error {error} vs reference {f.GptqError}");
         Assert.True(error < f.RtnError, $"{name}: GPTQ error {error} not below RTN {f.RtnError}");
     }
+
+    [Fact]
+    public void TooFewCalibrationTokensNameTheLayer()
+    {
+        var h = new Hessian(64);
+        h.Add(TestData.Gaussian(new Random(1), 4 * 64), 4);
+        var ex = Assert.Throws<QuantReasonException>(() =>
+            Gptq.Quantize(new float[8 * 64], 8, 64, h, new GptqOptions(4, 32), "model.layers.9.self_attn.o_proj"));
+        Assert.Contains("model.layers.9.self_attn.o_proj", ex.Message);
+        Assert.Contains("too few calibration tokens", ex.Message);
+    }
+
+    [Fact]
+    public void MismatchedShapesNameTheLayer()
+    {
+        var h = new Hessian(64);
+        h.Add(TestData.Gaussian(new Random(1), 64 * 64), 64);
+        Assert.Contains("layer.k", Assert.Throws<QuantReasonException>(() => Gptq.Quantize(new float[8 * 128], 8, 128, h, new GptqOptions(4, 32), "layer.k")).Message);
+        Assert.Contains("layer.k", Assert.Throws<QuantReasonException>(() => Gptq.Quantize(new float[8 * 64], 8, 64, h, new GptqOptions(4, 48), "layer.k")).Message);
+        Assert.Contains("layer.k", Assert.Throws<QuantReasonException>(() => h.Add(new float[10], 5, layer: "layer.k")).Message);
+    }
+
+    [Fact]
+    public void DeadColumnsAreZeroedAndStillQuantize()
+    {
+        // Input channel 3 never fires: H₃₃ = 0, GPTQ sets W₋,₃ = 0 and still produces a valid result.
+        var rng = new Random(4);
+        var x = TestData.Gaussian(rng, 200 * 64);
+        for (int r = 0; r < 200; r++) x[r * 64 + 3] = 0;
+        var h = new Hessian(64);
+        h.Add(x, 200);
+        var w = TestData.Gaussian(rng, 16 * 64);
+        var t = Gptq.Quantize(w, 16, 64, h, new GptqOptions(4, 32, ActOrder: true)).Quantized;
+        var q = t.Dequantize();
+        // Hinv has no coupling to a dead column, so it stays 0 and lands on the grid point nearest 0.
+        for (int o = 0; o < 16; o++) Assert.True(Math.Abs(q[o * 64 + 3]) <= t.Scales[o * t.GroupCount + t.GIdx[3]] / 2 * (1 + 1e-5));
+        Assert.All(q, v => Assert.True(float.IsFinite(v)));
+    }
 }

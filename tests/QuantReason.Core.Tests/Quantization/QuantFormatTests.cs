@@ -178,4 +178,41 @@ public class QuantFormatTests
             }
         }
     }
+
+    [Theory]
+    [InlineData(5, 128)]
+    [InlineData(4, 48)]
+    [InlineData(1, -1)]
+    [InlineData(4, 256)]
+    public void UnsupportedCombinationsNameTheLayer(int bits, int group)
+    {
+        var ex = Assert.Throws<QuantReasonException>(() => QuantFormat.Int(bits, group, false, "model.layers.0.self_attn.q_proj"));
+        Assert.Contains("model.layers.0.self_attn.q_proj", ex.Message);
+        Assert.Contains("unsupported", ex.Message);
+    }
+
+    [Fact]
+    public void UnknownNameListsTheTable()
+    {
+        var ex = Assert.Throws<QuantReasonException>(() => QuantFormat.Parse("q5_g128"));
+        Assert.Contains("q4_g128", ex.Message);
+    }
+
+    [Fact]
+    public void CorruptPlainTensorsAreRefusedWhenPacked()
+    {
+        var f = QuantFormat.Int(4, 32, false);
+        var good = Rtn.Quantize(TestData.Gaussian(new Random(1), 8 * 64), 8, 64, f);
+        Assert.Contains("lm.x", Assert.Throws<QuantReasonException>(() => QuantizedLinear.Pack(good with { Codes = new byte[10] }, "lm.x")).Message);
+        var big = (byte[])good.Codes.Clone();
+        big[3] = 16; // not a 4-bit code
+        Assert.Contains("exceeds", Assert.Throws<QuantReasonException>(() => QuantizedLinear.Pack(good with { Codes = big }, "lm.x")).Message);
+        var gidx = (int[])good.GIdx.Clone();
+        gidx[0] = 1; // group 1 would get 33 channels
+        Assert.Contains("g_idx", Assert.Throws<QuantReasonException>(() => QuantizedLinear.Pack(good with { GIdx = gidx }, "lm.x")).Message);
+        var codes = new sbyte[8 * 64];
+        codes[0] = sbyte.MinValue;
+        Assert.Throws<QuantReasonException>(() => new W8A8Linear(8, 64, codes, new float[8], "lm.y"));
+        Assert.Throws<QuantReasonException>(() => new TritPlaneLinear(QuantFormat.Parse("ptqtp_g32"), 8, 64, new sbyte[8 * 64], new sbyte[8 * 64], new float[8], new float[8], "lm.z"));
+    }
 }
