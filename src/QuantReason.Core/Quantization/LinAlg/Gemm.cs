@@ -18,7 +18,7 @@ public enum Triangle { Full, Upper, Lower }
 /// </summary>
 public static unsafe class Gemm
 {
-    public const int KBlock = 192;
+    public const int KBlock = 256;
     const int MR = 4, NR = 24, P = 8;
 
     public static void Reference(int m, int n, int k, float alpha, float* a, long aRow, long aCol, float* b, long bRow, long bCol,
@@ -54,58 +54,85 @@ public static unsafe class Gemm
         fixed (float* paP = pa, pbP = pb)
         {
             float* A = paP, B = pbP;
+            int iTiles = (m + MR - 1) / MR;
             for (int t0 = 0; t0 < k; t0 += kb)
             {
                 int kk = Math.Min(kb, k - t0);
                 float* at = a + t0 * aRow, bt = b + t0 * bRow;
-                Pack(at, aRow, aCol, m, kk, aPanels, A);
-                if (!same) Pack(bt, bRow, bCol, n, kk, bPanels, B);
-                int jTiles = (n + NR - 1) / NR, iTiles = (m + MR - 1) / MR;
-                KernelThreads.For(jTiles, 1, (s, e) =>
+                KernelThreads.For(aPanels, 1, (s, e) => Pack(at, aRow, aCol, m, kk, s, e, A), (long)kk * P);
+                if (!same) KernelThreads.For(bPanels, 1, (s, e) => Pack(bt, bRow, bCol, n, kk, s, e, B), (long)kk * P);
+                // Column blocks of NC keep their packed B (NC·kk·4 bytes) in L2 while threads sweep row tiles;
+                // each row tile's C rows are then updated contiguously.
+                for (int j0 = 0; j0 < n; j0 += NC)
                 {
-                    var tile = stackalloc float[MR * NR];
-                    for (int idx = s; idx < e; idx++)
-                    {
-                        // Interleave tiles from both ends: tile work grows with j for the upper triangle.
-                        int jt = idx % 2 == 0 ? idx / 2 : jTiles - 1 - idx / 2;
-                        int j0 = jt * NR;
-                        for (int it = 0; it < iTiles; it++)
-                        {
-                            int i0 = it * MR;
-                            if (tri == Triangle.Upper && i0 > j0 + NR - 1) break;
-                            if (tri == Triangle.Lower && i0 + MR - 1 < j0) continue;
-                            Kernel4x24(A + (long)(i0 / P) * kk * P + i0 % P, B + (long)(j0 / P) * kk * P, kk, (long)kk * P, tile);
-                            int mi = Math.Min(MR, m - i0), nj = Math.Min(NR, n - j0);
-                            for (int r = 0; r < mi; r++)
-                            {
-                                float* crow = c + (i0 + r) * ldc + j0;
-                                int jlo = tri == Triangle.Upper ? Math.Max(0, i0 + r - j0) : 0;
-                                int jhi = tri == Triangle.Lower ? Math.Min(nj, i0 + r - j0 + 1) : nj;
-                                for (int q = jlo; q < jhi; q++) crow[q] += alpha * tile[r * NR + q];
-                            }
-                        }
-                    }
-                }, (long)m * NR * kk);
+                    int nc = Math.Min(NC, n - j0);
+                    int itLo = 0, itHi = iTiles;
+                    if (tri == Triangle.Upper) itHi = Math.Min(iTiles, (j0 + nc - 1) / MR + 1);
+                    if (tri == Triangle.Lower) itLo = j0 / MR;
+                    if (itLo >= itHi) continue;
+                    int jb = j0;
+                    KernelThreads.For(itHi - itLo, 1, (s, e) => Tiles(A, B, kk, alpha, c, ldc, m, n, tri, itLo + s, itLo + e, jb, nc),
+                        (long)nc * kk * MR);
+                }
             }
         }
     }
 
-    /// <summary>Packs columns [0, cols) of a t-block into panels of 8 columns, zero-padding past cols.</summary>
-    static void Pack(float* src, long row, long col, int cols, int kk, int panels, float* dst)
+    const int NC = 240;
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void Tiles(float* A, float* B, int kk, float alpha, float* c, long ldc, int m, int n, Triangle tri, int it0, int it1, int j0, int nc)
     {
-        KernelThreads.For(panels, 1, (s, e) =>
+        float* tile = stackalloc float[MR * NR];
+        for (int it = it0; it < it1; it++)
         {
-            for (int p = s; p < e; p++)
+            int i0 = it * MR, mi = Math.Min(MR, m - i0);
+            float* ap = A + (long)(i0 / P) * kk * P + i0 % P;
+            for (int jt = j0; jt < j0 + nc; jt += NR)
             {
-                float* d = dst + (long)p * kk * P;
-                int c0 = p * P, cn = Math.Min(P, cols - c0);
-                if (cn == P && col == 1)
-                    for (int t = 0; t < kk; t++) Unsafe.CopyBlock(d + t * P, src + t * row + c0, P * 4);
-                else
-                    for (int t = 0; t < kk; t++)
-                        for (int q = 0; q < P; q++) d[t * P + q] = q < cn ? src[t * row + (c0 + q) * col] : 0f;
+                if (tri == Triangle.Upper && i0 > jt + NR - 1) continue;
+                if (tri == Triangle.Lower && i0 + MR - 1 < jt) break;
+                Kernel4x24(ap, B + (long)(jt / P) * kk * P, kk, (long)kk * P, tile);
+                int nj = Math.Min(NR, n - jt);
+                for (int r = 0; r < mi; r++)
+                {
+                    float* crow = c + (i0 + r) * ldc + jt;
+                    int jlo = tri == Triangle.Upper ? Math.Max(0, i0 + r - jt) : 0;
+                    int jhi = tri == Triangle.Lower ? Math.Min(nj, i0 + r - jt + 1) : nj;
+                    float* tr = tile + r * NR;
+                    int q = jlo;
+                    if (jlo == 0 && jhi == NR)
+                    {
+                        var av = Vector256.Create(alpha);
+                        for (; q < NR; q += 8) Avx.Store(crow + q, Fma.MultiplyAdd(av, Avx.LoadVector256(tr + q), Avx.LoadVector256(crow + q)));
+                    }
+                    for (; q < jhi; q++) crow[q] += alpha * tr[q];
+                }
             }
-        }, (long)kk * P);
+        }
+    }
+
+    /// <summary>Packs panels [p0, p1) of 8 columns of a t-block, zero-padding past cols.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void Pack(float* src, long row, long col, int cols, int kk, int p0, int p1, float* dst)
+    {
+        for (int p = p0; p < p1; p++)
+        {
+            float* d = dst + (long)p * kk * P;
+            int c0 = p * P, cn = Math.Min(P, cols - c0);
+            if (cn == P && col == 1)
+                for (int t = 0; t < kk; t++) Avx.Store(d + t * P, Avx.LoadVector256(src + t * row + c0));
+            else if (cn == P && row == 1)
+                // Transposed source: column c0+q is contiguous along t.
+                for (int q = 0; q < P; q++)
+                {
+                    float* sc = src + (c0 + q) * col;
+                    for (int t = 0; t < kk; t++) d[t * P + q] = sc[t];
+                }
+            else
+                for (int t = 0; t < kk; t++)
+                    for (int q = 0; q < P; q++) d[t * P + q] = q < cn ? src[t * row + (c0 + q) * col] : 0f;
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
