@@ -5,15 +5,44 @@ using System.Runtime.Intrinsics.X86;
 namespace QuantReason.Kernels;
 
 /// <summary>
-/// Y = X·Wᵀ for several tokens and group-quantized W: each thread dequantizes one row at a time into an L1/L2-resident
-/// buffer (ŵ = s·(q − z), bit-identical to the reference dequantization) and dots it with every token, so the cost of
-/// unpacking is shared by all tokens and no f32 weight matrix is formed.
+/// Y = X·Wᵀ for several tokens and group-quantized W: a slab of <see cref="RowBlock"/> rows is dequantized
+/// (ŵ = s·(q − z), bit-identical to the reference dequantization) and multiplied with all tokens by the blocked GEMM,
+/// so unpacking is shared by all tokens, the GEMM runs at full speed, and no f32 weight matrix is formed.
 /// </summary>
 public static unsafe class GemmQxF32
 {
-    public static void Run(PackedRows w, ReadOnlySpan<float> x /* [tokens, in] */, Span<float> y /* [tokens, out] */, int tokens, bool allowSimd = true)
+    /// <summary>Rows dequantized per step: a [RowBlock, in] f32 slab (at most a few MB), never the whole matrix.</summary>
+    public const int RowBlock = 96;
+
+    public static void Run(PackedRows w, ReadOnlySpan<float> x, Span<float> y, int tokens, bool allowSimd = true)
     {
         bool simd = allowSimd && GemvQxF32.SimdAvailable;
+        if (!simd)
+        {
+            RunPortable(w, x, y, tokens);
+            return;
+        }
+        y.Slice(0, tokens * w.Out).Clear(); // the GEMM accumulates
+        var slab = new float[(long)RowBlock * w.In]; // [RowBlock, in] dequantized rows
+        fixed (float* px = x, py = y, ps = slab)
+        {
+            float* sp = ps;
+            for (int r0 = 0; r0 < w.Out; r0 += RowBlock)
+            {
+                int rows = Math.Min(RowBlock, w.Out - r0), rr0 = r0;
+                KernelThreads.For(rows, 1, (s, e) =>
+                {
+                    for (int o = s; o < e; o++) DequantRowAvx2(w, rr0 + o, new Span<float>(sp + (long)o * w.In, w.In));
+                }, w.In);
+                // y[t, r0 + j] = Σ_k x[t, k]·ŵ[j, k]: the quantizers' blocked GEMM on the slab.
+                Quantization.LinAlg.Gemm.Run(tokens, rows, w.In, 1f, px, 1, w.In, sp, 1, w.In, py + r0, w.Out);
+            }
+        }
+    }
+
+    /// <summary>Portable fallback: one dequantized row at a time, dotted with every token.</summary>
+    static void RunPortable(PackedRows w, ReadOnlySpan<float> x, Span<float> y, int tokens)
+    {
         fixed (float* px = x, py = y)
         {
             float* xp = px, yp = py;
@@ -22,8 +51,7 @@ public static unsafe class GemmQxF32
                 var row = new float[w.In]; // [in] one dequantized row
                 for (int o = r0; o < r1; o++)
                 {
-                    if (simd) DequantRowAvx2(w, o, row);
-                    else GemvQxF32.DequantRow(w, o, row);
+                    GemvQxF32.DequantRow(w, o, row);
                     for (int t = 0; t < tokens; t++)
                         yp[(long)t * w.Out + o] = TensorPrimitives.Dot(new ReadOnlySpan<float>(xp + (long)t * w.In, w.In), row);
                 }
