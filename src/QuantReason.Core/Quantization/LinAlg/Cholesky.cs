@@ -10,6 +10,7 @@ namespace QuantReason.Quantization.LinAlg;
 public static unsafe class Cholesky
 {
     public const int Block = 96;
+    const int ColumnBlock = 480;
 
     /// <summary>In-place lower factor L (A = L·Lᵀ) from the lower triangle of a [n, n]; the upper triangle is zeroed.</summary>
     public static void FactorLower(float[] a, int n, string where = "cholesky")
@@ -93,7 +94,13 @@ public static unsafe class Cholesky
                 var t = new float[nb * i0]; // [nb, i0] = L[i-block, 0:i0] · X[0:i0, 0:i0]
                 fixed (float* pt = t, pxii = xii)
                 {
-                    Gemm.Run(nb, i0, i0, 1f, pl + (long)i0 * n, 1, n, px, n, 1, pt, i0);
+                    // X is lower triangular: column block [j0, j0+jn) of X is zero above row j0, so its product
+                    // only needs L columns from j0 on — half the flops of the full product.
+                    for (int j0 = 0; j0 < i0; j0 += ColumnBlock)
+                    {
+                        int jn = Math.Min(ColumnBlock, i0 - j0);
+                        Gemm.Run(nb, jn, i0 - j0, 1f, pl + (long)i0 * n + j0, 1, n, px + (long)j0 * n + j0, n, 1, pt + j0, i0);
+                    }
                     Gemm.Run(nb, i0, nb, -1f, pxii, 1, nb, pt, i0, 1, px + (long)i0 * n, n);
                 }
             }

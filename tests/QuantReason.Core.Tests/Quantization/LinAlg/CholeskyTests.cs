@@ -42,6 +42,7 @@ public class CholeskyTests
     [Theory]
     [InlineData(7)]
     [InlineData(200)]
+    [InlineData(620)] // beyond one 480-column block of the triangular inverse
     public void UpperCholeskyOfInverseSatisfiesUtUA(int n)
     {
         var a = Spd(n, n + 1);
