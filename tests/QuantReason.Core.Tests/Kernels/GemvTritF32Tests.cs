@@ -4,7 +4,7 @@ using QuantReason.Tests.Quantization;
 namespace QuantReason.Tests.Kernels;
 
 /// <summary>The trit-plane add/subtract GEMV on a layer-sized shape against the f64 definition.</summary>
-public class GemvTritQTests
+public class GemvTritF32Tests
 {
     [Theory]
     [InlineData("ptqtp_g128", 70, 1024)]
