@@ -1,0 +1,58 @@
+using System.Text.Json;
+using QuantReason.Quantization;
+
+namespace QuantReason.Bench;
+
+/// <summary>
+/// 4-bit g128 GEMV streaming packed weights, against the machine's read bandwidth measured in the same run.
+/// Verb "gemv-q4"; <c>--json</c> prints one object whose <c>ratio</c> is the worse shape's GB/s over the bandwidth
+/// (target ≥ 0.7).
+/// </summary>
+public static class GemvQ4Bench
+{
+    public static int Run(string[] args)
+    {
+        double bandwidth = BenchUtil.ReadBandwidth();
+        var shapes = new List<object>();
+        double worst = double.MaxValue;
+        foreach (var (outF, inF) in new[] { (2048, 8192), (8192, 2048) })
+        {
+            var f = QuantFormat.Parse("q4_g128");
+            int groups = inF / 128;
+            var rng = new Random(outF);
+            var codes = new byte[(long)outF * inF];
+            rng.NextBytes(codes);
+            for (long i = 0; i < codes.Length; i++) codes[i] &= 15;
+            var scales = new float[outF * groups];
+            var zeros = new float[outF * groups];
+            for (int i = 0; i < scales.Length; i++) { scales[i] = 0.01f + (float)rng.NextDouble() * 0.01f; zeros[i] = rng.Next(16); }
+            var w = QuantizedLinear.Pack(new QuantizedTensor(f, outF, inF, codes, scales, zeros, QuantizedTensor.SequentialGIdx(inF, 128)));
+            var x = new float[inF];
+            var y = new float[outF];
+            BenchUtil.Fill(x, 7);
+            int reps = 30;
+            double t = BenchUtil.Best(5, () => { for (int r = 0; r < reps; r++) w.Forward(x, y, 1); }) / reps;
+            double gbs = w.ByteSize / t / 1e9;
+            worst = Math.Min(worst, gbs);
+            shapes.Add(new { @out = outF, @in = inF, bytes = w.ByteSize, seconds = t, gb_per_s = gbs });
+        }
+        var result = new
+        {
+            bench = "gemv-q4",
+            format = "q4_g128",
+            threads = Kernels.KernelThreads.Count,
+            read_bandwidth_gb_per_s = bandwidth,
+            shapes,
+            ratio = worst / bandwidth,
+            target = 0.7,
+        };
+        if (BenchUtil.Json(args)) Console.WriteLine(JsonSerializer.Serialize(result));
+        else
+        {
+            Console.WriteLine($"read bandwidth {bandwidth:F1} GB/s ({result.threads} threads)");
+            foreach (dynamic s in shapes) Console.WriteLine($"  q4_g128 {s.@out}x{s.@in}: {s.seconds * 1e6:F0} us, {s.gb_per_s:F1} GB/s");
+            Console.WriteLine($"ratio {result.ratio:F2} (target {result.target})");
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,291 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace QuantReason.Kernels;
+
+/// <summary>
+/// Operands of the fused group-dequant kernels: packed 2/3/4/8-bit codes in the <see cref="Quantization.PackedCodes"/>
+/// layout, per-group f32 scales and zeros, rows of <see cref="In"/> codes whose groups are contiguous runs of
+/// <see cref="GroupLength"/> (callers permute x for act-order weights).
+/// </summary>
+public readonly unsafe struct PackedRows
+{
+    public readonly int Bits, Out, In, GroupLength, Groups, WordsLo, WordsHi;
+    public readonly uint* Lo;       // [out, WordsLo]  the 2/4/8-bit plane (the low two bits for 3-bit codes)
+    public readonly uint* Hi;       // [out, WordsHi]  the high bit of 3-bit codes, else null
+    public readonly float* Scales;  // [out, groups]
+    public readonly float* Zeros;   // [out, groups]
+
+    public PackedRows(int bits, int outFeatures, int inFeatures, int groupLength, uint* lo, int wordsLo, uint* hi, int wordsHi, float* scales, float* zeros)
+    {
+        Bits = bits; Out = outFeatures; In = inFeatures; GroupLength = groupLength; Groups = inFeatures / groupLength;
+        Lo = lo; WordsLo = wordsLo; Hi = hi; WordsHi = wordsHi; Scales = scales; Zeros = zeros;
+    }
+
+    public int LoBits => Bits == 3 ? 2 : Bits;
+
+    /// <summary>The code at row o, column k (the layout's definition, used by the scalar paths).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int Code(int o, int k)
+    {
+        int lb = LoBits, cpw = 32 / lb, block = 8 * cpw, e = k % block;
+        int q = (int)((Lo[(long)o * WordsLo + k / block * 8 + e % 8] >> (e / 8 * lb)) & ((1u << lb) - 1));
+        if (Bits == 3)
+        {
+            int eh = k % 256;
+            q |= (int)((Hi[(long)o * WordsHi + k / 256 * 8 + eh % 8] >> (eh / 8)) & 1u) << 2;
+        }
+        return q;
+    }
+}
+
+/// <summary>
+/// y = x·Wᵀ for group-quantized weights, fused: y[o] = Σ_g s[o,g]·(Σ_{k∈g} x[k]·q[o,k] − z[o,g]·Σ_{k∈g} x[k]), so no f32
+/// weight matrix is ever formed. AVX2+FMA path over four rows at a time (four independent FMA chains sharing each x
+/// load), a portable scalar path of the same shape, and <see cref="Reference"/> (f64, straight from the definition).
+/// </summary>
+public static unsafe class GemvQxF32
+{
+    public static bool SimdAvailable => Avx2.IsSupported && Fma.IsSupported;
+
+    /// <summary>Σ x over each group: the zero-point term's shared factor.</summary>
+    public static void GroupSums(ReadOnlySpan<float> x /* [in] */, int groupLength, Span<float> sums /* [groups] */)
+    {
+        for (int g = 0; g < sums.Length; g++)
+            sums[g] = System.Numerics.Tensors.TensorPrimitives.Sum(x.Slice(g * groupLength, groupLength));
+    }
+
+    /// <summary>The definition in f64: y[o] = Σ_k x[k]·s·(q − z). The reference the fast paths are tested against.</summary>
+    public static void Reference(in PackedRows w, ReadOnlySpan<float> x, Span<float> y)
+    {
+        for (int o = 0; o < w.Out; o++)
+        {
+            double acc = 0;
+            for (int k = 0; k < w.In; k++)
+            {
+                int g = o * w.Groups + k / w.GroupLength;
+                acc += (double)x[k] * (w.Scales[g] * (w.Code(o, k) - w.Zeros[g]));
+            }
+            y[o] = (float)acc;
+        }
+    }
+
+    /// <summary>Multi-threaded GEMV over all rows; picks the SIMD path when the CPU has it.</summary>
+    public static void Run(PackedRows w, ReadOnlySpan<float> x, Span<float> y, bool allowSimd = true)
+    {
+        var xs = new float[w.Groups];
+        GroupSums(x, w.GroupLength, xs);
+        bool simd = allowSimd && SimdAvailable;
+        bool block = simd && UsesBlockKernel(w);
+        var xscaled = block ? PrescaleX(x, w.Bits) : null; // [in]
+        fixed (float* px = x, py = y, pxs = xs, pxp = xscaled)
+        {
+            float* xp = px, yp = py, xsp = pxs, xpre = pxp;
+            KernelThreads.For(w.Out, 4, (r0, r1) =>
+            {
+                if (block) RowsBlockAvx2(w, xp, xpre, xsp, yp, r0, r1);
+                else if (simd) RowsAvx2(w, xp, xsp, yp, r0, r1);
+                else RowsPortable(w, xp, xsp, yp, r0, r1);
+            }, w.In);
+        }
+    }
+
+    /// <summary>Portable fallback: the fused formula in scalar f32, group by group.</summary>
+    public static void RowsPortable(in PackedRows w, float* x, float* xsum, float* y, int r0, int r1)
+    {
+        for (int o = r0; o < r1; o++)
+        {
+            float total = 0;
+            for (int g = 0; g < w.Groups; g++)
+            {
+                float acc = 0;
+                for (int k = g * w.GroupLength, e = k + w.GroupLength; k < e; k++) acc += x[k] * w.Code(o, k);
+                int gi = o * w.Groups + g;
+                total += w.Scales[gi] * (acc - w.Zeros[gi] * xsum[g]);
+            }
+            y[o] = total;
+        }
+    }
+
+    public static void RowsAvx2(in PackedRows w, float* x, float* xsum, float* y, int r0, int r1)
+    {
+        int o = r0;
+        for (; o + 4 <= r1; o += 4) Rows4(w, x, xsum, y, o);
+        if (o < r1) RowsPortable(w, x, xsum, y, o, r1);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void Rows4(in PackedRows w, float* x, float* xsum, float* y, int o)
+    {
+        int lb = w.LoBits, cpwLog = lb switch { 1 => 5, 2 => 4, 4 => 3, _ => 2 };
+        int cpwMask = (1 << cpwLog) - 1;
+        bool three = w.Bits == 3;
+        var mask = Vector256.Create((1u << lb) - 1);
+        var one = Vector256.Create(1u);
+        long wl = w.WordsLo, wh = w.WordsHi;
+        uint* l0 = w.Lo + o * wl, l1 = l0 + wl, l2 = l1 + wl, l3 = l2 + wl;
+        uint* h0 = three ? w.Hi + o * wh : null, h1 = h0 + wh, h2 = h1 + wh, h3 = h2 + wh;
+        float* s0 = w.Scales + (long)o * w.Groups, z0 = w.Zeros + (long)o * w.Groups;
+        int groups = w.Groups, chunksPerGroup = w.GroupLength / 8;
+        Vector256<float> t0 = default, t1 = default, t2 = default, t3 = default;
+        float zt0 = 0, zt1 = 0, zt2 = 0, zt3 = 0;
+        int c = 0;
+        for (int g = 0; g < groups; g++)
+        {
+            Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            for (int ce = c + chunksPerGroup; c < ce; c++)
+            {
+                int off = (c >> cpwLog) * 8;
+                var cnt = Vector128.CreateScalar((uint)((c & cpwMask) * lb));
+                var xv = Avx.LoadVector256(x + c * 8);
+                Vector256<uint> q0 = Avx2.And(Avx2.ShiftRightLogical(Avx.LoadVector256(l0 + off), cnt), mask);
+                Vector256<uint> q1 = Avx2.And(Avx2.ShiftRightLogical(Avx.LoadVector256(l1 + off), cnt), mask);
+                Vector256<uint> q2 = Avx2.And(Avx2.ShiftRightLogical(Avx.LoadVector256(l2 + off), cnt), mask);
+                Vector256<uint> q3 = Avx2.And(Avx2.ShiftRightLogical(Avx.LoadVector256(l3 + off), cnt), mask);
+                if (three)
+                {
+                    int hoff = (c >> 5) * 8;
+                    var hc = Vector128.CreateScalar((uint)(c & 31));
+                    q0 = Avx2.Or(q0, Avx2.ShiftLeftLogical(Avx2.And(Avx2.ShiftRightLogical(Avx.LoadVector256(h0 + hoff), hc), one), 2));
+                    q1 = Avx2.Or(q1, Avx2.ShiftLeftLogical(Avx2.And(Avx2.ShiftRightLogical(Avx.LoadVector256(h1 + hoff), hc), one), 2));
+                    q2 = Avx2.Or(q2, Avx2.ShiftLeftLogical(Avx2.And(Avx2.ShiftRightLogical(Avx.LoadVector256(h2 + hoff), hc), one), 2));
+                    q3 = Avx2.Or(q3, Avx2.ShiftLeftLogical(Avx2.And(Avx2.ShiftRightLogical(Avx.LoadVector256(h3 + hoff), hc), one), 2));
+                }
+                a0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(q0.AsInt32()), xv, a0);
+                a1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(q1.AsInt32()), xv, a1);
+                a2 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(q2.AsInt32()), xv, a2);
+                a3 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(q3.AsInt32()), xv, a3);
+            }
+            long g0 = g, g1 = g0 + groups, g2 = g1 + groups, g3 = g2 + groups;
+            t0 = Fma.MultiplyAdd(a0, Vector256.Create(s0[g0]), t0);
+            t1 = Fma.MultiplyAdd(a1, Vector256.Create(s0[g1]), t1);
+            t2 = Fma.MultiplyAdd(a2, Vector256.Create(s0[g2]), t2);
+            t3 = Fma.MultiplyAdd(a3, Vector256.Create(s0[g3]), t3);
+            float xs = xsum[g];
+            zt0 += s0[g0] * z0[g0] * xs;
+            zt1 += s0[g1] * z0[g1] * xs;
+            zt2 += s0[g2] * z0[g2] * xs;
+            zt3 += s0[g3] * z0[g3] * xs;
+        }
+        y[o] = Vector256.Sum(t0) - zt0;
+        y[o + 1] = Vector256.Sum(t1) - zt1;
+        y[o + 2] = Vector256.Sum(t2) - zt2;
+        y[o + 3] = Vector256.Sum(t3) - zt3;
+    }
+
+    /// <summary>The block kernel needs whole packed blocks per group and a single plane (2, 4 or 8 bits).</summary>
+    public static bool UsesBlockKernel(in PackedRows w) =>
+        w.Bits != 3 && w.GroupLength % (8 * (32 / w.Bits)) == 0;
+
+    /// <summary>
+    /// x[k]·2^(−b·n) where n = (k mod block)/8 is the field of k's code inside its word (0 for the top field). The block
+    /// kernel then masks a field in place (q·2^(b·n), exact in f32) instead of shifting it down, and the power of two
+    /// cancels exactly in the product, so the sum is the same as with q·x. The top field is shifted instead, since in
+    /// place it would set the int32 sign bit.
+    /// </summary>
+    public static float[] PrescaleX(ReadOnlySpan<float> x, int bits)
+    {
+        int cpw = 32 / bits, block = 8 * cpw;
+        var r = new float[x.Length];
+        for (int k = 0; k < x.Length; k++)
+        {
+            int n = k % block / 8;
+            r[k] = n == cpw - 1 ? x[k] : MathF.ScaleB(x[k], -bits * n);
+        }
+        return r;
+    }
+
+    public static void RowsBlockAvx2(in PackedRows w, float* x, float* xpre, float* xsum, float* y, int r0, int r1)
+    {
+        int o = r0;
+        for (; o + 4 <= r1; o += 4) Rows4Block(w, xpre, xsum, y, o);
+        if (o < r1) RowsPortable(w, x, xsum, y, o, r1);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void Rows4Block(in PackedRows w, float* x /* prescaled */, float* xsum, float* y, int o)
+    {
+        int bits = w.Bits, cpw = 32 / bits, block = 8 * cpw;
+        byte top = (byte)(bits * (cpw - 1));
+        var masks = stackalloc uint[8 * cpw]; // [field][8]: the field's mask in place
+        for (int n = 0; n < cpw; n++)
+            for (int j = 0; j < 8; j++) masks[n * 8 + j] = ((1u << bits) - 1) << (bits * n);
+        long wl = w.WordsLo;
+        uint* l0 = w.Lo + o * wl, l1 = l0 + wl, l2 = l1 + wl, l3 = l2 + wl;
+        float* s0 = w.Scales + (long)o * w.Groups, z0 = w.Zeros + (long)o * w.Groups;
+        int groups = w.Groups, blocksPerGroup = w.GroupLength / block;
+        Vector256<float> t0 = default, t1 = default, t2 = default, t3 = default;
+        float zt0 = 0, zt1 = 0, zt2 = 0, zt3 = 0;
+        int b = 0;
+        for (int g = 0; g < groups; g++)
+        {
+            // Two accumulators per row (even/odd fields) to cover the FMA latency.
+            Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            Vector256<float> e0 = default, e1 = default, e2 = default, e3 = default;
+            for (int be = b + blocksPerGroup; b < be; b++)
+            {
+                int off = b * 8;
+                var w0 = Avx.LoadVector256(l0 + off); var w1 = Avx.LoadVector256(l1 + off);
+                var w2 = Avx.LoadVector256(l2 + off); var w3 = Avx.LoadVector256(l3 + off);
+                float* xb = x + (long)b * block;
+                int n = 0;
+                for (; n + 2 < cpw; n += 2)
+                {
+                    var m = Avx.LoadVector256(masks + n * 8);
+                    var xv = Avx.LoadVector256(xb + n * 8);
+                    a0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.And(w0, m).AsInt32()), xv, a0);
+                    a1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.And(w1, m).AsInt32()), xv, a1);
+                    a2 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.And(w2, m).AsInt32()), xv, a2);
+                    a3 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.And(w3, m).AsInt32()), xv, a3);
+                    m = Avx.LoadVector256(masks + n * 8 + 8);
+                    xv = Avx.LoadVector256(xb + n * 8 + 8);
+                    e0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.And(w0, m).AsInt32()), xv, e0);
+                    e1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.And(w1, m).AsInt32()), xv, e1);
+                    e2 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.And(w2, m).AsInt32()), xv, e2);
+                    e3 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.And(w3, m).AsInt32()), xv, e3);
+                }
+                // cpw is even (2, 4 or 8 fields... 16 for 2-bit): fields n = cpw−2 (masked) and cpw−1 (shifted) remain.
+                {
+                    var m = Avx.LoadVector256(masks + n * 8);
+                    var xv = Avx.LoadVector256(xb + n * 8);
+                    a0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.And(w0, m).AsInt32()), xv, a0);
+                    a1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.And(w1, m).AsInt32()), xv, a1);
+                    a2 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.And(w2, m).AsInt32()), xv, a2);
+                    a3 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.And(w3, m).AsInt32()), xv, a3);
+                    xv = Avx.LoadVector256(xb + n * 8 + 8);
+                    e0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.ShiftRightLogical(w0, top).AsInt32()), xv, e0);
+                    e1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.ShiftRightLogical(w1, top).AsInt32()), xv, e1);
+                    e2 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.ShiftRightLogical(w2, top).AsInt32()), xv, e2);
+                    e3 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.ShiftRightLogical(w3, top).AsInt32()), xv, e3);
+                }
+            }
+            long g0 = g, g1 = g0 + groups, g2 = g1 + groups, g3 = g2 + groups;
+            t0 = Fma.MultiplyAdd(Avx.Add(a0, e0), Vector256.Create(s0[g0]), t0);
+            t1 = Fma.MultiplyAdd(Avx.Add(a1, e1), Vector256.Create(s0[g1]), t1);
+            t2 = Fma.MultiplyAdd(Avx.Add(a2, e2), Vector256.Create(s0[g2]), t2);
+            t3 = Fma.MultiplyAdd(Avx.Add(a3, e3), Vector256.Create(s0[g3]), t3);
+            float xs = xsum[g];
+            zt0 += s0[g0] * z0[g0] * xs;
+            zt1 += s0[g1] * z0[g1] * xs;
+            zt2 += s0[g2] * z0[g2] * xs;
+            zt3 += s0[g3] * z0[g3] * xs;
+        }
+        y[o] = Vector256.Sum(t0) - zt0;
+        y[o + 1] = Vector256.Sum(t1) - zt1;
+        y[o + 2] = Vector256.Sum(t2) - zt2;
+        y[o + 3] = Vector256.Sum(t3) - zt3;
+    }
+
+    /// <summary>One row dequantized into <paramref name="dst"/> [in]: ŵ = s·(q − z) exactly as the reference computes it.
+    /// The GEMM path for several tokens dequantizes one row per thread at a time and reuses it across tokens.</summary>
+    public static void DequantRow(in PackedRows w, int o, Span<float> dst)
+    {
+        for (int g = 0; g < w.Groups; g++)
+        {
+            float s = w.Scales[(long)o * w.Groups + g], z = w.Zeros[(long)o * w.Groups + g];
+            int k0 = g * w.GroupLength, k1 = k0 + w.GroupLength;
+            for (int k = k0; k < k1; k++) dst[k] = s * (w.Code(o, k) - z);
+        }
+    }
+}
