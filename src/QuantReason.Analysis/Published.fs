@@ -31,7 +31,7 @@ type PublishedTable =
 type Verdict =
     /// Equal after rounding the recomputed value to the printed decimals.
     | Consistent
-    /// Off by one unit in the last printed digit (a rounding slip).
+    /// Not the rounded value, but within one unit of the last printed digit of the exact one (a rounding slip).
     | LastDigit
     | Inconsistent
 
@@ -46,6 +46,8 @@ type PublishedCheck =
       Recomputed: decimal
       /// Recomputed, rounded to the printed decimals.
       Rounded: decimal
+      /// Recomputed, rounded to two decimals for display.
+      Shown: decimal
       Verdict: Verdict
       /// For Δ%: whether the printed Δ% does follow from the printed Δ (tells a wrong Δ from a wrong Δ%).
       FollowsPrintedDelta: bool option }
@@ -107,10 +109,10 @@ module Published =
 
     /// Compares a printed value with an exact recomputation at the printed precision.
     let verdict (printedValue: PrintedNumber) (exact: decimal) : Verdict =
-        let candidates = roundings printedValue.Decimals exact
         let unit = 1M / decimal (Math.Pow(10.0, float printedValue.Decimals))
-        if candidates |> List.contains printedValue.Value then Consistent
-        elif candidates |> List.exists (fun c -> abs (c - printedValue.Value) = unit) then LastDigit
+        if roundings printedValue.Decimals exact |> List.contains printedValue.Value then Consistent
+        // A slip rounds the wrong way or truncates: the printed value is still within one unit of the exact one.
+        elif abs (exact - printedValue.Value) <= unit then LastDigit
         else Inconsistent
 
     /// Recomputes Δ = baseline − score and Δ% = Δ / baseline × 100 for every row that prints them.
@@ -134,6 +136,7 @@ module Published =
                             Printed = p
                             Recomputed = delta
                             Rounded = Math.Round(delta, p.Decimals, MidpointRounding.AwayFromZero)
+                            Shown = Math.Round(delta, 2, MidpointRounding.AwayFromZero)
                             Verdict = verdict p delta
                             FollowsPrintedDelta = None }
                   | None -> ()
@@ -149,6 +152,7 @@ module Published =
                             Printed = p
                             Recomputed = pct
                             Rounded = Math.Round(pct, p.Decimals, MidpointRounding.AwayFromZero)
+                            Shown = Math.Round(pct, 2, MidpointRounding.AwayFromZero)
                             Verdict = verdict p pct
                             FollowsPrintedDelta = fromPrinted }
                   | None -> () ]

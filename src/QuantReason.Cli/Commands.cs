@@ -8,6 +8,7 @@ public static class Commands
     public static RootCommand Build()
     {
         var root = new RootCommand("QuantReason: measure, explain and repair how quantization damages math reasoning.");
+        root.Subcommands.Add(NotebookCommand.Create());
         return root;
     }
 

@@ -44,6 +44,8 @@ let ``recomputed values match hand computation`` () =
     Assert.Equal(23.33M, (find "s1-math.json" "Llama-3.2-1B-Instruct" "AWQ W4A16" "Δ%").Rounded)
     Assert.Equal(32.38M, (find "s1-math500.json" "Llama-3.2-1B-Instruct" "AWQ W4A16" "Δ%").Rounded)
     Assert.Equal(LastDigit, (find "s1-math500.json" "Llama-3.2-1B-Instruct" "AWQ W4A16" "Δ%").Verdict)
+    // 6.06 prints as 6.1, one unit from 6.2, yet 6.2 is 0.14 from the exact value: not a rounding slip.
+    Assert.Equal(Inconsistent, (find "s1-math500.json" "Llama-3.2-1B-Instruct" "GPTQ W4A16" "Δ").Verdict)
     // 8B GPTQ on MATH: the Δ is wrong but the Δ% does follow from it (5.8 / 47.2 = 12.29%).
     Assert.Equal(Some true, (find "s1-math.json" "Llama-3.1-8B-Instruct" "GPTQ W4A16" "Δ%").FollowsPrintedDelta)
     Assert.Equal(1, (find "s1-math.json" "Llama-3.2-3B-Instruct" "GPTQ W4A16" "Δ").Printed.Decimals) // printed "4.0"
@@ -54,4 +56,6 @@ let ``verdict distinguishes rounding slips from wrong values`` () =
     Assert.Equal(Consistent, Published.verdict (p "11.44") 11.4406779M)
     Assert.Equal(LastDigit, Published.verdict (p "32.39") 32.3809523M)
     Assert.Equal(Inconsistent, Published.verdict (p "16.67") 23.3333333M)
+    Assert.Equal(Inconsistent, Published.verdict (p "6.2") 6.06M)
+    Assert.Equal(LastDigit, Published.verdict (p "6.9") 6.96M) // truncated
     Assert.Equal(Consistent, Published.verdict (p "0.5") 0.45M) // half away from zero

@@ -19,3 +19,7 @@ let pathOf (parts: string list) =
 type SharedFactAttribute() as this =
     inherit FactAttribute()
     do if (root ()).IsNone then this.Skip <- skipReason
+
+type SharedTheoryAttribute() as this =
+    inherit TheoryAttribute()
+    do if (root ()).IsNone then this.Skip <- skipReason
