@@ -264,12 +264,15 @@ module Chart =
         else
             w.WriteStartObject "xaxis"
             title w "title" fig.XTitle 10
+            // Long category labels tilt; automargin keeps them clear of the axis title.
+            w.WriteBoolean("automargin", true)
             w.WriteBoolean("showline", true)
             w.WriteString("linecolor", "#000000")
             w.WriteString("ticks", "outside")
             w.WriteEndObject()
             w.WriteStartObject "yaxis"
             title w "title" fig.YTitle 10
+            w.WriteBoolean("automargin", true)
             w.WriteBoolean("showline", true)
             w.WriteString("linecolor", "#000000")
             w.WriteString("ticks", "outside")

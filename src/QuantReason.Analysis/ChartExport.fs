@@ -81,8 +81,22 @@ type ChartExporter private (playwright: IPlaywright, browser: IBrowser, page: IP
         finally
             p.CloseAsync() |> syncUnit
 
-    /// Renames every `id` in the SVG (and its `#id` references) to q0, q1, … in order of first appearance.
+    /// Sorts each tag's attributes by name: plotly sets them in a different order on its first and later draws
+    /// in one page, and attribute order carries no meaning in XML.
+    static member SortAttributes(svg: string) : string =
+        Regex.Replace(svg, "<([A-Za-z][\\w:.\\-]*)((?:\\s+[^\\s=/>]+=\"[^\"]*\")*)\\s*(/?)>", fun m ->
+            let attributes =
+                Regex.Matches(m.Groups.[2].Value, "([^\\s=]+)=\"([^\"]*)\"")
+                |> Seq.map (fun a -> a.Groups.[1].Value, a.Groups.[2].Value)
+                |> Seq.sortWith (fun (a, _) (b, _) -> String.CompareOrdinal(a, b))
+                |> Seq.map (fun (k, v) -> sprintf " %s=\"%s\"" k v)
+                |> String.concat ""
+            sprintf "<%s%s%s>" m.Groups.[1].Value attributes m.Groups.[3].Value)
+
+    /// Makes plotly's SVG reproducible: attributes sorted within each tag, and every `id` (with its `#id`
+    /// references) renamed to q0, q1, … in order of first appearance.
     static member NormaliseSvg(svg: string) : string =
+        let svg = ChartExporter.SortAttributes svg
         let ids =
             Regex.Matches(svg, "\\bid=\"([^\"]+)\"")
             |> Seq.map (fun m -> m.Groups.[1].Value)

@@ -32,6 +32,7 @@ module ErrorTypes =
     let private distribution (key: Row -> string option) (order: string -> int) (rows: Row list) : ErrorShare list =
         rows
         |> Frame.groupBy (fun r -> r.Model, r.Config)
+        |> List.sortBy (fun ((model, config), _) -> model, Config.order config)
         |> List.collect (fun ((model, config), group) ->
             let keyed = group |> List.choose key
             let total = keyed.Length

@@ -9,6 +9,7 @@ public static class Commands
     {
         var root = new RootCommand("QuantReason: measure, explain and repair how quantization damages math reasoning.");
         root.Subcommands.Add(NotebookCommand.Create());
+        root.Subcommands.Add(PaperCommand.Create());
         return root;
     }
 

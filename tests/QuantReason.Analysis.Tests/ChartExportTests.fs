@@ -49,3 +49,10 @@ module ChartExportUnitTests =
         let svg = """<svg><defs><clipPath id="clip3f2a1bxyplot"><rect/></clipPath></defs><g clip-path="url(#clip3f2a1bxyplot)" id="legend3f2a1b"><use href="#legend3f2a1b"/></g></svg>"""
         let n = ChartExporter.NormaliseSvg svg
         Assert.Equal("""<svg><defs><clipPath id="q0"><rect/></clipPath></defs><g clip-path="url(#q0)" id="q1"><use href="#q1"/></g></svg>""", n)
+
+    [<Fact>]
+    let ``attribute order within a tag does not change the normalised SVG`` () =
+        let a = """<svg><rect class="bg" style="fill: red;" width="1" x="0"/><text y="2" x="1">a &gt; b</text></svg>"""
+        let b = """<svg><rect width="1" x="0" class="bg" style="fill: red;"/><text x="1" y="2">a &gt; b</text></svg>"""
+        Assert.Equal(ChartExporter.NormaliseSvg a, ChartExporter.NormaliseSvg b)
+        Assert.Equal("""<svg><rect class="bg" style="fill: red;" width="1" x="0"/><text x="1" y="2">a &gt; b</text></svg>""", ChartExporter.NormaliseSvg a)
