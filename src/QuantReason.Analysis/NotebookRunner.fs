@@ -100,9 +100,11 @@ module NotebookRunner =
             sprintf "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>%s</title></head><body>\n%s%s\n</body></html>\n"
                 (escape title) style (body.ToString())
 
-    /// Runs one notebook; writes `<out>/<name>.ipynb` (with outputs) and `<out>/<name>.html`. `outDir` None writes
-    /// the outputs back into the notebook itself and the HTML beside it.
-    let run (outDir: string option) (notebookPath: string) : NotebookResult =
+    /// Cells print through the process-wide Console, so two notebooks running at once would capture each other's
+    /// output: runs in one process take turns.
+    let private consoleLock = obj ()
+
+    let private runAlone (outDir: string option) (notebookPath: string) : NotebookResult =
         let path = Path.GetFullPath notebookPath
         let notebook = Notebook.load path
         let cells = Notebook.cells notebook
@@ -160,6 +162,11 @@ module NotebookRunner =
         Notebook.withOutputs byIndex notebook |> Notebook.save outNotebook
         File.WriteAllText(outHtml, exportHtml name cells byIndex)
         { Notebook = path; Cells = results; FailedCell = failed; OutputNotebook = outNotebook; OutputHtml = outHtml }
+
+    /// Runs one notebook; writes `<out>/<name>.ipynb` (with outputs) and `<out>/<name>.html`. `outDir` None writes
+    /// the outputs back into the notebook itself and the HTML beside it.
+    let run (outDir: string option) (notebookPath: string) : NotebookResult =
+        lock consoleLock (fun () -> runAlone outDir notebookPath)
 
     /// The notebooks of a file or folder (*.ipynb in name order).
     let discover (fileOrFolder: string) : string list =
