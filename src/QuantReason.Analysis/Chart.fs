@@ -72,7 +72,9 @@ module Chart =
                   let v = points |> List.map (fun (_, e) -> e.Value)
                   let lo = points |> List.map (fun (_, e) -> max 0.0 (e.Value - e.Lower))
                   let hi = points |> List.map (fun (_, e) -> max 0.0 (e.Upper - e.Value))
-                  Bar(name, points |> List.map fst, v, Some(lo, hi))) }
+                  // Exact values (no interval) get no error bars.
+                  let errors = if List.forall ((=) 0.0) (lo @ hi) then None else Some(lo, hi)
+                  Bar(name, points |> List.map fst, v, errors)) }
 
     /// Stacked bars (e.g. error-type shares per configuration): one series per stacked segment.
     let stackedBar (title: string) (xTitle: string) (yTitle: string) (series: (string * (string * float) list) list) =
@@ -221,6 +223,8 @@ module Chart =
                 w.WriteEndArray()
             w.WriteEndArray()
             w.WriteString("colorscale", "Blues")
+            // plotly's Blues runs dark → light; reversed, larger shares are darker.
+            w.WriteBoolean("reversescale", true)
             w.WriteString("texttemplate", "%{z:.1f}")
             w.WriteEndObject()
 
@@ -277,6 +281,8 @@ module Chart =
             w.WriteString("linecolor", "#000000")
             w.WriteString("ticks", "outside")
             w.WriteString("gridcolor", "#e5e5e5")
+            // Heatmap rows read top to bottom in the order given.
+            if fig.Traces |> List.exists (function Heatmap _ -> true | _ -> false) then w.WriteString("autorange", "reversed")
             fig.YRange
             |> Option.iter (fun (lo, hi) ->
                 w.WriteStartArray "range"

@@ -84,7 +84,9 @@ module Figures =
         let pct = checks |> List.filter (fun c -> c.Quantity = "Δ%")
         let key (c: PublishedCheck) =
             let dataset = c.Table.Replace(".json", "")
-            sprintf "%s %s %s" dataset (c.Model.Replace("-Instruct", "").Replace("Llama-", "")) (c.Method.Split(' ').[0])
+            let dataset = dataset.Substring(dataset.IndexOf('-') + 1)
+            let size = System.Text.RegularExpressions.Regex.Match(c.Model, @"\d+B")
+            sprintf "%s %s %s" dataset (if size.Success then size.Value else c.Model) (c.Method.Split(' ').[0])
         let e (v: decimal) = let f = float v in { Value = f; Lower = f; Upper = f; Level = 0.0 }
         [ "printed Δ%", pct |> List.map (fun c -> key c, e c.Printed.Value)
           "recomputed Δ%", pct |> List.map (fun c -> key c, e c.Recomputed) ]
