@@ -30,9 +30,13 @@ module NotebookRunner =
     /// process already runs, so the notebook and the runner share one copy of the analysis layer.
     let private analysisReference = Regex("""^\s*#r\s+@?"[^"]*QuantReason\.Analysis\.dll"\s*$""", RegexOptions.Multiline)
 
+    /// A `#!fsharp` / `#!f#` line that Polyglot writes at the top of a cell whose kernel differs from the
+    /// notebook's default; it selects the language we run anyway, and FSI would reject it.
+    let private kernelMagic = Regex(@"^\s*#!(fsharp|f#)\s*$", RegexOptions.Multiline ||| RegexOptions.IgnoreCase)
+
     let rewriteReferences (source: string) =
         let own = typeof<HtmlOutput>.Assembly.Location
-        analysisReference.Replace(source, sprintf "#r @\"%s\"" own)
+        analysisReference.Replace(kernelMagic.Replace(source, ""), sprintf "#r @\"%s\"" own)
 
     /// Assemblies the notebook's code may see in signatures besides its own #r: the analysis layer's dependencies.
     let private hostReferences () =

@@ -56,3 +56,10 @@ let ``a failing cell stops the notebook and is recorded as an error`` () =
     let r = NotebookRunner.run None runtime
     Assert.Equal(Some 0, r.FailedCell)
     Assert.True((sprintf "%A" r.Cells.[0].Outputs).Contains "boom", sprintf "%A" r.Cells.[0].Outputs)
+
+[<Fact>]
+let ``the Analysis reference points at the running assembly and kernel magics are dropped`` () =
+    let rewritten = NotebookRunner.rewriteReferences "#!fsharp\n#r \"../src/QuantReason.Analysis/bin/Release/net10.0/QuantReason.Analysis.dll\"\nlet x = 1"
+    Assert.DoesNotContain("#!fsharp", rewritten)
+    Assert.Contains(typeof<HtmlOutput>.Assembly.Location, rewritten)
+    Assert.Contains("let x = 1", rewritten)
