@@ -105,7 +105,10 @@ module RunDirectory =
           Labeller = JsonRead.str where "labeller" e
           NumSteps = steps
           FirstErrorStep = (if first < 0 then None else Some first)
-          ErrorType = JsonRead.optStr where "error_type" e
+          // A labeller that writes only the v1 taxonomy still lands in the v2 bins, through the crosswalk.
+          ErrorType =
+            JsonRead.optStr where "error_type" e
+            |> Option.orElse (JsonRead.optStr where "error_type_v1" e |> Option.map Taxonomy.toV2)
           Category = JsonRead.optStr where "category" e
           Confidence = JsonRead.optFloat where "confidence" e }
 

@@ -99,3 +99,11 @@ let ``loadAll finds run folders in name order`` () =
     write root (spec "a-run" "m" (Some("rtn", 4)) (answers "A" 1 0)) |> ignore
     Directory.CreateDirectory(Path.Combine(root, "not-a-run")) |> ignore
     Assert.Equal<string list>([ "a-run"; "b-run" ], RunDirectory.loadAll root |> List.map (fun r -> r.Manifest.RunId))
+
+[<Fact>]
+let ``a label with only a v1 type is mapped to v2`` () =
+    let dir = write (tempRoot ()) { spec "v1" "m" None (answers "A" 2 0) with Labels = [ "p0", 3, 1, None, None ] }
+    let file = Path.Combine(dir, "labels.jsonl")
+    File.WriteAllText(file, File.ReadAllText(file).Replace("\"error_type_v1\": null", "\"error_type_v1\": \"symbol_error\""))
+    let label = (RunDirectory.load dir).Labels.Head
+    Assert.Equal(Some "symbolic_manipulation_error", label.ErrorType)
