@@ -15,6 +15,8 @@ public static class Commands
         root.Subcommands.Add(StepMathCommand.Create());
         root.Subcommands.Add(DataCommand.Create());
         root.Subcommands.Add(GradeCommand.Create());
+        root.Subcommands.Add(NotebookCommand.Create());
+        root.Subcommands.Add(PaperCommand.Create());
         return root;
     }
 

@@ -1,0 +1,98 @@
+namespace QuantReason.Analysis
+
+/// Typed records of a run directory (data/schemas/run-directory.md, schema version 1). Only what analysis reads is
+/// kept; the prompt and raw output text stay on disk.
+
+type ModelInfo =
+    { Name: string
+      Architecture: string option
+      Digest: string option
+      Params: int64 option }
+
+type Quantization =
+    { Method: string
+      Bits: int
+      GroupSize: int option
+      Sym: bool option
+      ActOrder: bool option }
+
+type Training =
+    { Method: string
+      /// Error-type subset the restoration data was drawn from (`all`, `conceptual`, `computational_error`, …).
+      Subset: string
+      Pairs: int option }
+
+type DatasetInfo =
+    { Name: string
+      Digest: string option
+      Size: int option }
+
+type Manifest =
+    { SchemaVersion: int
+      RunId: string
+      Model: ModelInfo
+      /// None for full precision.
+      Quantization: Quantization option
+      Training: Training option
+      Dataset: DatasetInfo
+      Samples: int
+      Tags: Map<string, string>
+      Status: string }
+
+type Prediction =
+    { ProblemId: string
+      Sample: int
+      Subject: string option
+      Level: int option
+      FinishReason: string
+      Extracted: string option
+      Gold: string
+      Correct: bool
+      TokensOut: int }
+
+type Label =
+    { ProblemId: string
+      Sample: int
+      Labeller: string
+      NumSteps: int
+      /// 0-based index of the first wrong step; None when the chain survived to its end (−1 on disk).
+      FirstErrorStep: int option
+      ErrorType: string option
+      Category: string option
+      Confidence: float option }
+
+type Run =
+    { /// Absolute path of the run directory: every error about the run names it.
+      Path: string
+      Manifest: Manifest
+      Predictions: Prediction list
+      Labels: Label list }
+
+/// How a run was quantized and restored, as one comparable key: `FP` or `GPTQ W4`, plus the training subset.
+type Config =
+    { Method: string
+      Bits: int option
+      Training: string option }
+
+module Config =
+    let fullPrecision = { Method = "fp"; Bits = None; Training = None }
+
+    let ofManifest (m: Manifest) : Config =
+        { Method = (match m.Quantization with Some q -> q.Method | None -> "fp")
+          Bits = m.Quantization |> Option.map (fun q -> q.Bits)
+          Training = m.Training |> Option.map (fun t -> t.Method + ":" + t.Subset) }
+
+    let isFullPrecision (c: Config) = c.Method = "fp" && c.Training.IsNone
+
+    /// `FP`, `GPTQ W4`, `RTN W3 + dpo:conceptual`.
+    let label (c: Config) : string =
+        let q =
+            match c.Bits with
+            | None -> "FP"
+            | Some b -> sprintf "%s W%d" (c.Method.ToUpperInvariant()) b
+        match c.Training with
+        | None -> q
+        | Some t -> q + " + " + t
+
+    /// Sort key: full precision first, then method name, then more bits first, untrained before trained.
+    let order (c: Config) = (c.Bits.IsSome, c.Method, -(defaultArg c.Bits 99), defaultArg c.Training "")

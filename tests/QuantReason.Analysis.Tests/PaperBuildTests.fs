@@ -1,0 +1,56 @@
+namespace QuantReason.Analysis.Tests
+
+open System.IO
+open Xunit
+open QuantReason
+open QuantReason.Analysis
+open QuantReason.Analysis.Tests.Chromium
+
+type PaperBuildTests(fixture: ExporterFixture) =
+    interface IClassFixture<ExporterFixture>
+
+    static member private Options(runs: string, out: string) =
+        { Runs = [ runs ]; Out = out; ProcessBench = None; Published = None }
+
+    [<ChromiumFact>]
+    member _.``paper build is byte-identical across two runs``() =
+        let runs = Path.Combine(TestRuns.tempRoot (), "runs")
+        Demo.generate runs |> ignore
+        let outA, outB = TestRuns.tempRoot (), TestRuns.tempRoot ()
+        let exporter = lazy fixture.Exporter
+        let a = PaperBuild.build exporter (PaperBuildTests.Options(runs, outA))
+        let b = PaperBuild.build exporter (PaperBuildTests.Options(runs, outB))
+        let rel (root: string) (files: string list) = files |> List.map (fun f -> Path.GetRelativePath(root, f))
+        Assert.Equal<string list>(rel outA a, rel outB b)
+        for f in rel outA a do
+            if f.EndsWith ".svg" || f.EndsWith ".tex" || f.EndsWith ".md" then
+                Assert.True(
+                    File.ReadAllBytes(Path.Combine(outA, f)) = File.ReadAllBytes(Path.Combine(outB, f)),
+                    sprintf "%s differs between builds" f)
+        // Every standard figure and table is there, PNGs non-empty, SVGs titled and labelled.
+        for stem in [ "degradation"; "error-categories"; "error-types"; "survival-runs"; "ablation"; "all-errors-projection"; "published-deltas" ] do
+            Assert.True(FileInfo(Path.Combine(outA, "figures", stem + ".png")).Length > 5000L, stem)
+        for stem in [ "degradation"; "error-categories"; "hazards-runs"; "ablation"; "published-check" ] do
+            Assert.Contains("\\toprule", File.ReadAllText(Path.Combine(outA, "tables", stem + ".tex")))
+            Assert.StartsWith("**", File.ReadAllText(Path.Combine(outA, "tables", stem + ".md")))
+        let svg = File.ReadAllText(Path.Combine(outA, "figures", "degradation.svg"))
+        Assert.Contains("Accuracy on stepmath by quantization", svg)
+        Assert.Contains(">accuracy (%)<", svg)
+        Assert.Contains(">configuration<", svg)
+
+    [<Fact>]
+    member _.``runs on two datasets fail before anything is rendered, naming the run``() =
+        let root = TestRuns.tempRoot ()
+        TestRuns.write root (TestRuns.spec "fp" "m" None (TestRuns.answers "A" 4 3)) |> ignore
+        let odd = TestRuns.write root { TestRuns.spec "q" "m" (Some("gptq", 4)) (TestRuns.answers "A" 4 1) with Dataset = "gsm8k" }
+        let started = ref false
+        let exporter = lazy (started.Value <- true; failwith "must not start")
+        let ex = Assert.Throws<QuantReasonException>(fun () -> PaperBuild.build exporter (PaperBuildTests.Options(root, TestRuns.tempRoot ())) |> ignore)
+        Assert.Contains(odd, ex.Message)
+        Assert.False(started.Value)
+
+    [<Fact>]
+    member _.``a folder without runs is an error naming it``() =
+        let empty = TestRuns.tempRoot ()
+        let ex = Assert.Throws<QuantReasonException>(fun () -> PaperBuild.plan (PaperBuildTests.Options(empty, empty)) |> ignore)
+        Assert.Contains(empty, ex.Message)
