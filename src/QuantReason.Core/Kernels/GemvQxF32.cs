@@ -187,11 +187,14 @@ public static unsafe class GemvQxF32
     public static float[] PrescaleX(ReadOnlySpan<float> x, int bits)
     {
         int cpw = 32 / bits, block = 8 * cpw;
+        Span<float> factor = stackalloc float[cpw]; // 2^(−b·n) as an exact f32 power of two
+        for (int n = 0; n < cpw; n++) factor[n] = n == cpw - 1 ? 1f : BitConverter.Int32BitsToSingle((127 - bits * n) << 23);
         var r = new float[x.Length];
-        for (int k = 0; k < x.Length; k++)
+        for (int k0 = 0; k0 < x.Length; k0 += 8)
         {
-            int n = k % block / 8;
-            r[k] = n == cpw - 1 ? x[k] : MathF.ScaleB(x[k], -bits * n);
+            float f = factor[k0 % block / 8];
+            int k1 = Math.Min(k0 + 8, x.Length);
+            for (int k = k0; k < k1; k++) r[k] = x[k] * f;
         }
         return r;
     }
