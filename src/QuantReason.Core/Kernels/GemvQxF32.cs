@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -74,11 +76,12 @@ public static unsafe class GemvQxF32
     /// <summary>Multi-threaded GEMV over all rows; picks the SIMD path when the CPU has it.</summary>
     public static void Run(PackedRows w, ReadOnlySpan<float> x, Span<float> y, bool allowSimd = true)
     {
-        var xs = new float[w.Groups];
-        GroupSums(x, w.GroupLength, xs);
+        var xs = ArrayPool<float>.Shared.Rent(w.Groups); // [groups] Σx per group
+        GroupSums(x, w.GroupLength, xs.AsSpan(0, w.Groups));
         bool simd = allowSimd && SimdAvailable;
         bool block = simd && UsesBlockKernel(w);
-        var xscaled = block ? PrescaleX(x, w.Bits) : null; // [in]
+        var xscaled = block ? ArrayPool<float>.Shared.Rent(w.In) : null; // [in]
+        if (block) PrescaleX(x, w.Bits, xscaled);
         fixed (float* px = x, py = y, pxs = xs, pxp = xscaled)
         {
             float* xp = px, yp = py, xsp = pxs, xpre = pxp;
@@ -89,6 +92,8 @@ public static unsafe class GemvQxF32
                 else RowsPortable(w, xp, xsp, yp, r0, r1);
             }, w.In);
         }
+        ArrayPool<float>.Shared.Return(xs);
+        if (xscaled is not null) ArrayPool<float>.Shared.Return(xscaled);
     }
 
     /// <summary>Portable fallback: the fused formula in scalar f32, group by group.</summary>
@@ -186,14 +191,38 @@ public static unsafe class GemvQxF32
     /// </summary>
     public static float[] PrescaleX(ReadOnlySpan<float> x, int bits)
     {
-        int cpw = 32 / bits, block = 8 * cpw;
         var r = new float[x.Length];
-        for (int k = 0; k < x.Length; k++)
-        {
-            int n = k % block / 8;
-            r[k] = n == cpw - 1 ? x[k] : MathF.ScaleB(x[k], -bits * n);
-        }
+        PrescaleX(x, bits, r);
         return r;
+    }
+
+    public static void PrescaleX(ReadOnlySpan<float> x, int bits, Span<float> r)
+    {
+        int cpw = 32 / bits, block = 8 * cpw;
+        Span<float> factor = stackalloc float[cpw]; // 2^(−b·n) as an exact f32 power of two
+        for (int n = 0; n < cpw; n++) factor[n] = n == cpw - 1 ? 1f : BitConverter.Int32BitsToSingle((127 - bits * n) << 23);
+        for (int k0 = 0; k0 < x.Length; k0 += 8)
+        {
+            float f = factor[k0 % block / 8];
+            int k1 = Math.Min(k0 + 8, x.Length);
+            for (int k = k0; k < k1; k++) r[k] = x[k] * f;
+        }
+    }
+
+    /// <summary>Per width, the mask of each field in place: [field][8 lanes]; pinned, built once.</summary>
+    static readonly uint[][] FieldMasks = BuildMasks();
+
+    static uint[][] BuildMasks()
+    {
+        var m = new uint[9][];
+        foreach (var bits in new[] { 1, 2, 4, 8 })
+        {
+            int cpw = 32 / bits;
+            m[bits] = GC.AllocateArray<uint>(8 * cpw, pinned: true);
+            for (int n = 0; n < cpw; n++)
+                for (int j = 0; j < 8; j++) m[bits][n * 8 + j] = ((1u << bits) - 1) << (bits * n);
+        }
+        return m;
     }
 
     public static void RowsBlockAvx2(in PackedRows w, float* x, float* xpre, float* xsum, float* y, int r0, int r1)
@@ -208,9 +237,7 @@ public static unsafe class GemvQxF32
     {
         int bits = w.Bits, cpw = 32 / bits, block = 8 * cpw;
         byte top = (byte)(bits * (cpw - 1));
-        var masks = stackalloc uint[8 * cpw]; // [field][8]: the field's mask in place
-        for (int n = 0; n < cpw; n++)
-            for (int j = 0; j < 8; j++) masks[n * 8 + j] = ((1u << bits) - 1) << (bits * n);
+        uint* masks = (uint*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(FieldMasks[bits])); // [field][8], pinned
         long wl = w.WordsLo;
         uint* l0 = w.Lo + o * wl, l1 = l0 + wl, l2 = l1 + wl, l3 = l2 + wl;
         float* s0 = w.Scales + (long)o * w.Groups, z0 = w.Zeros + (long)o * w.Groups;

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using QuantReason.Kernels;
 using QuantReason.Runtime;
 
@@ -56,8 +58,9 @@ public sealed unsafe class QuantizedLinear : IQuantizedWeight
         var planes = PackedCodes.Planes(f.Bits);
         int wl = PackedCodes.WordsPerRow(inF, planes[0]);
         int wh = planes.Length > 1 ? PackedCodes.WordsPerRow(inF, planes[1]) : 0;
-        var lo = new uint[(long)outF * wl];
-        var hi = new uint[(long)outF * wh];
+        // Pinned once so the kernels get raw pointers without pinning per call (decode calls this per token).
+        var lo = GC.AllocateArray<uint>(checked((int)((long)outF * wl)), pinned: true);
+        var hi = GC.AllocateArray<uint>(checked((int)((long)outF * wh)), pinned: true);
         var row = new byte[inF];
         for (int o = 0; o < outF; o++)
         {
@@ -67,7 +70,11 @@ public sealed unsafe class QuantizedLinear : IQuantizedWeight
             PackedCodes.PackRow(row, planes[0], 0, lo.AsSpan(o * wl, wl));
             if (wh > 0) PackedCodes.PackRow(row, planes[1], planes[0], hi.AsSpan(o * wh, wh));
         }
-        return new QuantizedLinear(f, outF, inF, gl, lo, wl, hi, wh, (float[])t.Scales.Clone(), (float[])t.Zeros.Clone(), perm);
+        var scales = GC.AllocateArray<float>(t.Scales.Length, pinned: true);
+        var zeros = GC.AllocateArray<float>(t.Zeros.Length, pinned: true);
+        t.Scales.CopyTo(scales, 0);
+        t.Zeros.CopyTo(zeros, 0);
+        return new QuantizedLinear(f, outF, inF, gl, lo, wl, hi, wh, scales, zeros, perm);
     }
 
     /// <summary>The plain codes, scales, zeros and g_idx back (the exact inverse of <see cref="Pack"/>).</summary>
@@ -92,13 +99,12 @@ public sealed unsafe class QuantizedLinear : IQuantizedWeight
 
     public float[] ToF32() => Unpack().Dequantize();
 
-    /// <summary>Runs <paramref name="body"/> with the kernel operands pinned.</summary>
-    public void WithRows(Action<PackedRows> body)
-    {
-        fixed (uint* lo = _lo, hi = _hi)
-        fixed (float* s = _scales, z = _zeros)
-            body(new PackedRows(Quant.Bits, OutFeatures, InFeatures, GroupLength, lo, _wordsLo, _wordsHi > 0 ? hi : null, _wordsHi, s, z));
-    }
+    /// <summary>The kernel operands (the arrays are pinned for the object's lifetime).</summary>
+    public PackedRows Rows => new(Quant.Bits, OutFeatures, InFeatures, GroupLength,
+        (uint*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_lo)), _wordsLo,
+        _wordsHi > 0 ? (uint*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_hi)) : null, _wordsHi,
+        (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_scales)),
+        (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_zeros)));
 
     /// <summary>x in stored column order (identity unless act-order).</summary>
     void Permute(ReadOnlySpan<float> x, Span<float> dst)
@@ -114,29 +120,24 @@ public sealed unsafe class QuantizedLinear : IQuantizedWeight
     {
         if (x.Length < (long)tokens * InFeatures || y.Length < (long)tokens * OutFeatures)
             throw new QuantReasonException($"x/y too short for {tokens} tokens", Format);
-        var xp = new float[(long)tokens * InFeatures]; // [tokens, in] in stored column order
-        for (int t = 0; t < tokens; t++) Permute(x.Slice(t * InFeatures, InFeatures), xp.AsSpan(t * InFeatures, InFeatures));
-        if (tokens == 1)
+        ReadOnlySpan<float> xs = x.Slice(0, tokens * InFeatures);
+        if (Perm is not null)
         {
-            var yy = new float[OutFeatures];
-            WithRows(r => GemvQxF32.Run(r, xp, yy, allowSimd));
-            yy.CopyTo(y);
-            return;
+            var xp = new float[(long)tokens * InFeatures]; // [tokens, in] in stored column order
+            for (int t = 0; t < tokens; t++) Permute(x.Slice(t * InFeatures, InFeatures), xp.AsSpan(t * InFeatures, InFeatures));
+            xs = xp;
         }
-        var ya = new float[(long)tokens * OutFeatures];
-        WithRows(r => GemmQxF32.Run(r, xp, ya, tokens, allowSimd));
-        ya.AsSpan().CopyTo(y);
+        if (tokens == 1) GemvQxF32.Run(Rows, xs, y.Slice(0, OutFeatures), allowSimd);
+        else GemmQxF32.Run(Rows, xs, y.Slice(0, tokens * OutFeatures), tokens, allowSimd);
     }
 
     public void ForwardReference(ReadOnlySpan<float> x, Span<float> y, int tokens)
     {
         var xp = new float[InFeatures];
-        var yy = new float[OutFeatures];
         for (int t = 0; t < tokens; t++)
         {
             Permute(x.Slice(t * InFeatures, InFeatures), xp);
-            WithRows(r => GemvQxF32.Reference(r, xp, yy));
-            yy.CopyTo(y.Slice(t * OutFeatures, OutFeatures));
+            GemvQxF32.Reference(Rows, xp, y.Slice(t * OutFeatures, OutFeatures));
         }
     }
 }
