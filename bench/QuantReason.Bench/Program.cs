@@ -9,6 +9,9 @@ public static class Program
     static readonly Dictionary<string, Func<string[], int>> Verbs = new()
     {
         ["decode"] = DecodeBench.Run,
+        ["gptq"] = GptqBench.Run,
+        ["gemv-q4"] = GemvQ4Bench.Run,
+        ["gptq-model"] = GptqModelBench.Run,
     };
 
     public static int Main(string[] args)
