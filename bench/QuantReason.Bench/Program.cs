@@ -12,6 +12,7 @@ public static class Program
         ["gptq"] = GptqBench.Run,
         ["gemv-q4"] = GemvQ4Bench.Run,
         ["gptq-model"] = GptqModelBench.Run,
+        ["train"] = TrainBench.Run,
     };
 
     public static int Main(string[] args)
