@@ -1,3 +1,4 @@
+using QuantReason.Quantization.Model;
 using QuantReason.Runtime;
 using QuantReason.Tensors;
 
@@ -68,6 +69,10 @@ public sealed class ModelWeights
             return null;
         }
 
+        // Quantized checkpoints (GPTQ, AWQ, W8A8, trit-planes) load each linear into its packed ILinearWeight.
+        var quant = CheckpointQuantization.Load(ck.Directory);
+        ILinearWeight Lin(string prefix, int outF, int inF) => CheckpointQuantization.LoadLinear(ck, prefix, outF, inF, quant);
+
         var layers = new LayerWeights[cfg.NumLayers];
         for (int i = 0; i < cfg.NumLayers; i++)
         {
@@ -76,13 +81,13 @@ public sealed class ModelWeights
             {
                 InputNorm = Vec(L("input_layernorm.weight"), h),
                 PostAttentionNorm = Vec(L("post_attention_layernorm.weight"), h),
-                Q = DenseLinear.Load(ck, L("self_attn.q_proj.weight"), q, h),
-                K = DenseLinear.Load(ck, L("self_attn.k_proj.weight"), kv, h),
-                V = DenseLinear.Load(ck, L("self_attn.v_proj.weight"), kv, h),
-                O = DenseLinear.Load(ck, L("self_attn.o_proj.weight"), h, q),
-                Gate = DenseLinear.Load(ck, L("mlp.gate_proj.weight"), ff, h),
-                Up = DenseLinear.Load(ck, L("mlp.up_proj.weight"), ff, h),
-                Down = DenseLinear.Load(ck, L("mlp.down_proj.weight"), h, ff),
+                Q = Lin(L("self_attn.q_proj"), q, h),
+                K = Lin(L("self_attn.k_proj"), kv, h),
+                V = Lin(L("self_attn.v_proj"), kv, h),
+                O = Lin(L("self_attn.o_proj"), h, q),
+                Gate = Lin(L("mlp.gate_proj"), ff, h),
+                Up = Lin(L("mlp.up_proj"), ff, h),
+                Down = Lin(L("mlp.down_proj"), h, ff),
                 QBias = OptVec(L("self_attn.q_proj.bias"), q, cfg.AttentionBias),
                 KBias = OptVec(L("self_attn.k_proj.bias"), kv, cfg.AttentionBias),
                 VBias = OptVec(L("self_attn.v_proj.bias"), kv, cfg.AttentionBias),

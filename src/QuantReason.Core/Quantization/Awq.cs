@@ -21,6 +21,23 @@ public static class Awq
     public static AwqResult Quantize(IReadOnlyList<float[]> weights /* each [out_i, in] */, IReadOnlyList<int> outFeatures, int inFeatures,
         float[] x /* [tokens, in] */, int tokens, AwqOptions opt, string layer = "awq")
     {
+        var (bestS, bestAlpha, reference) = SearchScales(weights, outFeatures, inFeatures, x, tokens, opt, layer);
+        var results = new List<QuantizedTensor>();
+        double total = 0;
+        for (int i = 0; i < weights.Count; i++)
+        {
+            var qt = QuantizeScaled(ScaleColumns(weights[i], outFeatures[i], bestS, divide: false), outFeatures[i], inFeatures, x, tokens, bestS, opt, layer);
+            var eff = ScaleColumns(qt.Dequantize(), outFeatures[i], bestS, divide: true);
+            total += MatMul.SquaredError(MatMul.XWt(x, tokens, eff, outFeatures[i], inFeatures), reference[i]);
+            results.Add(qt);
+        }
+        return new AwqResult(bestS, results, bestAlpha, total);
+    }
+
+    /// <summary>The scale search alone: the best s, its α, and the reference outputs X·W_iᵀ it was judged against.</summary>
+    public static (float[] Scales, double Alpha, float[][] Reference) SearchScales(IReadOnlyList<float[]> weights, IReadOnlyList<int> outFeatures,
+        int inFeatures, float[] x /* [tokens, in] */, int tokens, AwqOptions opt, string layer = "awq")
+    {
         var format = QuantFormat.Int(opt.Bits, opt.GroupSize, !opt.ZeroPoint, layer);
         for (int i = 0; i < weights.Count; i++) format.Validate(outFeatures[i], inFeatures, layer);
         if (tokens < opt.MinTokens) throw new QuantReasonException($"too few calibration tokens: {tokens} < {opt.MinTokens}", layer);
@@ -48,19 +65,18 @@ public static class Awq
             }
             if (err < bestErr) { bestErr = err; bestAlpha = alpha; bestS = s; }
         }
+        return (bestS, bestAlpha, reference);
+    }
 
-        var results = new List<QuantizedTensor>();
-        double total = 0;
-        for (int i = 0; i < weights.Count; i++)
-        {
-            var ws = ScaleColumns(weights[i], outFeatures[i], bestS, divide: false);
-            if (opt.Clip) ClipSearch(ws, outFeatures[i], inFeatures, x, tokens, bestS, format, opt);
-            var qt = AwqQuantizer.Quantize(ws, outFeatures[i], inFeatures, format, layer);
-            var eff = ScaleColumns(qt.Dequantize(), outFeatures[i], bestS, divide: true);
-            total += MatMul.SquaredError(MatMul.XWt(x, tokens, eff, outFeatures[i], inFeatures), reference[i]);
-            results.Add(qt);
-        }
-        return new AwqResult(bestS, results, bestAlpha, total);
+    /// <summary>The clipping search (when enabled) and group quantization of an already scaled weight W·diag(s), judged
+    /// on the scaled activations X/s.</summary>
+    public static QuantizedTensor QuantizeScaled(float[] ws /* [out, in], scaled */, int outFeatures, int inFeatures, float[] x /* [tokens, in] */,
+        int tokens, float[] s, AwqOptions opt, string layer = "awq")
+    {
+        var format = QuantFormat.Int(opt.Bits, opt.GroupSize, !opt.ZeroPoint, layer);
+        format.Validate(outFeatures, inFeatures, layer);
+        if (opt.Clip) ClipSearch(ws, outFeatures, inFeatures, x, tokens, s, format, opt);
+        return AwqQuantizer.Quantize(ws, outFeatures, inFeatures, format, layer);
     }
 
     /// <summary>s = mean|x|^α (floored at 1e-4), divided by √(max s · min s) as AutoAWQ does.</summary>

@@ -17,7 +17,15 @@ public static class SmoothQuant
         if (alpha < 0 || alpha > 1) throw new QuantReasonException($"migration strength α = {alpha} outside [0, 1]", layer);
         if (tokens < minTokens) throw new QuantReasonException($"too few calibration tokens: {tokens} < {minTokens}", layer);
         if (x.Length < (long)tokens * inFeatures) throw new QuantReasonException($"calibration activations have {x.Length} values, expected {tokens}×{inFeatures}", layer);
-        var s = Scales(ActivationMax(x, tokens, inFeatures), weights, outFeatures, inFeatures, alpha, layer);
+        return QuantizeFromMax(weights, outFeatures, inFeatures, ActivationMax(x, tokens, inFeatures), alpha, layer);
+    }
+
+    /// <summary>As above from the per-channel activation maxima alone (what a streaming calibration pass records).</summary>
+    public static SmoothQuantResult QuantizeFromMax(IReadOnlyList<float[]> weights, IReadOnlyList<int> outFeatures, int inFeatures,
+        float[] actMax /* [in] */, double alpha, string layer = "smoothquant")
+    {
+        if (alpha < 0 || alpha > 1) throw new QuantReasonException($"migration strength α = {alpha} outside [0, 1]", layer);
+        var s = Scales(actMax, weights, outFeatures, inFeatures, alpha, layer);
         var layers = new List<W8A8Linear>();
         for (int i = 0; i < weights.Count; i++)
         {

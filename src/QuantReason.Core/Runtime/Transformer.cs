@@ -9,6 +9,10 @@ public sealed record SequenceChunk(KvCache Cache, int[] Tokens);
 
 public enum LogitsMode { None, Last, All }
 
+/// <summary>Sees the input [tokens, in] of linear <paramref name="linear"/> (a <see cref="WeightNames.Linears"/> suffix)
+/// just before it runs: quantizers gather Hessians, AWQ and SmoothQuant statistics through this.</summary>
+public delegate void LinearInputObserver(string linear, ReadOnlySpan<float> input, int tokens);
+
 /// <summary>
 /// Precision of activations between operations. Arithmetic is always f32; <see cref="BF16"/> rounds each operation's result
 /// to bf16 where transformers running a bf16 checkpoint materialises a bf16 tensor, so greedy decoding breaks logit ties
@@ -47,78 +51,18 @@ public sealed class Transformer
     public float[] Forward(IReadOnlyList<SequenceChunk> chunks, LogitsMode mode, Action<int, float[]>? hiddenStates = null)
     {
         var cfg = Config;
-        int hidden = cfg.HiddenSize, qDim = cfg.QDim, kvDim = cfg.KvDim, ff = cfg.IntermediateSize;
-        int total = 0;
-        var starts = new int[chunks.Count]; // offset of each chunk's tokens in the batch
-        foreach (var (c, i) in chunks.Select((c, i) => (c, i)))
-        {
-            if (c.Tokens.Length == 0) throw new ArgumentException("empty chunk");
-            c.Cache.Reserve(c.Tokens.Length);
-            starts[i] = total;
-            total += c.Tokens.Length;
-        }
-
-        var x = new float[total * hidden];    // [tokens, hidden] residual stream
-        var h = new float[total * hidden];    // [tokens, hidden] normed input of a block
-        var q = new float[total * qDim];      // [tokens, heads·headDim]
-        var k = new float[total * kvDim];     // [tokens, kvHeads·headDim]
-        var v = new float[total * kvDim];     // [tokens, kvHeads·headDim]
-        var att = new float[total * qDim];    // [tokens, heads·headDim]
-        var gate = new float[total * ff];     // [tokens, intermediate]
-        var up = new float[total * ff];       // [tokens, intermediate]
-        var positions = new int[total];
+        int hidden = cfg.HiddenSize;
+        var (starts, total) = Reserve(chunks);
+        var x = Embed(chunks);                // [tokens, hidden] residual stream
         bool bf = Precision == ActivationPrecision.BF16;
         float eps = (float)cfg.RmsNormEps;
         void Round(Span<float> a) { if (bf) Ops.RoundToBF16(a); }
-        for (int c = 0; c < chunks.Count; c++)
-            for (int j = 0; j < chunks[c].Tokens.Length; j++)
-            {
-                int t = starts[c] + j;
-                positions[t] = chunks[c].Cache.Length + j;
-                Weights.Embedding.CopyRow(chunks[c].Tokens[j], x.AsSpan(t * hidden, hidden));
-            }
         hiddenStates?.Invoke(0, (float[])x.Clone());
 
+        var scratch = new LayerScratch(cfg, chunks, starts, total);
         for (int l = 0; l < cfg.NumLayers; l++)
         {
-            var L = Weights.Layers[l];
-            Ops.RmsNorm(x, L.InputNorm, h, total, hidden, eps, bf);
-            L.Q.Forward(h, q, total);
-            L.K.Forward(h, k, total);
-            L.V.Forward(h, v, total);
-            if (L.QBias is not null) { Ops.AddBias(q, L.QBias, total); Ops.AddBias(k, L.KBias!, total); Ops.AddBias(v, L.VBias!, total); }
-            Round(q); Round(k); Round(v);
-            if (L.QNorm is not null)
-            {
-                // Qwen3 normalises each head's query and key before the rotation.
-                Ops.RmsNorm(q, L.QNorm, q, total * cfg.NumHeads, cfg.HeadDim, eps, bf);
-                Ops.RmsNorm(k, L.KNorm!, k, total * cfg.NumKvHeads, cfg.HeadDim, eps, bf);
-            }
-            Ops.Rope(q, positions, cfg.NumHeads, cfg.HeadDim, _invFreq, bf);
-            Ops.Rope(k, positions, cfg.NumKvHeads, cfg.HeadDim, _invFreq, bf);
-            for (int c = 0; c < chunks.Count; c++)
-            {
-                var cache = chunks[c].Cache;
-                int n = chunks[c].Tokens.Length;
-                Array.Copy(k, starts[c] * kvDim, cache.Keys(l), cache.Length * kvDim, n * kvDim);
-                Array.Copy(v, starts[c] * kvDim, cache.Values(l), cache.Length * kvDim, n * kvDim);
-            }
-            Attention(chunks, starts, l, q, att);
-            Round(att);
-            L.O.Forward(att, h, total);
-            Round(h);
-            TensorPrimitives.Add(x, h, x);
-            Round(x);
-
-            Ops.RmsNorm(x, L.PostAttentionNorm, h, total, hidden, eps, bf);
-            L.Gate.Forward(h, gate, total);
-            L.Up.Forward(h, up, total);
-            Round(gate); Round(up);
-            Ops.SwiGlu(gate, up, gate, bf);
-            L.Down.Forward(gate, h, total);
-            Round(h);
-            TensorPrimitives.Add(x, h, x);
-            Round(x);
+            RunLayer(l, chunks, starts, x, scratch, null, null);
             if (hiddenStates is not null && l < cfg.NumLayers - 1) hiddenStates(l + 1, (float[])x.Clone());
         }
         foreach (var c in chunks) c.Cache.Advance(c.Tokens.Length);
@@ -145,6 +89,133 @@ public sealed class Transformer
         Weights.LmHead.Forward(normed, logits, outRows);
         Round(logits);
         return logits;
+    }
+
+    /// <summary>Embeds the chunks' tokens: the residual stream [tokens, hidden] that layer 0 reads.</summary>
+    public float[] Embed(IReadOnlyList<SequenceChunk> chunks)
+    {
+        int hidden = Config.HiddenSize;
+        var x = new float[chunks.Sum(c => c.Tokens.Length) * hidden]; // [tokens, hidden]
+        int t = 0;
+        foreach (var c in chunks)
+            foreach (var id in c.Tokens) Weights.Embedding.CopyRow(id, x.AsSpan(t++ * hidden, hidden));
+        return x;
+    }
+
+    /// <summary>
+    /// Runs decoder layer <paramref name="layer"/> alone on the residual stream <paramref name="x"/> [tokens, hidden] of
+    /// the chunks (all starting at their cache's current length), updating it in place, so that quantizers can stream
+    /// calibration activations one layer at a time. <paramref name="observe"/> sees each linear's input before the linear
+    /// runs; with <paramref name="stopBefore"/> the layer stops after observing that linear's input (x is then partly
+    /// updated and should be a scratch copy). The caches only serve as attention scratch: their lengths do not advance.
+    /// </summary>
+    public void ForwardLayer(int layer, IReadOnlyList<SequenceChunk> chunks, float[] x, LinearInputObserver? observe = null, string? stopBefore = null)
+    {
+        if ((uint)layer >= (uint)Config.NumLayers) throw new ArgumentOutOfRangeException(nameof(layer));
+        if (stopBefore is not null && !WeightNames.Linears.Contains(stopBefore)) throw new ArgumentException($"unknown linear '{stopBefore}'", nameof(stopBefore));
+        var (starts, total) = Reserve(chunks);
+        if (x.Length != total * Config.HiddenSize) throw new ArgumentException($"x has {x.Length} values, expected {total}×{Config.HiddenSize}", nameof(x));
+        RunLayer(layer, chunks, starts, x, new LayerScratch(Config, chunks, starts, total), observe, stopBefore);
+    }
+
+    static (int[] Starts, int Total) Reserve(IReadOnlyList<SequenceChunk> chunks)
+    {
+        int total = 0;
+        var starts = new int[chunks.Count]; // offset of each chunk's tokens in the batch
+        for (int i = 0; i < chunks.Count; i++)
+        {
+            var c = chunks[i];
+            if (c.Tokens.Length == 0) throw new ArgumentException("empty chunk");
+            c.Cache.Reserve(c.Tokens.Length);
+            starts[i] = total;
+            total += c.Tokens.Length;
+        }
+        return (starts, total);
+    }
+
+    /// <summary>The per-step buffers one layer needs, shared by all layers of a step.</summary>
+    sealed class LayerScratch(ModelConfig cfg, IReadOnlyList<SequenceChunk> chunks, int[] starts, int total)
+    {
+        public readonly int Total = total;
+        public readonly float[] H = new float[total * cfg.HiddenSize];          // [tokens, hidden] normed input of a block
+        public readonly float[] Q = new float[total * cfg.QDim];                // [tokens, heads·headDim]
+        public readonly float[] K = new float[total * cfg.KvDim];               // [tokens, kvHeads·headDim]
+        public readonly float[] V = new float[total * cfg.KvDim];               // [tokens, kvHeads·headDim]
+        public readonly float[] Att = new float[total * cfg.QDim];              // [tokens, heads·headDim]
+        public readonly float[] Gate = new float[total * cfg.IntermediateSize]; // [tokens, intermediate]
+        public readonly float[] Up = new float[total * cfg.IntermediateSize];   // [tokens, intermediate]
+        public readonly int[] Positions = PositionsOf(chunks, starts, total);
+
+        static int[] PositionsOf(IReadOnlyList<SequenceChunk> chunks, int[] starts, int total)
+        {
+            var p = new int[total];
+            for (int c = 0; c < chunks.Count; c++)
+                for (int j = 0; j < chunks[c].Tokens.Length; j++) p[starts[c] + j] = chunks[c].Cache.Length + j;
+            return p;
+        }
+    }
+
+    void RunLayer(int l, IReadOnlyList<SequenceChunk> chunks, int[] starts, float[] x, LayerScratch s, LinearInputObserver? observe, string? stopBefore)
+    {
+        var cfg = Config;
+        int hidden = cfg.HiddenSize, kvDim = cfg.KvDim, total = s.Total;
+        float[] h = s.H, q = s.Q, k = s.K, v = s.V, att = s.Att, gate = s.Gate, up = s.Up;
+        bool bf = Precision == ActivationPrecision.BF16;
+        float eps = (float)cfg.RmsNormEps;
+        void Round(Span<float> a) { if (bf) Ops.RoundToBF16(a); }
+        // Observes the input of each linear in turn; false when the caller asked to stop at this one.
+        bool Observe(float[] input, int width, params string[] linears)
+        {
+            foreach (var name in linears)
+            {
+                observe?.Invoke(name, input.AsSpan(0, total * width), total);
+                if (name == stopBefore) return false;
+            }
+            return true;
+        }
+
+        var L = Weights.Layers[l];
+        Ops.RmsNorm(x, L.InputNorm, h, total, hidden, eps, bf);
+        if (!Observe(h, hidden, "self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj")) return;
+        L.Q.Forward(h, q, total);
+        L.K.Forward(h, k, total);
+        L.V.Forward(h, v, total);
+        if (L.QBias is not null) { Ops.AddBias(q, L.QBias, total); Ops.AddBias(k, L.KBias!, total); Ops.AddBias(v, L.VBias!, total); }
+        Round(q); Round(k); Round(v);
+        if (L.QNorm is not null)
+        {
+            // Qwen3 normalises each head's query and key before the rotation.
+            Ops.RmsNorm(q, L.QNorm, q, total * cfg.NumHeads, cfg.HeadDim, eps, bf);
+            Ops.RmsNorm(k, L.KNorm!, k, total * cfg.NumKvHeads, cfg.HeadDim, eps, bf);
+        }
+        Ops.Rope(q, s.Positions, cfg.NumHeads, cfg.HeadDim, _invFreq, bf);
+        Ops.Rope(k, s.Positions, cfg.NumKvHeads, cfg.HeadDim, _invFreq, bf);
+        for (int c = 0; c < chunks.Count; c++)
+        {
+            var cache = chunks[c].Cache;
+            int n = chunks[c].Tokens.Length;
+            Array.Copy(k, starts[c] * kvDim, cache.Keys(l), cache.Length * kvDim, n * kvDim);
+            Array.Copy(v, starts[c] * kvDim, cache.Values(l), cache.Length * kvDim, n * kvDim);
+        }
+        Attention(chunks, starts, l, q, att);
+        Round(att);
+        if (!Observe(att, cfg.QDim, "self_attn.o_proj")) return;
+        L.O.Forward(att, h, total);
+        Round(h);
+        TensorPrimitives.Add(x, h, x);
+        Round(x);
+
+        Ops.RmsNorm(x, L.PostAttentionNorm, h, total, hidden, eps, bf);
+        if (!Observe(h, hidden, "mlp.gate_proj", "mlp.up_proj")) return;
+        L.Gate.Forward(h, gate, total);
+        L.Up.Forward(h, up, total);
+        Round(gate); Round(up);
+        Ops.SwiGlu(gate, up, gate, bf);
+        if (!Observe(gate, cfg.IntermediateSize, "mlp.down_proj")) return;
+        L.Down.Forward(gate, h, total);
+        Round(h);
+        TensorPrimitives.Add(x, h, x);
+        Round(x);
     }
 
     // Causal attention of each chunk's new queries against its cache (which already holds this step's keys and values).

@@ -1,0 +1,391 @@
+using System.Diagnostics;
+using System.Text.Json;
+using QuantReason.Models;
+using QuantReason.Runtime;
+using QuantReason.Tensors;
+using QuantReason.Tokenizers;
+
+namespace QuantReason.Quantization.Model;
+
+/// <summary>
+/// Quantizes a whole checkpoint layer by layer. Calibration samples are embedded once ([tokens, hidden] per sample,
+/// the only activations kept for the whole model); each decoder layer then runs on them through
+/// <see cref="Transformer.ForwardLayer"/> with an observer gathering what the method needs, is quantized, written to
+/// the work folder, read back from it, and finally run once more to produce the next layer's inputs — so layer i+1
+/// is calibrated on the outputs of quantized layer i exactly as the runtime will compute them.
+/// <list type="bullet">
+/// <item>GPTQ, true-sequential: one Hessian per shared input, in the order q/k/v, o, gate/up, down, each gathered with
+/// the layer's earlier linears already quantized (a pass stops right after the input it observes).</item>
+/// <item>AWQ: inputs of the four groups captured from the unquantized layer; per <see cref="ScalingGroups"/> group the
+/// scale search; all scales folded (previous RMSNorm or linear, the group's weights) before clipping and quantizing,
+/// as AutoAWQ does; q and k are not clipped.</item>
+/// <item>SmoothQuant: per-channel |x| maxima of the two RMSNorm-fed inputs, smoothing folded into the norms, W8A8.</item>
+/// <item>RTN and PTQTP need no calibration: each linear is quantized on its own.</item>
+/// </list>
+/// A run interrupted at any point resumes from the finished layers on disk and ends with byte-identical files.
+/// </summary>
+public sealed class ModelQuantizer
+{
+    static readonly string[][] GptqStages =
+    [
+        ["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj"],
+        ["self_attn.o_proj"],
+        ["mlp.gate_proj", "mlp.up_proj"],
+        ["mlp.down_proj"],
+    ];
+
+    readonly ModelConfig _cfg;
+    readonly ModelWeights _weights;
+    readonly Transformer _transformer;
+    readonly QuantizeOptions _o;
+    readonly Dictionary<string, DType> _dtypes;
+    readonly IProgressSink _progress;
+    readonly CancellationToken _cancel;
+    List<float[]> _x = [];   // per calibration sample [length, hidden]: the current layer's input
+    List<int[]> _samples = [];
+
+    ModelQuantizer(ModelConfig cfg, ModelWeights weights, QuantizeOptions o, Dictionary<string, DType> dtypes, IProgressSink progress, CancellationToken cancel)
+    {
+        _cfg = cfg; _weights = weights; _o = o; _dtypes = dtypes; _progress = progress; _cancel = cancel;
+        _transformer = new Transformer(weights);
+    }
+
+    /// <summary>Quantizes <paramref name="modelDir"/> into <paramref name="outDir"/>, resuming an interrupted run there.</summary>
+    public static QuantizeReport Run(string modelDir, string outDir, QuantizeOptions options, IProgressSink? progress = null,
+        CancellationToken cancel = default)
+    {
+        var sw = Stopwatch.StartNew();
+        progress ??= NullProgress.Instance;
+        if (!Directory.Exists(modelDir)) throw new QuantReasonException("model directory not found", modelDir);
+        if (Path.GetFullPath(modelDir).TrimEnd('/') == Path.GetFullPath(outDir).TrimEnd('/'))
+            throw new QuantReasonException("the output directory must differ from the model directory", outDir);
+        var cfg = ModelConfig.Load(modelDir);
+        if (CheckpointQuantization.Load(modelDir) is { } q)
+            throw new QuantReasonException($"the checkpoint is already quantized ({q.Describe()}); quantize a dense checkpoint", modelDir);
+        Preflight(cfg, options);
+
+        ModelWeights weights;
+        Dictionary<string, DType> dtypes;
+        using (var ck = Checkpoint.Open(modelDir))
+        {
+            weights = ModelWeights.Load(ck, cfg);
+            dtypes = ck.Tensors.ToDictionary(t => t.Name, t => t.DType);
+        }
+
+        var fingerprint = JsonSerializer.Serialize(new { model = Path.GetFullPath(modelDir), options });
+        var writer = QuantizedModelWriter.Open(outDir, fingerprint);
+        var mq = new ModelQuantizer(cfg, weights, options, dtypes, progress, cancel);
+        string? calibration = options.NeedsCalibration ? mq.PrepareCalibration(modelDir) : null;
+        int resumed = 0;
+        for (int l = 0; l < cfg.NumLayers; l++)
+        {
+            cancel.ThrowIfCancellationRequested();
+            if (writer.IsDone(l))
+            {
+                progress.Start($"layer {l + 1}/{cfg.NumLayers} (resumed)", 1);
+                mq.Reload(l, writer);
+                resumed++;
+                progress.Advance(1);
+            }
+            else
+            {
+                progress.Start($"layer {l + 1}/{cfg.NumLayers}", WeightNames.Linears.Length);
+                var t0 = Stopwatch.GetTimestamp();
+                var (tensors, targets, losses) = mq.QuantizeLayer(l);
+                writer.WriteLayer(l, tensors);
+                tensors.Clear();
+                mq.Reload(l, writer);
+                var linears = WeightNames.Linears.Select(n => new LinearReport(WeightNames.Layer(l, n),
+                    RelativeError(targets[n], weights.Layers[l][n].ToF32()), losses.TryGetValue(n, out var loss) ? loss : null)).ToList();
+                writer.MarkDone(new LayerReport(l, Stopwatch.GetElapsedTime(t0).TotalSeconds, linears));
+            }
+            if (options.NeedsCalibration && l < cfg.NumLayers - 1) mq.Pass(l, inPlace: true, null, null);
+            progress.Finish();
+        }
+        writer.Assemble(modelDir, cfg, options, calibration);
+        long bytes = Directory.EnumerateFiles(outDir).Sum(f => new FileInfo(f).Length);
+        var report = new QuantizeReport(Path.GetFullPath(outDir), options, calibration, writer.Finished.OrderBy(r => r.Layer).ToList(),
+            sw.Elapsed.TotalSeconds, bytes, resumed);
+        writer.WriteReport(report);
+        return report;
+    }
+
+    /// <summary>Every linear against the method, format and layout before anything runs; the first failure names its layer.</summary>
+    static void Preflight(ModelConfig cfg, QuantizeOptions o)
+    {
+        for (int l = 0; l < cfg.NumLayers; l++)
+            foreach (var name in WeightNames.Linears)
+            {
+                var (outF, inF) = Shape(cfg, name);
+                o.CheckLinear(WeightNames.Layer(l, name), outF, inF);
+            }
+        if (o.Calibration is { } c && c.Length > cfg.MaxPositionEmbeddings)
+            throw new QuantReasonException($"calibration length {c.Length} exceeds the model's context of {cfg.MaxPositionEmbeddings}", "calibration");
+        if (o.Calibration is { } c2 && (long)c2.Samples * c2.Length < QuantizeOptions.MinCalibrationTokens)
+            throw new QuantReasonException($"too few calibration tokens: {c2.Samples} × {c2.Length} < {QuantizeOptions.MinCalibrationTokens}",
+                WeightNames.Layer(0, WeightNames.Linears[0]));
+    }
+
+    static (int Out, int In) Shape(ModelConfig cfg, string linear) => linear switch
+    {
+        "self_attn.q_proj" => (cfg.QDim, cfg.HiddenSize),
+        "self_attn.k_proj" or "self_attn.v_proj" => (cfg.KvDim, cfg.HiddenSize),
+        "self_attn.o_proj" => (cfg.HiddenSize, cfg.QDim),
+        "mlp.gate_proj" or "mlp.up_proj" => (cfg.IntermediateSize, cfg.HiddenSize),
+        "mlp.down_proj" => (cfg.HiddenSize, cfg.IntermediateSize),
+        _ => throw new ArgumentOutOfRangeException(nameof(linear)),
+    };
+
+    string PrepareCalibration(string modelDir)
+    {
+        var tokenizer = TokenizerLoader.FromDirectory(modelDir);
+        var set = Calibration.Build(tokenizer, _o.Calibration!);
+        foreach (var s in set.Samples)
+            foreach (var id in s)
+                if ((uint)id >= (uint)_cfg.VocabSize)
+                    throw new QuantReasonException($"calibration token id {id} is outside the model's vocabulary of {_cfg.VocabSize}", modelDir);
+        _samples = set.Samples.ToList();
+        var cache = _transformer.NewCache(set.Length);
+        _x = _samples.Select(s => _transformer.Embed([new SequenceChunk(cache, s)])).ToList();
+        return set.Description;
+    }
+
+    /// <summary>Runs layer <paramref name="layer"/> over all calibration samples in batches of whole samples, either
+    /// updating the stored activations (the next layer's inputs) or on scratch copies for an observing pass.</summary>
+    void Pass(int layer, bool inPlace, LinearInputObserver? observe, string? stopBefore)
+    {
+        int len = _samples[0].Length, hidden = _cfg.HiddenSize;
+        int perBatch = Math.Max(1, _o.BatchTokens / len);
+        var caches = Enumerable.Range(0, Math.Min(perBatch, _samples.Count)).Select(_ => _transformer.NewCache(len)).ToArray();
+        for (int b0 = 0; b0 < _samples.Count; b0 += perBatch)
+        {
+            _cancel.ThrowIfCancellationRequested();
+            int nb = Math.Min(perBatch, _samples.Count - b0);
+            var chunks = Enumerable.Range(0, nb).Select(i => new SequenceChunk(caches[i], _samples[b0 + i])).ToList();
+            var xb = new float[nb * len * hidden]; // [nb·len, hidden]
+            for (int i = 0; i < nb; i++) _x[b0 + i].CopyTo(xb, i * len * hidden);
+            _transformer.ForwardLayer(layer, chunks, xb, observe, stopBefore);
+            if (inPlace)
+                for (int i = 0; i < nb; i++) Array.Copy(xb, i * len * hidden, _x[b0 + i], 0, len * hidden);
+        }
+    }
+
+    /// <summary>Quantizes one layer in memory: the tensors to store, the weights each linear approximates, method losses.</summary>
+    (List<TensorData> Tensors, Dictionary<string, float[]> Targets, Dictionary<string, double> Losses) QuantizeLayer(int l)
+    {
+        var L = _weights.Layers[l];
+        var tensors = new List<TensorData>();
+        var targets = new Dictionary<string, float[]>();
+        var losses = new Dictionary<string, double>();
+        string P(string n) => WeightNames.Layer(l, n);
+        void Done(string name) { _cancel.ThrowIfCancellationRequested(); _progress.Advance(1, name); }
+
+        switch (_o.Method)
+        {
+            case QuantMethod.Rtn:
+                foreach (var n in WeightNames.Linears)
+                {
+                    var w = targets[n] = L[n].ToF32();
+                    tensors.AddRange(GptqCheckpoint.Write(P(n), Rtn.Quantize(w, L[n].OutFeatures, L[n].InFeatures, _o.Format(P(n)), P(n)), GptqCheckpointFormat.V2));
+                    Done(n);
+                }
+                break;
+
+            case QuantMethod.Ptqtp:
+                foreach (var n in WeightNames.Linears)
+                {
+                    var w = targets[n] = L[n].ToF32();
+                    tensors.AddRange(PackedCheckpoint.WriteTritPlanes(P(n), Ptqtp.Quantize(w, L[n].OutFeatures, L[n].InFeatures, _o.Format(P(n)), layer: P(n))));
+                    Done(n);
+                }
+                break;
+
+            case QuantMethod.Gptq:
+                var gopt = new GptqOptions(_o.Bits, _o.GroupSize, _o.Sym, _o.DescAct, PercDamp: (float)_o.DampPercent, MinTokens: QuantizeOptions.MinCalibrationTokens);
+                foreach (var stage in GptqStages)
+                {
+                    var h = new Hessian(L[stage[0]].InFeatures);
+                    Pass(l, inPlace: false, (name, input, tokens) => { if (name == stage[0]) h.Add(input, tokens, layer: P(name)); }, stopBefore: stage[0]);
+                    foreach (var n in stage)
+                    {
+                        var w = targets[n] = L[n].ToF32();
+                        var r = Gptq.Quantize(w, L[n].OutFeatures, L[n].InFeatures, h, gopt, P(n));
+                        losses[n] = r.Loss;
+                        tensors.AddRange(GptqCheckpoint.Write(P(n), r.Quantized, GptqCheckpointFormat.V2));
+                        // The next stage observes this layer with the linear already quantized, as true-sequential GPTQ does.
+                        L[n] = QuantizedLinear.Pack(r.Quantized, P(n));
+                        Done(n);
+                    }
+                }
+                break;
+
+            case QuantMethod.Awq:
+                QuantizeAwq(l, tensors, targets, losses, Done);
+                break;
+
+            case QuantMethod.SmoothQuant:
+                QuantizeSmoothQuant(l, tensors, targets, Done);
+                break;
+        }
+        return (tensors, targets, losses);
+    }
+
+    void QuantizeAwq(int l, List<TensorData> tensors, Dictionary<string, float[]> targets, Dictionary<string, double> losses, Action<string> done)
+    {
+        var L = _weights.Layers[l];
+        string P(string n) => WeightNames.Layer(l, n);
+        var opt = new AwqOptions(_o.Bits, _o.GroupSize, ZeroPoint: !_o.Sym, MinTokens: QuantizeOptions.MinCalibrationTokens);
+        // Inputs of the four shared-input points, on an evenly strided subset of calibration tokens.
+        string[] points = ["self_attn.q_proj", "self_attn.o_proj", "mlp.gate_proj", "mlp.down_proj"];
+        long total = (long)_samples.Count * _samples[0].Length;
+        int stride = (int)Math.Max(1, (total + _o.AwqMaxTokens - 1) / _o.AwqMaxTokens);
+        var rows = points.ToDictionary(p => p, _ => new List<float>());
+        var seen = points.ToDictionary(p => p, _ => 0L);
+        Pass(l, inPlace: false, (name, input, tokens) =>
+        {
+            if (!rows.TryGetValue(name, out var list)) return;
+            int width = input.Length / tokens;
+            for (int t = 0; t < tokens; t++)
+                if ((seen[name] + t) % stride == 0) list.AddRange(input.Slice(t * width, width));
+            seen[name] += tokens;
+        }, null);
+        var x = rows.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray()); // each [sampled tokens, in]
+        int Tokens(string point) => x[point].Length / L[point].InFeatures;
+        string PointOf(string linear) => linear switch
+        {
+            "self_attn.q_proj" or "self_attn.k_proj" or "self_attn.v_proj" => "self_attn.q_proj",
+            "mlp.gate_proj" or "mlp.up_proj" => "mlp.gate_proj",
+            _ => linear,
+        };
+
+        var w = WeightNames.Linears.ToDictionary(n => n, n => L[n].ToF32());
+        var scales = WeightNames.Linears.ToDictionary(n => n, n => Enumerable.Repeat(1f, L[n].InFeatures).ToArray());
+        var groups = ScalingGroups.For(_cfg.Architecture.Kind)
+            .Where(g => !g.RequiresMatchingShape || L[g.PrevOp].OutFeatures == L[g.Linears[0]].InFeatures).ToList();
+        // Every scale is searched on the unscaled layer, then all are folded (AutoAWQ's order).
+        var found = groups.Select(g =>
+        {
+            var point = PointOf(g.Linears[0]);
+            var (s, _, _) = Awq.SearchScales(g.Linears.Select(n => w[n]).ToList(), g.Linears.Select(n => L[n].OutFeatures).ToList(),
+                L[g.Linears[0]].InFeatures, x[point], Tokens(point), opt, P(g.Linears[0]));
+            return (g, s);
+        }).ToList();
+        var changed = new HashSet<string>();
+        foreach (var (g, s) in found)
+        {
+            if (g.PrevKind == PrevOpKind.RmsNorm)
+            {
+                ScalingGroups.FoldIntoNorm(g.PrevOp == "input_layernorm" ? L.InputNorm : L.PostAttentionNorm, s);
+                changed.Add(g.PrevOp + ".weight");
+            }
+            else
+            {
+                var bias = g.PrevOp == "self_attn.v_proj" && L.VBias is not null ? L.VBias : null;
+                ScalingGroups.FoldIntoLinear(w[g.PrevOp], L[g.PrevOp].OutFeatures, L[g.PrevOp].InFeatures, bias, s);
+                if (bias is not null) changed.Add(g.PrevOp + ".bias");
+            }
+            foreach (var n in g.Linears)
+            {
+                ScalingGroups.ScaleInputs(w[n], L[n].OutFeatures, L[n].InFeatures, s);
+                scales[n] = s;
+            }
+        }
+        foreach (var n in WeightNames.Linears)
+        {
+            targets[n] = (float[])w[n].Clone();
+            var point = PointOf(n);
+            // AutoAWQ leaves q and k unclipped: their errors pass through softmax, which the clip objective does not see.
+            var o = n is "self_attn.q_proj" or "self_attn.k_proj" ? opt with { Clip = false } : opt;
+            var qt = Awq.QuantizeScaled(w[n], L[n].OutFeatures, L[n].InFeatures, x[point], Tokens(point), scales[n], o, P(n));
+            tensors.AddRange(AwqCheckpoint.Write(P(n), qt));
+            done(n);
+        }
+        AddChanged(l, changed, tensors);
+        _ = losses;
+    }
+
+    void QuantizeSmoothQuant(int l, List<TensorData> tensors, Dictionary<string, float[]> targets, Action<string> done)
+    {
+        var L = _weights.Layers[l];
+        string P(string n) => WeightNames.Layer(l, n);
+        var groups = ScalingGroups.For(_cfg.Architecture.Kind).Where(g => g.SmoothQuant).ToList();
+        var actMax = groups.ToDictionary(g => g.Linears[0], g => new float[L[g.Linears[0]].InFeatures]);
+        Pass(l, inPlace: false, (name, input, tokens) =>
+        {
+            if (!actMax.TryGetValue(name, out var m)) return;
+            var batch = SmoothQuant.ActivationMax(input, tokens, m.Length);
+            System.Numerics.Tensors.TensorPrimitives.Max(m, batch, m);
+        }, null);
+        var changed = new HashSet<string>();
+        var quantized = new Dictionary<string, W8A8Linear>();
+        foreach (var g in groups)
+        {
+            var ws = g.Linears.Select(n => L[n].ToF32()).ToList();
+            var r = SmoothQuant.QuantizeFromMax(ws, g.Linears.Select(n => L[n].OutFeatures).ToList(), L[g.Linears[0]].InFeatures,
+                actMax[g.Linears[0]], _o.SmoothQuantAlpha, P(g.Linears[0]));
+            ScalingGroups.FoldIntoNorm(g.PrevOp == "input_layernorm" ? L.InputNorm : L.PostAttentionNorm, r.InputScales);
+            changed.Add(g.PrevOp + ".weight");
+            for (int i = 0; i < g.Linears.Length; i++)
+            {
+                ScalingGroups.ScaleInputs(ws[i], L[g.Linears[i]].OutFeatures, L[g.Linears[i]].InFeatures, r.InputScales);
+                targets[g.Linears[i]] = ws[i];
+                quantized[g.Linears[i]] = r.Layers[i];
+            }
+        }
+        foreach (var n in WeightNames.Linears)
+        {
+            if (!quantized.TryGetValue(n, out var q))
+                q = W8A8Linear.Quantize(targets[n] = L[n].ToF32(), L[n].OutFeatures, L[n].InFeatures, P(n));
+            tensors.AddRange(PackedCheckpoint.WriteW8A8(P(n), q));
+            done(n);
+        }
+        AddChanged(l, changed, tensors);
+    }
+
+    /// <summary>Norms and biases a method rescaled, stored in the dtype the source checkpoint used for them.</summary>
+    void AddChanged(int l, IEnumerable<string> suffixes, List<TensorData> tensors)
+    {
+        var L = _weights.Layers[l];
+        foreach (var suffix in suffixes.Order(StringComparer.Ordinal))
+        {
+            var name = WeightNames.Layer(l, suffix);
+            var values = suffix switch
+            {
+                "input_layernorm.weight" => L.InputNorm,
+                "post_attention_layernorm.weight" => L.PostAttentionNorm,
+                "self_attn.v_proj.bias" => L.VBias!,
+                _ => throw new ArgumentOutOfRangeException(nameof(suffixes), suffix, null),
+            };
+            tensors.Add(QuantizedModelWriter.Tensor(name, values, _dtypes.GetValueOrDefault(name, DType.F32)));
+        }
+    }
+
+    /// <summary>Replaces layer <paramref name="l"/>'s linears, norms and biases with what its folder stores, so every
+    /// later computation sees the stored (e.g. fp16-scale, bf16-norm) values, whether the layer was just quantized or resumed.</summary>
+    void Reload(int l, QuantizedModelWriter writer)
+    {
+        var L = _weights.Layers[l];
+        var layout = QuantizedModelWriter.LayerLayout(_o);
+        using var ck = Checkpoint.Open(writer.LayerDir(l));
+        foreach (var n in WeightNames.Linears)
+        {
+            var (outF, inF) = Shape(_cfg, n);
+            L[n] = CheckpointQuantization.LoadLinear(ck, WeightNames.Layer(l, n), outF, inF, layout);
+        }
+        void Copy(string suffix, float[]? dst)
+        {
+            var name = WeightNames.Layer(l, suffix);
+            if (dst is not null && ck.Contains(name)) ck.ReadF32(name, dst.Length).CopyTo(dst, 0);
+        }
+        Copy("input_layernorm.weight", L.InputNorm);
+        Copy("post_attention_layernorm.weight", L.PostAttentionNorm);
+        Copy("self_attn.v_proj.bias", L.VBias);
+    }
+
+    static double RelativeError(float[] w, float[] q)
+    {
+        double num = 0, den = 0;
+        for (int i = 0; i < w.Length; i++) { double d = q[i] - w[i]; num += d * d; den += (double)w[i] * w[i]; }
+        return den > 0 ? Math.Sqrt(num / den) : Math.Sqrt(num);
+    }
+}
