@@ -17,6 +17,7 @@ public static class Commands
         root.Subcommands.Add(GradeCommand.Create());
         root.Subcommands.Add(NotebookCommand.Create());
         root.Subcommands.Add(PaperCommand.Create());
+        root.Subcommands.Add(TrainCommand.Create());
         return root;
     }
 
