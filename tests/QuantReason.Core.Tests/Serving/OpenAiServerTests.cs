@@ -38,7 +38,7 @@ public sealed class ServerFixture : IAsyncLifetime
     }
 }
 
-public sealed class OpenAiServerTests(ServerFixture fx) : IClassFixture<ServerFixture>
+public sealed class OpenAiServerTests(ServerFixture fx, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<ServerFixture>
 {
     string Name => fx.Session.Name;
 
@@ -184,6 +184,7 @@ public sealed class OpenAiServerTests(ServerFixture fx) : IClassFixture<ServerFi
     {
         var report = await LoadBench.RunAsync(fx.Server, new LoadBenchOptions { Requests = 200, Concurrency = 16, MaxTokens = 8, ReferenceRequests = 4 },
             NullProgress.Instance);
+        output.WriteLine(JsonSerializer.Serialize(report));
         Assert.True(report.Errors == 0, report.FirstError);
         Assert.Equal(200, report.Requests);
         Assert.True(report.RequestsPerSecond > 0);

@@ -137,6 +137,25 @@ public sealed class EndpointTextGeneratorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_server_that_is_not_there_is_retried_then_reported_with_its_url()
+    {
+        int port;
+        using (var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        }
+        using var g = new EndpointTextGenerator(new EndpointOptions(new Uri($"http://127.0.0.1:{port}"), "m")
+        {
+            MaxRetries = 1, InitialBackoff = TimeSpan.FromMilliseconds(10),
+        });
+        var e = await Assert.ThrowsAsync<QuantReasonException>(() => g.GenerateAsync(Completion, default));
+        Assert.StartsWith($"http://127.0.0.1:{port}/v1", e.Message);
+        Assert.Contains("gave up after 2 attempts", e.Message);
+        Assert.Equal(1, g.Retries);
+    }
+
+    [Fact]
     public void A_url_without_the_api_root_gets_v1()
     {
         Assert.Equal("http://h:1/v1", new EndpointOptions(new Uri("http://h:1")).ApiRoot.ToString().TrimEnd('/'));
