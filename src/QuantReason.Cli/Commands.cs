@@ -15,9 +15,14 @@ public static class Commands
         root.Subcommands.Add(StepMathCommand.Create());
         root.Subcommands.Add(DataCommand.Create());
         root.Subcommands.Add(GradeCommand.Create());
+        root.Subcommands.Add(EvalCommand.Create());
+        root.Subcommands.Add(ServeCommand.Create());
+        root.Subcommands.Add(ServeBenchCommand.Create());
+        root.Subcommands.Add(CompareCommand.Create());
         root.Subcommands.Add(NotebookCommand.Create());
         root.Subcommands.Add(PaperCommand.Create());
         root.Subcommands.Add(QuantizeCommand.Create());
+        root.Subcommands.Add(TrainCommand.Create());
         return root;
     }
 

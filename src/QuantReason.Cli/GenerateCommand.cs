@@ -57,41 +57,21 @@ public static class GenerateCommand
         options = options with { StopTokenIds = eos, VocabLimit = tokenizer.VocabSize };
         var stream = new StreamingDecoder(tokenizer);
         var output = Cli.Out;
-        var text = new System.Text.StringBuilder(); // everything decoded so far
-        int streamed = 0;
-        var stops = options.StopStrings;
-        // Text that could still turn into a stop string is held back, so nothing at or past a stop is ever printed.
-        int holdBack = stops.Count == 0 ? 0 : stops.Max(s => s.Length) - 1;
-        bool stopped = false;
-        void Emit(bool final)
+        var filter = new StopStringFilter(options.StopStrings); // holds back text that could still become a stop string
+        void Emit(string delta)
         {
-            if (stopped) return;
-            string all = text.ToString();
-            int cut = -1;
-            foreach (var st in stops)
-            {
-                int at = all.IndexOf(st, Math.Max(0, streamed - st.Length), StringComparison.Ordinal);
-                if (at >= 0 && (cut < 0 || at < cut)) cut = at;
-            }
-            int limit = cut >= 0 ? cut : final ? all.Length : all.Length - holdBack;
-            if (limit > streamed)
-            {
-                output.Write(all.AsSpan(streamed, limit - streamed));
-                output.Flush();
-                streamed = limit;
-            }
-            stopped = cut >= 0;
+            if (delta.Length == 0) return;
+            output.Write(delta);
+            output.Flush();
         }
         var sw = Stopwatch.StartNew();
         var generator = new Generator(model.Transformer, t => tokenizer.Decode(t, skipSpecialTokens: true));
         var result = generator.Generate([ids], options, (_, token) =>
         {
             if (eos.Contains(token)) return;
-            text.Append(stream.Push(token));
-            Emit(final: false);
+            Emit(filter.Push(stream.Push(token)));
         })[0];
-        text.Append(stream.Flush());
-        Emit(final: true);
+        Emit(filter.Flush(stream.Flush()));
         output.WriteLine();
         if (stats)
         {

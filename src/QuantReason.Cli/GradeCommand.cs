@@ -55,12 +55,7 @@ public static class GradeCommand
         foreach (var w in warnings) Console.Error.WriteLine($"warning: {w}");
         var changed = before.Zip(after).Count(x => x.First.Correct != x.Second.Correct);
         var report = Scoring.Score(after);
-        var table = new Table().AddColumns("group", "n", "correct", "accuracy", "95% Wilson");
-        foreach (var c in new[] { report.Overall }.Concat(report.ByLevel).Concat(report.BySubject))
-            table.AddRow(Markup.Escape(c.Group), $"{c.N}", $"{c.Correct}", $"{c.Accuracy:P2}", Markup.Escape($"[{c.Low:P1}, {c.High:P1}]"));
-        AnsiConsole.Write(table);
-        foreach (var s in report.Sampled)
-            AnsiConsole.MarkupLineInterpolated($"k={s.K}: pass@k {s.PassAtK:P2}, maj@k {s.MajAtK:P2} over {s.Problems} problems");
+        ScoreTable.Write(AnsiConsole.Console, report);
         AnsiConsole.MarkupLineInterpolated($"{after.Count} predictions re-graded, {changed} verdicts changed; written to {target}");
         return 0;
     }

@@ -23,6 +23,7 @@ static class TokenizerDescription
             ChatTemplateKind.Llama3 => "Llama 3" + (t.KnowledgeCutoffHeader ? " (3.1+ system header)" : ""),
             ChatTemplateKind.ChatMl => "ChatML" + (t.DefaultSystemPrompt is null ? "" : " with default system prompt"),
             ChatTemplateKind.Phi3 => "Phi-3",
+            ChatTemplateKind.LastUserTurn => "last user turn only (problem text)",
             _ => t.Kind.ToString(),
         };
     }

@@ -92,16 +92,24 @@ public static class Comparison
         int resamples = DefaultResamples, int seed = 0)
     {
         var baseline = RunDirectory.ReadPredictions(Path.Combine(baselineRun, RunDirectory.PredictionsFile));
-        RunDirectory.ReadManifest(baselineRun);
+        var baseManifest = RunDirectory.ReadManifest(baselineRun);
         return candidateRuns.Select(run =>
         {
             var m = RunDirectory.ReadManifest(run);
+            // Pairing is by problem id; ids of different datasets coincide (GSM8K and StepMath both count lines) without
+            // meaning the same problem, so such a pairing would be silently wrong.
+            if (m.Dataset.Name != baseManifest.Dataset.Name || m.Dataset.Digest is { } d && baseManifest.Dataset.Digest is { } bd && d != bd)
+                throw new QuantReasonException(
+                    $"evaluated on dataset '{m.Dataset.Name}' ({Short(m.Dataset.Digest)}) but the baseline {baselineRun} on " +
+                    $"'{baseManifest.Dataset.Name}' ({Short(baseManifest.Dataset.Digest)}); compare runs of one dataset", run);
             var method = m.Quantization?.Method ?? m.Training?.Method ?? "full precision";
             if (m.Training is { } t && m.Quantization is not null) method = $"{m.Quantization.Method}+{t.Method}";
             var predictions = RunDirectory.ReadPredictions(Path.Combine(run, RunDirectory.PredictionsFile));
             return Compare(m.Model.Name, method, m.Quantization?.Bits, baseline, predictions, resamples, seed);
         }).ToList();
     }
+
+    static string Short(string? digest) => digest is null ? "no digest" : digest.Length > 12 ? digest[..12] : digest;
 
     static readonly string[] Header = ["Model", "Method", "Bits", "N", "Baseline", "Score", "Δ", "Δ%", "McNemar p", "95% CI of Δ"];
 

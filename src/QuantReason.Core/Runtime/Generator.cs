@@ -9,6 +9,9 @@ public sealed record GenerationOptions
     public int MaxNewTokens { get; init; } = 256;
     public SamplingOptions Sampling { get; init; } = new();
     public ulong Seed { get; init; }
+    /// <summary>One seed per prompt: prompt i then samples from the stream a batch of one would use with that seed, so a
+    /// queued request's sample does not depend on which batch or position it ran in. Null: streams of <see cref="Seed"/>.</summary>
+    public IReadOnlyList<ulong>? SequenceSeeds { get; init; }
     /// <summary>Token ids that end a sequence (EOS); the id is kept in <see cref="GenerationResult.Tokens"/>.</summary>
     public IReadOnlyList<int> StopTokenIds { get; init; } = [];
     /// <summary>Strings that end a sequence; the text is cut before the first occurrence. Needs a decoder.</summary>
@@ -34,6 +37,8 @@ public sealed class Generator(Transformer model, Func<int[], string>? decode = n
         if (options.StopStrings.Count > 0 && decode is null) throw new InvalidOperationException("stop strings need a tokenizer");
         var sw = Stopwatch.StartNew();
         int n = prompts.Count;
+        if (options.SequenceSeeds is { } given && given.Count != n)
+            throw new ArgumentException($"{given.Count} sequence seeds for {n} prompts", nameof(options));
         var caches = new KvCache[n];
         var outTokens = new List<int>[n];
         var texts = new string?[n];
@@ -47,7 +52,7 @@ public sealed class Generator(Transformer model, Func<int[], string>? decode = n
                 throw new QuantReasonException($"prompt {i} has {prompts[i].Length} tokens, more than the model's context of {maxCtx}");
             caches[i] = model.NewCache(Math.Min(maxCtx, prompts[i].Length + Math.Max(1, options.MaxNewTokens)));
             outTokens[i] = new List<int>();
-            rngs[i] = Rng.ForStream(options.Seed, (ulong)i);
+            rngs[i] = options.SequenceSeeds is { } seeds ? Rng.ForStream(seeds[i], 0) : Rng.ForStream(options.Seed, (ulong)i);
         }
 
         var active = Enumerable.Range(0, n).ToList();

@@ -16,6 +16,9 @@ public enum ChatTemplateKind
     Phi3,
     /// <summary>DeepSeek-R1 (and its Qwen/Llama distills): system text, &lt;｜User｜&gt;…&lt;｜Assistant｜&gt;…&lt;｜end▁of▁sentence｜&gt;.</summary>
     DeepSeekR1,
+    /// <summary>BOS, then only the last user turn: models that read just the problem (the StepMath reference model),
+    /// whose tokenizer carries <see cref="ChatTemplate.LastUserTurnSource"/>.</summary>
+    LastUserTurn,
 }
 
 /// <summary>
@@ -35,6 +38,14 @@ public sealed class ChatTemplate
         ("<|user|>", ChatTemplateKind.Phi3),
         ("<｜User｜>", ChatTemplateKind.DeepSeekR1),
     ];
+
+    /// <summary>
+    /// The Jinja template of <see cref="ChatTemplateKind.LastUserTurn"/>, as written into tokenizer_config.json: system
+    /// text and earlier turns (few-shot examples) are dropped, so a prompt file's rendering is exactly the problem.
+    /// </summary>
+    public const string LastUserTurnSource =
+        "{%- set ns = namespace(text='') -%}{%- for message in messages -%}{%- if message['role'] == 'user' -%}" +
+        "{%- set ns.text = message['content'] -%}{%- endif -%}{%- endfor -%}{{ bos_token }}{{ ns.text }}";
 
     public ChatTemplateKind Kind { get; }
     /// <summary>Text of the BOS token written at the start (Llama 3, Phi-3), or empty.</summary>
@@ -68,6 +79,7 @@ public sealed class ChatTemplate
 
     public static ChatTemplate Detect(string? source, Func<string, bool> hasToken, string bosText)
     {
+        if (source == LastUserTurnSource) return new ChatTemplate(ChatTemplateKind.LastUserTurn) { BosText = bosText };
         var kind = ChatTemplateKind.Plain;
         foreach (var (marker, k) in Markers)
             if (source is not null ? source.Contains(marker, StringComparison.Ordinal) : hasToken(marker)) { kind = k; break; }
@@ -119,6 +131,7 @@ public sealed class ChatTemplate
             case ChatTemplateKind.ChatMl: RenderChatMl(messages, addGenerationPrompt, sb); break;
             case ChatTemplateKind.Phi3: RenderPhi3(messages, sb); break;
             case ChatTemplateKind.DeepSeekR1: RenderDeepSeekR1(messages, addGenerationPrompt, sb); break;
+            case ChatTemplateKind.LastUserTurn: sb.Append(BosText).Append(messages.LastOrDefault(m => m.Role == "user")?.Content ?? ""); break;
             default: sb.AppendJoin("\n\n", messages.Select(m => m.Content)); break;
         }
         return sb.ToString();

@@ -220,6 +220,17 @@ public sealed class TrainableModel
         HfConfigJson.Write(Config, Path.Combine(dir, "config.json"));
     }
 
+    /// <summary>Reads adapters written by <see cref="SaveAdapters"/> into the adapters this model already has.</summary>
+    public void LoadAdapters(string path)
+    {
+        using var f = SafeTensorsFile.Open(path);
+        foreach (var l in Linears.Where(l => l.Lora is not null))
+        {
+            f.ReadF32($"base_model.model.{l.Module}.lora_A.weight", l.Lora!.A.Shape).CopyTo(l.Lora.A.Value, 0);
+            f.ReadF32($"base_model.model.{l.Module}.lora_B.weight", l.Lora.B.Shape).CopyTo(l.Lora.B.Value, 0);
+        }
+    }
+
     /// <summary>Writes the adapters in PEFT's naming (base_model.model.&lt;module&gt;.lora_A.weight).</summary>
     public void SaveAdapters(string path)
     {

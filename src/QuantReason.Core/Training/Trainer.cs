@@ -73,16 +73,46 @@ public sealed class Trainer
         int total = batch.TargetCount;
         Model.ZeroGrad();
         double lossSum = 0;
-        for (int r = 0; r < batch.Batch; r += Options.MicroBatchSize)
+        int processed = 0;
+        foreach (var micro in MicroBatches(batch, Options.MicroBatchSize))
         {
-            var micro = batch.Rows(r, Math.Min(Options.MicroBatchSize, batch.Batch - r));
             var l = CausalLmLoss.ForwardBackward(Model, micro, normalizer: total);
             lossSum += (double)l.Loss * l.Targets;
+            processed += micro.Tokens;
         }
         float norm = AdamW.ClipGradNorm(Optimizer.Parameters, Options.ClipNorm);
         float lr = Options.Schedule.At(Optimizer.Step);
         Optimizer.Update(lr);
-        return new StepResult(Optimizer.Step, total == 0 ? 0 : (float)(lossSum / total), total, batch.Tokens, norm, lr, sw.Elapsed.TotalSeconds);
+        return new StepResult(Optimizer.Step, total == 0 ? 0 : (float)(lossSum / total), total, processed, norm, lr, sw.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>
+    /// Splits a batch into micro-batches of rows of similar length, each cut after its last target. Under a causal mask
+    /// positions after a row's last target cannot change its loss, so the gradient is the full batch's; mixed-length
+    /// batches (StepMath levels 1–5) then cost about a third less compute than padding every row to the longest.
+    /// </summary>
+    internal static IEnumerable<TokenBatch> MicroBatches(TokenBatch batch, int microBatchSize)
+    {
+        int s = batch.SeqLen;
+        var need = new int[batch.Batch]; // [rows] positions up to and including the last target
+        for (int r = 0; r < batch.Batch; r++)
+            for (int j = s - 1; j >= 1; j--)
+                if (batch.LossMask[r * s + j] != 0) { need[r] = j + 1; break; }
+        var order = Enumerable.Range(0, batch.Batch).OrderBy(r => need[r]).ToArray(); // stable: ties keep batch order
+        for (int start = 0; start < order.Length; start += microBatchSize)
+        {
+            int rows = Math.Min(microBatchSize, order.Length - start);
+            int len = Math.Max(Math.Min(2, s), need[order[start + rows - 1]]);
+            var ids = new int[rows * len];
+            var mask = new int[rows * len];
+            for (int i = 0; i < rows; i++)
+            {
+                int r = order[start + i];
+                batch.Ids.AsSpan(r * s, len).CopyTo(ids.AsSpan(i * len));
+                batch.LossMask.AsSpan(r * s, len).CopyTo(mask.AsSpan(i * len));
+            }
+            yield return new TokenBatch(ids, mask, rows, len);
+        }
     }
 
     /// <summary>Runs the remaining steps, reporting each; saves a checkpoint every <paramref name="checkpointEvery"/> steps
@@ -108,11 +138,18 @@ public sealed class Trainer
 
     const string StateFile = "trainer_state.json";
     const string OptimizerFile = "optimizer.safetensors";
+    const string AdapterFile = "adapter_model.safetensors";
 
     /// <summary>Model (Hugging Face layout), optimizer moments and the step / source position, to resume from.</summary>
     public void SaveCheckpoint(string dir, ISequenceSource source)
     {
-        Model.Save(dir);
+        // With adapters the frozen base never changes: the adapters are the model state.
+        if (Model.Adapters.Any())
+        {
+            Directory.CreateDirectory(dir);
+            Model.SaveAdapters(Path.Combine(dir, AdapterFile));
+        }
+        else Model.Save(dir);
         Optimizer.Save(Path.Combine(dir, OptimizerFile));
         File.WriteAllText(Path.Combine(dir, StateFile), JsonSerializer.Serialize(new TrainerState(Optimizer.Step, source.Position)));
     }
@@ -124,12 +161,18 @@ public sealed class Trainer
         if (!File.Exists(statePath)) throw new QuantReasonException("no trainer_state.json: not a trainer checkpoint", dir);
         var state = JsonSerializer.Deserialize<TrainerState>(File.ReadAllText(statePath))
                     ?? throw new QuantReasonException("empty trainer state", statePath);
-        var saved = TrainableModel.Load(dir);
-        foreach (var (p, q) in Model.Parameters.Zip(saved.Parameters))
+        if (Model.Adapters.Any()) Model.LoadAdapters(Path.Combine(dir, AdapterFile));
+        else
         {
-            if (p.Name != q.Name || p.Value.Length != q.Value.Length)
-                throw new QuantReasonException($"checkpoint tensor {q.Name} does not match the model's {p.Name}", dir);
-            q.Value.CopyTo(p.Value, 0);
+            var saved = TrainableModel.Load(dir);
+            if (saved.Parameters.Count != Model.Parameters.Count)
+                throw new QuantReasonException($"checkpoint holds {saved.Parameters.Count} parameters, the model {Model.Parameters.Count}", dir);
+            foreach (var (p, q) in Model.Parameters.Zip(saved.Parameters))
+            {
+                if (p.Name != q.Name || !p.Shape.SequenceEqual(q.Shape))
+                    throw new QuantReasonException($"checkpoint tensor {q.Name} [{string.Join(", ", q.Shape)}] does not match the model's {p.Name} [{string.Join(", ", p.Shape)}]", dir);
+                q.Value.CopyTo(p.Value, 0);
+            }
         }
         Optimizer.Load(Path.Combine(dir, OptimizerFile));
         if (Optimizer.Step != state.Step) throw new QuantReasonException($"optimizer step {Optimizer.Step} differs from trainer step {state.Step}", statePath);

@@ -20,17 +20,20 @@ public static class DatasetLoader
         foreach (var line in read.Lines)
         {
             var where = $"{path}:{line.Line}";
-            problems.Add(fmt switch
-            {
-                DatasetFormat.Math500 => FromMath500(line.Value, where, index),
-                DatasetFormat.Math => FromMath(line.Value, where, index),
-                DatasetFormat.Gsm8k => FromGsm8k(line.Value, where, index),
-                _ => throw new ArgumentOutOfRangeException(nameof(format)),
-            });
+            problems.Add(ToProblem(line.Value, fmt, where, index));
             index++;
         }
         return new Dataset(path, fmt, problems, read.Warnings);
     }
+
+    /// <summary>One record in the given schema as a problem; <paramref name="index"/> is its id where the schema has none.</summary>
+    public static Problem ToProblem(JsonElement record, DatasetFormat format, string where, int index) => format switch
+    {
+        DatasetFormat.Math500 => FromMath500(record, where, index),
+        DatasetFormat.Math => FromMath(record, where, index),
+        DatasetFormat.Gsm8k => FromGsm8k(record, where, index),
+        _ => throw new ArgumentOutOfRangeException(nameof(format)),
+    };
 
     /// <summary>Chooses the schema from the fields present; the gold-answer field decides between MATH and MATH-500.</summary>
     public static DatasetFormat Detect(JsonlLine first, string path)

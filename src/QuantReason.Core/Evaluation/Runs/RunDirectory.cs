@@ -56,7 +56,16 @@ public sealed class RunDirectory : IDisposable
         if (File.Exists(manifestPath))
         {
             var previous = ReadManifest(path);
-            manifest = manifest with { Created = previous.Created };
+            RefuseDifferentSettings(previous, manifest, path);
+            manifest = manifest with
+            {
+                Created = previous.Created,
+                Backend = manifest.Backend with
+                {
+                    Retries = previous.Backend.Retries + manifest.Backend.Retries,
+                    Timeouts = previous.Backend.Timeouts + manifest.Backend.Timeouts,
+                },
+            };
         }
         if (File.Exists(predictionsPath))
         {
@@ -67,6 +76,23 @@ public sealed class RunDirectory : IDisposable
         var run = new RunDirectory(path, manifest with { Status = RunStatus.Running }, stream, existing, warnings);
         run.WriteManifest();
         return run;
+    }
+
+    /// <summary>
+    /// A resume must produce what the first attempt would have: predictions made with another dataset, prompt or
+    /// generation setting would silently mix into the run, so those are refused.
+    /// </summary>
+    static void RefuseDifferentSettings(RunManifest previous, RunManifest next, string path)
+    {
+        var differences = new List<string>();
+        if (previous.Dataset.Digest != next.Dataset.Digest || previous.Dataset.Name != next.Dataset.Name) differences.Add("dataset");
+        if (previous.Prompt != next.Prompt) differences.Add("prompt");
+        if (previous.Generation != next.Generation) differences.Add("generation settings");
+        if (previous.Model.Digest != next.Model.Digest || previous.Model.Name != next.Model.Name) differences.Add("model");
+        if (differences.Count > 0)
+            throw new QuantReasonException(
+                $"this run was made with a different {string.Join(", ", differences)}; resume it with the same settings or choose another run directory",
+                path);
     }
 
     /// <summary>Appends one prediction and flushes it to disk before returning.</summary>

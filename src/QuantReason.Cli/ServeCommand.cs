@@ -1,0 +1,42 @@
+using System.CommandLine;
+using QuantReason.Runtime;
+using QuantReason.Serving;
+
+namespace QuantReason.Cli;
+
+/// <summary>
+/// <c>quantreason serve --model DIR [--port P] [--host 127.0.0.1] [--batch B]</c>: an OpenAI-compatible server for one
+/// model (quantized checkpoints included) until Ctrl+C.
+/// </summary>
+public static class ServeCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string>("--model") { Description = "checkpoint directory", Required = true };
+        var port = new Option<int>("--port") { Description = "TCP port (0: any free port)", DefaultValueFactory = _ => 8000 };
+        var host = new Option<string>("--host") { Description = "address to listen on", DefaultValueFactory = _ => "127.0.0.1" };
+        var batch = new Option<int>("--batch") { Description = "requests batched into one forward at most", DefaultValueFactory = _ => 8 };
+        var quiet = new Option<bool>("--quiet") { Description = "do not log each request" };
+        var cmd = new Command("serve", "Serve a model over /v1/models, /v1/completions and /v1/chat/completions (streaming and not).")
+            { model, port, host, batch, quiet };
+        cmd.SetAction(parse => Cli.Guard(parse, () =>
+        {
+            using var session = ModelSession.Load(parse.GetValue(model)!, parse.GetValue(batch));
+            using var stop = new CancellationTokenSource();
+            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; stop.Cancel(); };
+            Console.CancelKeyPress += onCancel;
+            try
+            {
+                var log = parse.GetValue(quiet) ? null : TextWriter.Synchronized(Cli.Err);
+                var server = OpenAiServer.StartAsync(session, parse.GetValue(host)!, parse.GetValue(port), log).GetAwaiter().GetResult();
+                Cli.Out.WriteLine($"serving '{session.Name}' on {server.Address}v1 (batch {session.Queue.MaxBatch}); Ctrl+C stops");
+                server.WaitAsync(stop.Token).GetAwaiter().GetResult();
+                server.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                Cli.Out.WriteLine("stopped");
+                return 0;
+            }
+            finally { Console.CancelKeyPress -= onCancel; }
+        }));
+        return cmd;
+    }
+}

@@ -1,0 +1,55 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using QuantReason.Evaluation.Datasets;
+using QuantReason.Models;
+
+namespace QuantReason.Evaluation.Runs;
+
+/// <summary>
+/// The manifest's description of what was evaluated, read from the files themselves: a model directory's weight digest,
+/// architecture and quantization_config, and a dataset file's digest, so two runs that differ in any of them never look alike.
+/// </summary>
+public static class RunIdentity
+{
+    /// <summary>SHA-256 over the weight files (*.safetensors in ordinal name order, each file's bytes in turn).</summary>
+    public static string WeightDigest(string modelDir)
+    {
+        var files = Directory.GetFiles(modelDir, "*.safetensors").Order(StringComparer.Ordinal).ToList();
+        if (files.Count == 0) throw new QuantReasonException("no .safetensors weight files", modelDir);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = new byte[1 << 20];
+        foreach (var f in files)
+        {
+            using var stream = File.OpenRead(f);
+            int n;
+            while ((n = stream.Read(buffer)) > 0) hash.AppendData(buffer, 0, n);
+        }
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    public static ModelInfo Model(string modelDir, ModelConfig config) => new(
+        Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(modelDir))),
+        Path.GetFullPath(modelDir), WeightDigest(modelDir), config.Architecture.ModelType, config.ParameterCount);
+
+    /// <summary>The checkpoint's quantization_config (config.json), or null for a full-precision checkpoint.</summary>
+    public static QuantizationInfo? Quantization(string modelDir)
+    {
+        var path = Path.Combine(modelDir, "config.json");
+        if (!File.Exists(path)) return null;
+        using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
+        if (!doc.RootElement.TryGetProperty("quantization_config", out var q) || q.ValueKind != JsonValueKind.Object) return null;
+        string method = q.TryGetProperty("quant_method", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString()! : "unknown";
+        int Int(string name, int fallback) => q.TryGetProperty(name, out var v) && v.TryGetInt32(out var i) ? i : fallback;
+        bool Bool(string name, bool fallback) => q.TryGetProperty(name, out var v) && v.ValueKind is JsonValueKind.True or JsonValueKind.False ? v.GetBoolean() : fallback;
+        return new QuantizationInfo(method == "w8a8" ? "smoothquant" : method, Int("bits", Int("w_bit", 0)), Int("group_size", Int("q_group_size", -1)),
+            Bool("sym", true), Bool("desc_act", false), null);
+    }
+
+    /// <summary>A dataset by the name it was asked for (a catalogue name, else the file name) with its file's digest.</summary>
+    public static DatasetInfo Dataset(string nameOrPath, string path, int size)
+    {
+        var known = DatasetCatalog.Entries.FirstOrDefault(e => string.Equals(e.Name, nameOrPath, StringComparison.OrdinalIgnoreCase));
+        return new DatasetInfo(known?.Name ?? Path.GetFileName(path), Path.GetFullPath(path),
+            DatasetFetcher.DigestAsync(path).GetAwaiter().GetResult(), size);
+    }
+}
