@@ -48,7 +48,7 @@ public static class QuantizeCommand
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
         Console.CancelKeyPress += onCancel;
         QuantizeReport report;
-        try { report = SpectreProgressSink.Run(progress => ModelQuantizer.Run(modelDir, outDir, options, progress, cts.Token)); }
+        try { report = SpectreProgress.Run(progress => ModelQuantizer.Run(modelDir, outDir, options, progress, cts.Token)); }
         finally { Console.CancelKeyPress -= onCancel; }
 
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Cli.Out) });

@@ -36,9 +36,17 @@ sealed class SpectreProgress(ProgressContext context) : IProgressSink
     {
         if (!AnsiConsole.Profile.Capabilities.Interactive || Console.IsOutputRedirected) return await work(NullProgress.Instance);
         T result = default!;
-        await AnsiConsole.Progress()
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
-            .StartAsync(async ctx => result = await work(new SpectreProgress(ctx)));
+        await Bar().StartAsync(async ctx => result = await work(new SpectreProgress(ctx)));
         return result;
     }
+
+    /// <summary>Synchronous <paramref name="work"/> under progress bars (one per <c>Start</c>, e.g. per layer), same rule.</summary>
+    public static T Run<T>(Func<IProgressSink, T> work)
+    {
+        if (!AnsiConsole.Profile.Capabilities.Interactive || Console.IsOutputRedirected) return work(NullProgress.Instance);
+        return Bar().Start(ctx => work(new SpectreProgress(ctx)));
+    }
+
+    static Progress Bar() => AnsiConsole.Progress()
+        .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn());
 }

@@ -59,6 +59,21 @@ public sealed class ModelWeights
 
     public static ModelWeights Load(Checkpoint ck, ModelConfig cfg)
     {
+        // Quantized checkpoints (GPTQ, AWQ, W8A8, trit-planes) load each linear into its packed ILinearWeight.
+        var quant = CheckpointQuantization.Load(ck.Directory);
+        var layers = new LayerWeights[cfg.NumLayers];
+        for (int i = 0; i < cfg.NumLayers; i++) layers[i] = LoadLayer(ck, cfg, i, quant);
+        int h = cfg.HiddenSize;
+        var embed = DenseLinear.Load(ck, WeightNames.Embed, cfg.VocabSize, h);
+        ILinearWeight head = cfg.TieWordEmbeddings || !ck.Contains(WeightNames.LmHead)
+            ? (cfg.TieWordEmbeddings ? embed : throw new QuantReasonException("tensor missing and tie_word_embeddings is false", $"{ck.Directory}: {WeightNames.LmHead}"))
+            : DenseLinear.Load(ck, WeightNames.LmHead, cfg.VocabSize, h);
+        return new ModelWeights { Config = cfg, Embedding = embed, Layers = layers, FinalNorm = ck.ReadF32(WeightNames.FinalNorm, h), LmHead = head };
+    }
+
+    /// <summary>One decoder layer's weights (quantizers stream a model one layer at a time).</summary>
+    public static LayerWeights LoadLayer(Checkpoint ck, ModelConfig cfg, int i, CheckpointQuantization? quant)
+    {
         int h = cfg.HiddenSize, q = cfg.QDim, kv = cfg.KvDim, ff = cfg.IntermediateSize, hd = cfg.HeadDim;
         var traits = cfg.Architecture;
         float[] Vec(string name, int n) => ck.ReadF32(name, n);
@@ -68,37 +83,24 @@ public sealed class ModelWeights
             if (expected) throw new QuantReasonException($"tensor missing (the {traits.HfClass} configuration requires it)", $"{ck.Directory}: {name}");
             return null;
         }
-
-        // Quantized checkpoints (GPTQ, AWQ, W8A8, trit-planes) load each linear into its packed ILinearWeight.
-        var quant = CheckpointQuantization.Load(ck.Directory);
         ILinearWeight Lin(string prefix, int outF, int inF) => CheckpointQuantization.LoadLinear(ck, prefix, outF, inF, quant);
-
-        var layers = new LayerWeights[cfg.NumLayers];
-        for (int i = 0; i < cfg.NumLayers; i++)
+        string L(string s) => WeightNames.Layer(i, s);
+        return new LayerWeights
         {
-            string L(string s) => WeightNames.Layer(i, s);
-            layers[i] = new LayerWeights
-            {
-                InputNorm = Vec(L("input_layernorm.weight"), h),
-                PostAttentionNorm = Vec(L("post_attention_layernorm.weight"), h),
-                Q = Lin(L("self_attn.q_proj"), q, h),
-                K = Lin(L("self_attn.k_proj"), kv, h),
-                V = Lin(L("self_attn.v_proj"), kv, h),
-                O = Lin(L("self_attn.o_proj"), h, q),
-                Gate = Lin(L("mlp.gate_proj"), ff, h),
-                Up = Lin(L("mlp.up_proj"), ff, h),
-                Down = Lin(L("mlp.down_proj"), h, ff),
-                QBias = OptVec(L("self_attn.q_proj.bias"), q, cfg.AttentionBias),
-                KBias = OptVec(L("self_attn.k_proj.bias"), kv, cfg.AttentionBias),
-                VBias = OptVec(L("self_attn.v_proj.bias"), kv, cfg.AttentionBias),
-                QNorm = OptVec(L("self_attn.q_norm.weight"), hd, traits.QkNorm),
-                KNorm = OptVec(L("self_attn.k_norm.weight"), hd, traits.QkNorm),
-            };
-        }
-        var embed = DenseLinear.Load(ck, WeightNames.Embed, cfg.VocabSize, h);
-        ILinearWeight head = cfg.TieWordEmbeddings || !ck.Contains(WeightNames.LmHead)
-            ? (cfg.TieWordEmbeddings ? embed : throw new QuantReasonException("tensor missing and tie_word_embeddings is false", $"{ck.Directory}: {WeightNames.LmHead}"))
-            : DenseLinear.Load(ck, WeightNames.LmHead, cfg.VocabSize, h);
-        return new ModelWeights { Config = cfg, Embedding = embed, Layers = layers, FinalNorm = Vec(WeightNames.FinalNorm, h), LmHead = head };
+            InputNorm = Vec(L("input_layernorm.weight"), h),
+            PostAttentionNorm = Vec(L("post_attention_layernorm.weight"), h),
+            Q = Lin(L("self_attn.q_proj"), q, h),
+            K = Lin(L("self_attn.k_proj"), kv, h),
+            V = Lin(L("self_attn.v_proj"), kv, h),
+            O = Lin(L("self_attn.o_proj"), h, q),
+            Gate = Lin(L("mlp.gate_proj"), ff, h),
+            Up = Lin(L("mlp.up_proj"), ff, h),
+            Down = Lin(L("mlp.down_proj"), h, ff),
+            QBias = OptVec(L("self_attn.q_proj.bias"), q, cfg.AttentionBias),
+            KBias = OptVec(L("self_attn.k_proj.bias"), kv, cfg.AttentionBias),
+            VBias = OptVec(L("self_attn.v_proj.bias"), kv, cfg.AttentionBias),
+            QNorm = OptVec(L("self_attn.q_norm.weight"), hd, traits.QkNorm),
+            KNorm = OptVec(L("self_attn.k_norm.weight"), hd, traits.QkNorm),
+        };
     }
 }

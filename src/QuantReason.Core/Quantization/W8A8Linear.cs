@@ -45,7 +45,8 @@ public sealed unsafe class W8A8Linear : IQuantizedWeight
     /// <summary>Symmetric int8 quantization of one vector; returns its scale. Used for weight rows and token activations.</summary>
     public static float QuantizeRow(ReadOnlySpan<float> v, Span<sbyte> q)
     {
-        float amax = System.Numerics.Tensors.TensorPrimitives.MaxMagnitude(v);
+        // MaxMagnitude returns the signed element of largest magnitude; the scale needs its absolute value.
+        float amax = MathF.Abs(System.Numerics.Tensors.TensorPrimitives.MaxMagnitude(v));
         float s = amax > 0 ? amax / 127f : 1f;
         for (int k = 0; k < v.Length; k++) q[k] = (sbyte)Math.Clamp(MathF.Round(v[k] / s), -127f, 127f);
         return s;

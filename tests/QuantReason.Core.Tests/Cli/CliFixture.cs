@@ -23,7 +23,8 @@ public sealed class CliFixture : IDisposable
         File.WriteAllText(Path.Combine(Dir, "tokenizer.json"), TokenizerJson());
     }
 
-    static string TokenizerJson()
+    /// <summary>The test tokenizer.json (also used by the quantizer tests to make fixture copies runnable).</summary>
+    public static string TokenizerJson()
     {
         var vocab = new Dictionary<string, int>();
         for (int b = 0; b < 256; b++) vocab[ByteLevelMapping.ByteToChar((byte)b).ToString()] = b;

@@ -82,3 +82,56 @@ public class TransformerTests
         for (int b = 0; b < B; b++) Assert.Equal(expectedGreedy.AsSpan(b * G, G).ToArray(), results[b].Tokens);
     }
 }
+
+/// <summary><see cref="Transformer.ForwardLayer"/>: one layer at a time reproduces the full forward pass exactly, and
+/// the observer sees every linear's input in running order.</summary>
+public class TransformerForwardLayerTests
+{
+    public static TheoryData<string> Fixtures => Shared.Folders("fixtures", "models");
+
+    [SharedTheory, MemberData(nameof(Fixtures))]
+    public void LayerByLayerEqualsTheFullForwardBitForBit(string name)
+    {
+        var model = Model.Load(Shared.PathOf("fixtures", "models", name));
+        var t = model.Transformer;
+        using var reference = SafeTensorsFile.Open(Shared.PathOf("fixtures", "models", name, "reference.safetensors"));
+        var ids = reference.ReadI32("input_ids");
+        var hidden = new Dictionary<int, float[]>();
+        t.Forward([new SequenceChunk(t.NewCache(), ids)], LogitsMode.None, (stage, x) => hidden[stage] = x);
+
+        var cache = t.NewCache(ids.Length);
+        var chunks = new[] { new SequenceChunk(cache, ids) };
+        var xs = t.Embed(chunks);
+        Assert.Equal(hidden[0], xs);
+        var seen = new List<(string, int, int)>();
+        for (int l = 0; l < model.Config.NumLayers; l++)
+        {
+            seen.Clear();
+            t.ForwardLayer(l, chunks, xs, (linear, input, tokens) => seen.Add((linear, input.Length / tokens, tokens)));
+            Assert.Equal(0, cache.Length);
+            if (l < model.Config.NumLayers - 1) Assert.Equal(hidden[l + 1], xs);
+            var c = model.Config;
+            Assert.Equal(new[]
+            {
+                ("self_attn.q_proj", c.HiddenSize, ids.Length), ("self_attn.k_proj", c.HiddenSize, ids.Length), ("self_attn.v_proj", c.HiddenSize, ids.Length),
+                ("self_attn.o_proj", c.QDim, ids.Length), ("mlp.gate_proj", c.HiddenSize, ids.Length), ("mlp.up_proj", c.HiddenSize, ids.Length),
+                ("mlp.down_proj", c.IntermediateSize, ids.Length),
+            }, seen);
+        }
+    }
+
+    [SharedFact]
+    public void StopBeforeEndsTheLayerAfterObservingThatInput()
+    {
+        var name = Path.GetFileName(Directory.GetDirectories(Shared.PathOf("fixtures", "models")).Order(StringComparer.Ordinal).First());
+        var model = Model.Load(Shared.PathOf("fixtures", "models", name));
+        var t = model.Transformer;
+        var chunks = new[] { new SequenceChunk(t.NewCache(), [5, 6, 7, 8]) };
+        var x = t.Embed(chunks);
+        var before = (float[])x.Clone();
+        var seen = new List<string>();
+        t.ForwardLayer(0, chunks, x, (linear, _, _) => seen.Add(linear), stopBefore: "self_attn.o_proj");
+        Assert.Equal(["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj"], seen);
+        Assert.Equal(before, x); // the residual stream is only written after o_proj
+    }
+}

@@ -94,7 +94,7 @@ public static class Calibration
         {
             case "stepmath":
                 var gen = new StepMathGenerator(unchecked((int)o.Seed));
-                return (gen.Generate(StepMathSplit.Train, int.MaxValue).Select(i => new Document(i.Problem.Text, i.Problem.Solution)), "stepmath (train split)");
+                return (gen.Generate(StepMathSplit.Train, 1 << 30).Select(i => new Document(i.Problem.Text, i.Problem.Solution)), "stepmath (train split)");
             case "gsm8k":
             {
                 var file = DatasetCatalog.Get("gsm8k").Files.First(f => f.RelativePath.EndsWith("train.jsonl", StringComparison.Ordinal));

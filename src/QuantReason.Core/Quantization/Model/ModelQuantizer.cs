@@ -51,8 +51,10 @@ public sealed class ModelQuantizer
     }
 
     /// <summary>Quantizes <paramref name="modelDir"/> into <paramref name="outDir"/>, resuming an interrupted run there.</summary>
+    /// <param name="calibration">Calibration samples to use instead of building them from
+    /// <see cref="QuantizeOptions.Calibration"/> with the model's tokenizer (benchmarks, callers with their own data).</param>
     public static QuantizeReport Run(string modelDir, string outDir, QuantizeOptions options, IProgressSink? progress = null,
-        CancellationToken cancel = default)
+        CancellationToken cancel = default, CalibrationSet? calibration = null)
     {
         var sw = Stopwatch.StartNew();
         progress ??= NullProgress.Instance;
@@ -64,22 +66,30 @@ public sealed class ModelQuantizer
             throw new QuantReasonException($"the checkpoint is already quantized ({q.Describe()}); quantize a dense checkpoint", modelDir);
         Preflight(cfg, options);
 
-        ModelWeights weights;
+        // Only the layer being quantized is held: each is read when its turn comes (the checkpoint mapped just for that),
+        // and dropped once the next layer's inputs exist. The embedding is never loaded whole; calibration rows are read.
         Dictionary<string, DType> dtypes;
-        using (var ck = Checkpoint.Open(modelDir))
+        using (var ck = Checkpoint.Open(modelDir)) dtypes = ck.Tensors.ToDictionary(t => t.Name, t => t.DType);
+        var placeholder = DenseLinear.FromF32(new float[cfg.HiddenSize], 1, cfg.HiddenSize);
+        var weights = new ModelWeights
         {
-            weights = ModelWeights.Load(ck, cfg);
-            dtypes = ck.Tensors.ToDictionary(t => t.Name, t => t.DType);
-        }
+            Config = cfg, Embedding = placeholder, Layers = new LayerWeights[cfg.NumLayers], FinalNorm = new float[cfg.HiddenSize], LmHead = placeholder,
+        };
 
-        var fingerprint = JsonSerializer.Serialize(new { model = Path.GetFullPath(modelDir), options });
+        var fingerprint = JsonSerializer.Serialize(new
+        {
+            model = Path.GetFullPath(modelDir), options,
+            samples = calibration is null ? null : Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(
+                System.Runtime.InteropServices.MemoryMarshal.AsBytes(calibration.Samples.SelectMany(x => x).ToArray().AsSpan()))),
+        });
         var writer = QuantizedModelWriter.Open(outDir, fingerprint);
         var mq = new ModelQuantizer(cfg, weights, options, dtypes, progress, cancel);
-        string? calibration = options.NeedsCalibration ? mq.PrepareCalibration(modelDir) : null;
+        string? calibrationText = options.NeedsCalibration ? mq.PrepareCalibration(modelDir, calibration) : null;
         int resumed = 0;
         for (int l = 0; l < cfg.NumLayers; l++)
         {
             cancel.ThrowIfCancellationRequested();
+            using (var ck = Checkpoint.Open(modelDir)) weights.Layers[l] = ModelWeights.LoadLayer(ck, cfg, l, null);
             if (writer.IsDone(l))
             {
                 progress.Start($"layer {l + 1}/{cfg.NumLayers} (resumed)", 1);
@@ -100,11 +110,13 @@ public sealed class ModelQuantizer
                 writer.MarkDone(new LayerReport(l, Stopwatch.GetElapsedTime(t0).TotalSeconds, linears));
             }
             if (options.NeedsCalibration && l < cfg.NumLayers - 1) mq.Pass(l, inPlace: true, null, null);
+            weights.Layers[l] = null!;
+            GC.Collect();
             progress.Finish();
         }
-        writer.Assemble(modelDir, cfg, options, calibration);
+        writer.Assemble(modelDir, cfg, options, calibrationText);
         long bytes = Directory.EnumerateFiles(outDir).Sum(f => new FileInfo(f).Length);
-        var report = new QuantizeReport(Path.GetFullPath(outDir), options, calibration, writer.Finished.OrderBy(r => r.Layer).ToList(),
+        var report = new QuantizeReport(Path.GetFullPath(outDir), options, calibrationText, writer.Finished.OrderBy(r => r.Layer).ToList(),
             sw.Elapsed.TotalSeconds, bytes, resumed);
         writer.WriteReport(report);
         return report;
@@ -136,17 +148,32 @@ public sealed class ModelQuantizer
         _ => throw new ArgumentOutOfRangeException(nameof(linear)),
     };
 
-    string PrepareCalibration(string modelDir)
+    string PrepareCalibration(string modelDir, CalibrationSet? given)
     {
-        var tokenizer = TokenizerLoader.FromDirectory(modelDir);
-        var set = Calibration.Build(tokenizer, _o.Calibration!);
+        var set = given ?? Calibration.Build(TokenizerLoader.FromDirectory(modelDir), _o.Calibration!);
+        if (set.Samples.Count == 0 || set.Samples.Any(s => s.Length != set.Length))
+            throw new QuantReasonException($"calibration samples must all have {set.Length} tokens", "calibration");
+        if (set.Tokens < QuantizeOptions.MinCalibrationTokens)
+            throw new QuantReasonException($"too few calibration tokens: {set.Tokens} < {QuantizeOptions.MinCalibrationTokens}", WeightNames.Layer(0, WeightNames.Linears[0]));
         foreach (var s in set.Samples)
             foreach (var id in s)
                 if ((uint)id >= (uint)_cfg.VocabSize)
                     throw new QuantReasonException($"calibration token id {id} is outside the model's vocabulary of {_cfg.VocabSize}", modelDir);
         _samples = set.Samples.ToList();
-        var cache = _transformer.NewCache(set.Length);
-        _x = _samples.Select(s => _transformer.Embed([new SequenceChunk(cache, s)])).ToList();
+        // Embedding rows straight from the mapped checkpoint: only the rows the samples use are touched.
+        using var ck = Checkpoint.Open(modelDir);
+        var file = ck.FileOf(WeightNames.Embed);
+        var info = file.Info(WeightNames.Embed);
+        file.CheckShape(info, [_cfg.VocabSize, _cfg.HiddenSize]);
+        var table = file.Bytes(WeightNames.Embed);
+        int hidden = _cfg.HiddenSize, rowBytes = hidden * info.DType.SizeOf();
+        _x = new List<float[]>(_samples.Count);
+        foreach (var s in _samples)
+        {
+            var x = new float[s.Length * hidden]; // [length, hidden]
+            for (int t = 0; t < s.Length; t++) DTypes.ToF32(info.DType, table.Slice(s[t] * rowBytes, rowBytes), x.AsSpan(t * hidden, hidden));
+            _x.Add(x);
+        }
         return set.Description;
     }
 
@@ -178,7 +205,14 @@ public sealed class ModelQuantizer
         var targets = new Dictionary<string, float[]>();
         var losses = new Dictionary<string, double>();
         string P(string n) => WeightNames.Layer(l, n);
-        void Done(string name) { _cancel.ThrowIfCancellationRequested(); _progress.Advance(1, name); }
+        void Done(string name)
+        {
+            // Each linear leaves LOH temporaries (f32 weight, Hessian copies, Cholesky factor); collect them now rather
+            // than let the peak working set grow with garbage.
+            GC.Collect();
+            _cancel.ThrowIfCancellationRequested();
+            _progress.Advance(1, name);
+        }
 
         switch (_o.Method)
         {

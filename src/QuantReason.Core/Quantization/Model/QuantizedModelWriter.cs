@@ -188,7 +188,8 @@ public sealed class QuantizedModelWriter
             foreach (var f in SideFiles)
             {
                 var p = Path.Combine(modelDir, f);
-                if (File.Exists(p)) File.Copy(p, Path.Combine(OutDir, f), overwrite: true);
+                // Bytes, not File.Copy: a read-only source file's mode would make the next run's overwrite fail.
+                if (File.Exists(p)) File.WriteAllBytes(Path.Combine(OutDir, f), File.ReadAllBytes(p));
             }
         }
         finally
