@@ -41,7 +41,8 @@ public sealed class TrainingRun
     public PromptTemplate Prompt { get; }
     public TrainingCorpus Corpus { get; }
     public Trainer Trainer { get; }
-    public TokenSequenceSource Source { get; }
+    /// <summary>SFT sequences, or chosen/rejected pairs under DPO.</summary>
+    public ISequenceSource Source { get; }
     /// <summary>The optimizer step the run resumed from (0 for a fresh start).</summary>
     public int ResumedFrom { get; }
 
@@ -51,7 +52,7 @@ public sealed class TrainingRun
     const string DigestFile = "config-digest.txt";
 
     TrainingRun(TrainConfig config, ITokenizer tokenizer, PromptTemplate prompt, TrainingCorpus corpus, Trainer trainer,
-        TokenSequenceSource source, int resumedFrom)
+        ISequenceSource source, int resumedFrom)
     {
         Config = config; Tokenizer = tokenizer; Prompt = prompt; Corpus = corpus; Trainer = trainer; Source = source; ResumedFrom = resumedFrom;
     }
@@ -76,11 +77,22 @@ public sealed class TrainingRun
         else tokenizer = StepMathTokenizer.Write(config.OutputDir);
 
         var prompt = PromptLibrary.Load(config.Data.Prompt);
-        var examples = config.Data.JsonlPath is { } jsonl
-            ? TrainingCorpus.Jsonl(jsonl)
-            : TrainingCorpus.StepMath(StepMathSplits.Parse(config.Data.StepMathSplit!), config.Data.StepMathSeed, config.Data.StepMathCount, config.Data.WordFraction);
         var clock = Stopwatch.StartNew();
-        var corpus = TrainingCorpus.Build(examples, prompt, tokenizer, config.Data.MaxLength);
+        TrainingCorpus corpus;
+        TrainingCorpus? rejected = null;
+        if (config.Dpo is { } dpo)
+        {
+            var (chosenExamples, rejectedExamples) = TrainingCorpus.PreferenceJsonl(dpo.PairsPath);
+            corpus = TrainingCorpus.Build(chosenExamples, prompt, tokenizer, config.Data.MaxLength);
+            rejected = TrainingCorpus.Build(rejectedExamples, prompt, tokenizer, config.Data.MaxLength);
+        }
+        else
+        {
+            var examples = config.Data.JsonlPath is { } jsonl
+                ? TrainingCorpus.Jsonl(jsonl)
+                : TrainingCorpus.StepMath(StepMathSplits.Parse(config.Data.StepMathSplit!), config.Data.StepMathSeed, config.Data.StepMathCount, config.Data.WordFraction);
+            corpus = TrainingCorpus.Build(examples, prompt, tokenizer, config.Data.MaxLength);
+        }
         say?.Invoke(string.Create(CultureInfo.InvariantCulture,
             $"corpus: {corpus.Sequences.Count} sequences, longest {corpus.LongestSequence} tokens, {corpus.TargetTokens} target tokens ({corpus.MeanTargets:F1} per sequence), built in {clock.Elapsed.TotalSeconds:F1} s"));
 
@@ -109,7 +121,9 @@ public sealed class TrainingRun
         if (corpus.LongestSequence > model.Config.MaxPositionEmbeddings)
             throw new QuantReasonException($"a training sequence has {corpus.LongestSequence} tokens, more than max_position_embeddings {model.Config.MaxPositionEmbeddings}", config.Path);
         var trainer = new Trainer(model, options);
-        var source = new TokenSequenceSource(corpus.Sequences, tokenizer.PadId ?? 0, config.Data.MaxLength, options.Seed, corpus.Masks);
+        ISequenceSource source = rejected is not null
+            ? new PreferencePairSource(corpus, rejected, tokenizer.PadId ?? 0, config.Data.MaxLength, options.Seed)
+            : new TokenSequenceSource(corpus.Sequences, tokenizer.PadId ?? 0, config.Data.MaxLength, options.Seed, corpus.Masks);
 
         var run = new TrainingRun(config, tokenizer, prompt, corpus, trainer, source, 0);
         var digest = run.Digest();
@@ -227,7 +241,8 @@ public sealed class TrainingRun
         {
             RunId = $"{Path.GetFileName(Config.OutputDir.TrimEnd('/'))}-{split.Name()}-greedy",
             Model = new ModelInfo(Path.GetFileName(Config.OutputDir.TrimEnd('/')), Config.OutputDir, ModelDigest(), model.Config.Architecture.HfClass, model.Config.ParameterCount),
-            Training = new TrainingInfo(Config.Lora is null ? "sft" : Config.QloraGroupSize is null ? "lora" : "qlora", null, null, Config.Trainer.Seed),
+            Training = new TrainingInfo(Config.Dpo is not null ? "dpo" : Config.Lora is null ? "sft" : Config.QloraGroupSize is null ? "lora" : "qlora",
+                null, Config.Dpo is null ? null : Corpus.Sequences.Count, Config.Trainer.Seed),
             Dataset = new DatasetInfo($"stepmath-{split.Name()}", null, null, problems.Count),
             Prompt = new PromptInfo(Prompt.Name, Prompt.Digest),
             Generation = new GenerationInfo(e.MaxNewTokens, 0, 1, 0, 0, 1),
