@@ -232,9 +232,19 @@ public sealed class TrainingRun
     {
         var e = Config.Eval ?? throw new QuantReasonException("the config has no eval section", Config.Path);
         var split = StepMathSplits.Parse(e.Split);
-        var problems = new StepMathGenerator(e.Seed).Generate(split, e.ProblemsPerLevel * StepMathGenerator.MaxLevel)
-            .Select(i => new Problem(i.UniqueId, i.Problem.Text, i.Problem.Answer.ToString(CultureInfo.InvariantCulture), i.Problem.Subject, i.Level, i.Problem.Solution))
-            .ToList();
+        // The split goes through a JSONL file and the dataset loader, so StepMath is evaluated exactly as MATH-500 is.
+        var jsonl = Path.Combine(Path.GetTempPath(), $"quantreason-stepmath-{Guid.NewGuid():N}.jsonl");
+        IReadOnlyList<Problem> problems;
+        string datasetDigest;
+        try
+        {
+            using (var f = File.Create(jsonl))
+                StepMathJsonl.Write(f, new StepMathGenerator(e.Seed).Generate(split, e.ProblemsPerLevel * StepMathGenerator.MaxLevel));
+            problems = DatasetLoader.Load(jsonl, strict: true).Problems;
+            using var read = File.OpenRead(jsonl);
+            datasetDigest = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(read));
+        }
+        finally { File.Delete(jsonl); }
         var model = Runtime.Model.Load(Config.OutputDir);
         var tokenizer = TokenizerLoader.FromDirectory(Config.OutputDir);
         var manifest = new RunManifest
@@ -243,7 +253,7 @@ public sealed class TrainingRun
             Model = new ModelInfo(Path.GetFileName(Config.OutputDir.TrimEnd('/')), Config.OutputDir, ModelDigest(), model.Config.Architecture.HfClass, model.Config.ParameterCount),
             Training = new TrainingInfo(Config.Dpo is not null ? "dpo" : Config.Lora is null ? "sft" : Config.QloraGroupSize is null ? "lora" : "qlora",
                 null, Config.Dpo is null ? null : Corpus.Sequences.Count, Config.Trainer.Seed),
-            Dataset = new DatasetInfo($"stepmath-{split.Name()}", null, null, problems.Count),
+            Dataset = new DatasetInfo($"stepmath-{split.Name()}", null, datasetDigest, problems.Count),
             Prompt = new PromptInfo(Prompt.Name, Prompt.Digest),
             Generation = new GenerationInfo(e.MaxNewTokens, 0, 1, 0, 0, 1),
             Backend = new BackendInfo("runtime", null, 0, 0),
