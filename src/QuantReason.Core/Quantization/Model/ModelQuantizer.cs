@@ -43,6 +43,7 @@ public sealed class ModelQuantizer
     readonly CancellationToken _cancel;
     List<float[]> _x = [];   // per calibration sample [length, hidden]: the current layer's input
     List<int[]> _samples = [];
+    KvCache[]? _caches;      // one per sample of a batch
 
     ModelQuantizer(ModelConfig cfg, ModelWeights weights, QuantizeOptions o, Dictionary<string, DType> dtypes, IProgressSink progress, CancellationToken cancel)
     {
@@ -183,7 +184,9 @@ public sealed class ModelQuantizer
     {
         int len = _samples[0].Length, hidden = _cfg.HiddenSize;
         int perBatch = Math.Max(1, _o.BatchTokens / len);
-        var caches = Enumerable.Range(0, Math.Min(perBatch, _samples.Count)).Select(_ => _transformer.NewCache(len)).ToArray();
+        // Attention scratch, allocated once: a cache holds every layer, and a pass only ever fills layer `layer`.
+        _caches ??= Enumerable.Range(0, Math.Min(perBatch, _samples.Count)).Select(_ => _transformer.NewCache(len)).ToArray();
+        var caches = _caches;
         for (int b0 = 0; b0 < _samples.Count; b0 += perBatch)
         {
             _cancel.ThrowIfCancellationRequested();
