@@ -129,7 +129,7 @@ public sealed class ModelQuantizer
         for (int l = 0; l < cfg.NumLayers; l++)
             foreach (var name in WeightNames.Linears)
             {
-                var (outF, inF) = Shape(cfg, name);
+                var (outF, inF) = LinearShape(cfg, name);
                 o.CheckLinear(WeightNames.Layer(l, name), outF, inF);
             }
         if (o.Calibration is { } c && c.Length > cfg.MaxPositionEmbeddings)
@@ -139,7 +139,8 @@ public sealed class ModelQuantizer
                 WeightNames.Layer(0, WeightNames.Linears[0]));
     }
 
-    static (int Out, int In) Shape(ModelConfig cfg, string linear) => linear switch
+    /// <summary>[out, in] of a decoder layer's linear (a <see cref="WeightNames.Linears"/> suffix) under a configuration.</summary>
+    public static (int Out, int In) LinearShape(ModelConfig cfg, string linear) => linear switch
     {
         "self_attn.q_proj" => (cfg.QDim, cfg.HiddenSize),
         "self_attn.k_proj" or "self_attn.v_proj" => (cfg.KvDim, cfg.HiddenSize),
@@ -406,7 +407,7 @@ public sealed class ModelQuantizer
         using var ck = Checkpoint.Open(writer.LayerDir(l));
         foreach (var n in WeightNames.Linears)
         {
-            var (outF, inF) = Shape(_cfg, n);
+            var (outF, inF) = LinearShape(_cfg, n);
             L[n] = CheckpointQuantization.LoadLinear(ck, WeightNames.Layer(l, n), outF, inF, layout);
         }
         void Copy(string suffix, float[]? dst)
