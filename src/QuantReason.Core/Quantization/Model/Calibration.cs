@@ -32,6 +32,7 @@ public sealed record CalibrationOptions(
         return this;
     }
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public bool IsNamed => NamedSources.Contains(Source, StringComparer.OrdinalIgnoreCase);
 }
 

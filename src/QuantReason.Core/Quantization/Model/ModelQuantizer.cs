@@ -43,6 +43,7 @@ public sealed class ModelQuantizer
     readonly CancellationToken _cancel;
     List<float[]> _x = [];   // per calibration sample [length, hidden]: the current layer's input
     List<int[]> _samples = [];
+    KvCache[]? _caches;      // one per sample of a batch
 
     ModelQuantizer(ModelConfig cfg, ModelWeights weights, QuantizeOptions o, Dictionary<string, DType> dtypes, IProgressSink progress, CancellationToken cancel)
     {
@@ -128,7 +129,7 @@ public sealed class ModelQuantizer
         for (int l = 0; l < cfg.NumLayers; l++)
             foreach (var name in WeightNames.Linears)
             {
-                var (outF, inF) = Shape(cfg, name);
+                var (outF, inF) = LinearShape(cfg, name);
                 o.CheckLinear(WeightNames.Layer(l, name), outF, inF);
             }
         if (o.Calibration is { } c && c.Length > cfg.MaxPositionEmbeddings)
@@ -138,7 +139,8 @@ public sealed class ModelQuantizer
                 WeightNames.Layer(0, WeightNames.Linears[0]));
     }
 
-    static (int Out, int In) Shape(ModelConfig cfg, string linear) => linear switch
+    /// <summary>[out, in] of a decoder layer's linear (a <see cref="WeightNames.Linears"/> suffix) under a configuration.</summary>
+    public static (int Out, int In) LinearShape(ModelConfig cfg, string linear) => linear switch
     {
         "self_attn.q_proj" => (cfg.QDim, cfg.HiddenSize),
         "self_attn.k_proj" or "self_attn.v_proj" => (cfg.KvDim, cfg.HiddenSize),
@@ -183,7 +185,9 @@ public sealed class ModelQuantizer
     {
         int len = _samples[0].Length, hidden = _cfg.HiddenSize;
         int perBatch = Math.Max(1, _o.BatchTokens / len);
-        var caches = Enumerable.Range(0, Math.Min(perBatch, _samples.Count)).Select(_ => _transformer.NewCache(len)).ToArray();
+        // Attention scratch, allocated once: a cache holds every layer, and a pass only ever fills layer `layer`.
+        _caches ??= Enumerable.Range(0, Math.Min(perBatch, _samples.Count)).Select(_ => _transformer.NewCache(len)).ToArray();
+        var caches = _caches;
         for (int b0 = 0; b0 < _samples.Count; b0 += perBatch)
         {
             _cancel.ThrowIfCancellationRequested();
@@ -403,7 +407,7 @@ public sealed class ModelQuantizer
         using var ck = Checkpoint.Open(writer.LayerDir(l));
         foreach (var n in WeightNames.Linears)
         {
-            var (outF, inF) = Shape(_cfg, n);
+            var (outF, inF) = LinearShape(_cfg, n);
             L[n] = CheckpointQuantization.LoadLinear(ck, WeightNames.Layer(l, n), outF, inF, layout);
         }
         void Copy(string suffix, float[]? dst)

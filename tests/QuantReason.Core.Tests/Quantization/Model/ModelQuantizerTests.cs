@@ -144,6 +144,41 @@ public class ModelQuantizerTests
     }
 
     [SharedTheory]
+    [InlineData(2, false)]
+    [InlineData(3, false)]
+    [InlineData(3, true)]
+    [InlineData(8, true)]
+    public void GptqAtOtherWidthsMatchesItsDequantizedWeights(int bits, bool sym)
+    {
+        // The first fixture whose every linear the GPTQ layout can pack at this width.
+        var options = QuantizeOptions.Create(QuantMethod.Gptq, bits, 32, sym, calibration: QuantizeFixture.Calibration());
+        var fixture = FixtureNames().FirstOrDefault(f =>
+        {
+            var c = ModelConfig.Load(Shared.PathOf("fixtures", "models", f));
+            try
+            {
+                foreach (var n in WeightNames.Linears)
+                {
+                    var (outF, inF) = ModelQuantizer.LinearShape(c, n);
+                    options.CheckLinear(n, outF, inF);
+                }
+                return true;
+            }
+            catch (QuantReasonException) { return false; }
+        });
+        Assert.NotNull(fixture);
+        using var fx = new QuantizeFixture(fixture);
+        ModelQuantizer.Run(fx.Source, fx.Out("q"), options);
+        var (quantized, dequantized) = LoadPair(fx.Out("q"));
+        Assert.All(quantized.Weights.Layers, l => Assert.Equal($"q{bits}_g32{(sym ? "_sym" : "")}", l.Gate.Format));
+        int[] ids = [1, 17, 200, 42, 9, 300, 77, 5];
+        var expected = Logits(dequantized, ids);
+        var actual = Logits(quantized, ids);
+        double maxRef = expected.Max(v => Math.Abs((double)v)), maxDiff = expected.Zip(actual, (a, b) => Math.Abs((double)a - b)).Max();
+        Assert.True(maxDiff <= 1e-4 * maxRef, $"{fixture} {bits}-bit: max |Δ| = {maxDiff:E3} > 1e-4 · {maxRef:E3}");
+    }
+
+    [SharedTheory]
     [InlineData(QuantMethod.Gptq)]
     [InlineData(QuantMethod.Awq)]
     [InlineData(QuantMethod.SmoothQuant)]
