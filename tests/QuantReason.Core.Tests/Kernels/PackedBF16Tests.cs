@@ -9,7 +9,7 @@ public unsafe class PackedBF16Tests
 {
     public static TheoryData<int, int, int> Shapes => new()
     {
-        { 1, 1, 1 }, { 3, 7, 1 }, { 5, 16, 2 }, { 17, 33, 3 }, { 64, 160, 5 }, { 130, 257, 16 }, { 8, 64, 4 }, { 37, 70, 9 },
+        { 1, 1, 1 }, { 3, 7, 1 }, { 5, 16, 2 }, { 17, 33, 3 }, { 64, 160, 5 }, { 130, 257, 16 }, { 8, 64, 4 }, { 37, 70, 9 }, { 70, 300, 24 }, { 45, 600, 31 },
     };
 
     static ushort[] RandomBF16(int n, int seed)
@@ -59,6 +59,25 @@ public unsafe class PackedBF16Tests
         var row = new float[cols];
         w.Row(7, row);
         Assert.Equal(src.AsSpan(7 * cols, cols).ToArray().Select(DTypes.BF16ToF32), row);
+    }
+
+    [Fact]
+    public void GemmPathDoesNotDependOnThreadCount()
+    {
+        int rows = 300, cols = 520, tokens = PackedBF16.GemmMinTokens + 3;
+        var w = PackedBF16.Pack(RandomBF16(rows * cols, 6), rows, cols);
+        var x = Random(tokens * cols, 7);
+        float[] y1 = new float[tokens * rows], y3 = new float[tokens * rows];
+        int saved = KernelThreads.Count;
+        try
+        {
+            KernelThreads.Count = 1;
+            fixed (float* xp = x, yp = y1) w.Forward(xp, tokens, yp);
+            KernelThreads.Count = 3;
+            fixed (float* xp = x, yp = y3) w.Forward(xp, tokens, yp);
+        }
+        finally { KernelThreads.Count = saved; }
+        Assert.Equal(y1, y3);
     }
 
     [Fact]
