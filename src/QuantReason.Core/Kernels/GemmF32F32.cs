@@ -161,6 +161,23 @@ public static unsafe class GemmF32F32
         }, workPerItem: (long)m * k);
     }
 
+    /// <summary>For panel packers: rows a0..a3 of 8 floats become 8 groups of 4 (a0[j], a1[j], a2[j], a3[j]) stored at d + j·stride.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Transpose4x8(Vector256<float> a0, Vector256<float> a1, Vector256<float> a2, Vector256<float> a3, float* d, long stride)
+    {
+        if (System.Runtime.Intrinsics.X86.Avx.IsSupported)
+        {
+            var t0 = System.Runtime.Intrinsics.X86.Avx.UnpackLow(a0, a1); var t1 = System.Runtime.Intrinsics.X86.Avx.UnpackHigh(a0, a1);
+            var t2 = System.Runtime.Intrinsics.X86.Avx.UnpackLow(a2, a3); var t3 = System.Runtime.Intrinsics.X86.Avx.UnpackHigh(a2, a3);
+            var o0 = System.Runtime.Intrinsics.X86.Avx.Shuffle(t0, t2, 0x44); var o1 = System.Runtime.Intrinsics.X86.Avx.Shuffle(t0, t2, 0xEE);
+            var o2 = System.Runtime.Intrinsics.X86.Avx.Shuffle(t1, t3, 0x44); var o3 = System.Runtime.Intrinsics.X86.Avx.Shuffle(t1, t3, 0xEE);
+            o0.GetLower().Store(d); o1.GetLower().Store(d + stride); o2.GetLower().Store(d + 2 * stride); o3.GetLower().Store(d + 3 * stride);
+            o0.GetUpper().Store(d + 4 * stride); o1.GetUpper().Store(d + 5 * stride); o2.GetUpper().Store(d + 6 * stride); o3.GetUpper().Store(d + 7 * stride);
+            return;
+        }
+        for (int j = 0; j < 8; j++) Vector128.Create(a0[j], a1[j], a2[j], a3[j]).Store(d + j * stride);
+    }
+
     static int RoundUp(int x, int r) => (x + r - 1) / r * r;
 
     static float* Align64(float* p) => (float*)(((nint)p + 63) & ~(nint)63);

@@ -24,20 +24,32 @@ public static unsafe class GemmQxF32
             GemmF32F32.MultiplyNT(tokens, w.Out, w.In, px, w.In, new Panels(w), py, w.Out);
     }
 
-    /// <summary>W as GEMM panels: each row's columns [p0, p0 + kc) dequantized, then scattered into its panel column.</summary>
+    /// <summary>W as GEMM panels: four rows' columns [p0, p0 + kc) dequantized, then transposed into their panel
+    /// columns 8 × 4 at a time.</summary>
     sealed class Panels(PackedRows w) : IPanelSource
     {
         public void Pack(int p0, int kc, int j0, int nc, float* dst, int nr)
         {
-            float* row = stackalloc float[kc]; // [kc] one row's dequantized columns
+            int ld = (kc + 7) & ~7;
+            float* rows = stackalloc float[4 * ld]; // [4, ld] four rows' dequantized columns, zero-padded
             for (int jr = 0; jr < nc; jr += nr)
             {
                 float* panel = dst + (long)jr * kc;
-                for (int j = 0; j < nr; j++)
+                for (int j = 0; j < nr; j += 4)
                 {
-                    if (jr + j < nc) DequantRangeAvx2(w, j0 + jr + j, p0, p0 + kc, row);
-                    else new Span<float>(row, kc).Clear();
-                    for (int p = 0; p < kc; p++) panel[(long)p * nr + j] = row[p];
+                    for (int i = 0; i < 4; i++)
+                    {
+                        float* r = rows + i * ld;
+                        if (jr + j + i < nc) DequantRangeAvx2(w, j0 + jr + j + i, p0, p0 + kc, r);
+                        else new Span<float>(r, kc).Clear();
+                        new Span<float>(r + kc, ld - kc).Clear();
+                    }
+                    int p = 0;
+                    for (; p + 8 <= kc; p += 8)
+                        GemmF32F32.Transpose4x8(Vector256.Load(rows + p), Vector256.Load(rows + ld + p), Vector256.Load(rows + 2 * ld + p),
+                            Vector256.Load(rows + 3 * ld + p), panel + (long)p * nr + j, nr);
+                    for (; p < kc; p++)
+                        for (int i = 0; i < 4; i++) panel[(long)p * nr + j + i] = rows[i * ld + p];
                 }
             }
         }

@@ -195,8 +195,8 @@ public sealed unsafe class PackedBF16 : IPanelSource
                             // Words 8h .. 8h+7 of the four rows: columns 16h + 2j (even) and 16h + 2j + 1 (odd).
                             var w0 = Vector256.Load(u + 8 * h); var w1 = Vector256.Load(u + 16 + 8 * h);
                             var w2 = Vector256.Load(u + 32 + 8 * h); var w3 = Vector256.Load(u + 48 + 8 * h);
-                            Transpose4x8((w0 << 16).AsSingle(), (w1 << 16).AsSingle(), (w2 << 16).AsSingle(), (w3 << 16).AsSingle(), dc + 16L * h * nr, 2L * nr);
-                            Transpose4x8((w0 & hm).AsSingle(), (w1 & hm).AsSingle(), (w2 & hm).AsSingle(), (w3 & hm).AsSingle(), dc + (16L * h + 1) * nr, 2L * nr);
+                            GemmF32F32.Transpose4x8((w0 << 16).AsSingle(), (w1 << 16).AsSingle(), (w2 << 16).AsSingle(), (w3 << 16).AsSingle(), dc + 16L * h * nr, 2L * nr);
+                            GemmF32F32.Transpose4x8((w0 & hm).AsSingle(), (w1 & hm).AsSingle(), (w2 & hm).AsSingle(), (w3 & hm).AsSingle(), dc + (16L * h + 1) * nr, 2L * nr);
                         }
                     }
                     else
@@ -208,23 +208,6 @@ public sealed unsafe class PackedBF16 : IPanelSource
                 }
             }
         }
-    }
-
-    /// <summary>Rows a0..a3 of 8 floats become 8 groups of 4 (a0[j], a1[j], a2[j], a3[j]) stored at d + j·stride.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void Transpose4x8(Vector256<float> a0, Vector256<float> a1, Vector256<float> a2, Vector256<float> a3, float* d, long stride)
-    {
-        if (System.Runtime.Intrinsics.X86.Avx.IsSupported)
-        {
-            var t0 = System.Runtime.Intrinsics.X86.Avx.UnpackLow(a0, a1); var t1 = System.Runtime.Intrinsics.X86.Avx.UnpackHigh(a0, a1);
-            var t2 = System.Runtime.Intrinsics.X86.Avx.UnpackLow(a2, a3); var t3 = System.Runtime.Intrinsics.X86.Avx.UnpackHigh(a2, a3);
-            var o0 = System.Runtime.Intrinsics.X86.Avx.Shuffle(t0, t2, 0x44); var o1 = System.Runtime.Intrinsics.X86.Avx.Shuffle(t0, t2, 0xEE);
-            var o2 = System.Runtime.Intrinsics.X86.Avx.Shuffle(t1, t3, 0x44); var o3 = System.Runtime.Intrinsics.X86.Avx.Shuffle(t1, t3, 0xEE);
-            o0.GetLower().Store(d); o1.GetLower().Store(d + stride); o2.GetLower().Store(d + 2 * stride); o3.GetLower().Store(d + 3 * stride);
-            o0.GetUpper().Store(d + 4 * stride); o1.GetUpper().Store(d + 5 * stride); o2.GetUpper().Store(d + 6 * stride); o3.GetUpper().Store(d + 7 * stride);
-            return;
-        }
-        for (int j = 0; j < 8; j++) Vector128.Create(a0[j], a1[j], a2[j], a3[j]).Store(d + j * stride);
     }
 
     /// <summary>x [tokens, cols] → [tokens, cp]: per 32 columns the even ones then the odd ones, zero past cols.</summary>
