@@ -100,7 +100,8 @@ public sealed unsafe class PackedBF16 : IPanelSource
     {
         var w = new ushort[(long)Rows * Cols];
         for (int r = 0; r < Rows; r++)
-            for (int c = 0; c < Cols; c++) w[(long)r * Cols + c] = At(r, c);
+            for (int c0 = 0; c0 < Cols; c0 += TileCols)
+                _data.AsSpan((int)Index(r, c0, _colBlocks), Math.Min(TileCols, Cols - c0)).CopyTo(w.AsSpan((int)((long)r * Cols + c0)));
         return w;
     }
 
