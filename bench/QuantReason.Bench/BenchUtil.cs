@@ -45,7 +45,7 @@ static class BenchUtil
     public static unsafe (double Wall, double PerCpu) ReadBandwidth()
     {
         const long bytes = 1L << 30;
-        var buf = GC.AllocateUninitializedArray<float>((int)(bytes / 4), pinned: true);
+        var buf = WeightMemory.AllocatePinned<float>(bytes / 4); // huge pages, as the weights it is compared with
         Fill(buf.AsSpan(0, 1 << 20), 1);
         for (int i = 1 << 20; i < buf.Length; i += 1 << 20) buf.AsSpan(0, 1 << 20).CopyTo(buf.AsSpan(i, Math.Min(1 << 20, buf.Length - i)));
         float sink = 0;
