@@ -13,7 +13,8 @@ public static class GemvQ4Bench
 {
     public static int Run(string[] args)
     {
-        var (bandwidth, bandwidthCpu) = BenchUtil.ReadBandwidth();
+        var bw = MemoryBandwidth.Measure();
+        var (bandwidth, bandwidthCpu) = (bw.ReadGBs, bw.ReadPerCpuGBs);
         var shapes = new List<object>();
         double worst = double.MaxValue, worstCpu = double.MaxValue;
         foreach (var (outF, inF) in new[] { (2048, 8192), (8192, 2048) })
