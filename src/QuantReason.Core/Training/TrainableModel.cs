@@ -125,6 +125,11 @@ public sealed class TrainableModel
         return (float)(Math.Sqrt(-2 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2));
     }
 
+    /// <summary>Bytes of weights, gradients and frozen int4 bases the model holds (optimizer state not included).</summary>
+    public long StateBytes =>
+        Parameters.Concat(Adapters).Sum(p => 4L * (p.Value.Length + (p.Grad?.Length ?? 0)))
+        + Linears.Sum(l => l.FrozenBase is { } b ? b.Packed.Length + 4L * b.Scales.Length : 0);
+
     public IEnumerable<Parameter> Trainable => Parameters.Concat(Adapters).Where(p => p.Trainable);
 
     public IEnumerable<Parameter> Adapters => Linears.Where(l => l.Lora is not null).SelectMany(l => new[] { l.Lora!.A, l.Lora!.B });

@@ -129,22 +129,18 @@ public class TrainableModelTests(Xunit.Abstractions.ITestOutputHelper output)
     public void A_qlora_base_keeps_only_its_int4_codes_and_scales_and_merges_to_what_training_computed()
     {
         var cfg = TinyConfigs.Of(ArchitectureKind.Llama) with { HiddenSize = 256, IntermediateSize = 688, NumHeads = 8, NumKvHeads = 8, HeadDim = 32 };
-        long Retained(Func<TrainableModel> build)
-        {
-            GC.Collect(); GC.WaitForPendingFinalizers(); GC.Collect();
-            long before = GC.GetTotalMemory(true);
-            var m = build();
-            long after = GC.GetTotalMemory(true);
-            GC.KeepAlive(m);
-            return after - before;
-        }
         var targets = new[] { "q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj" };
-        long lora = Retained(() => { var m = TrainableModel.Create(cfg, 1); m.AddLora(new LoraOptions(8, 16, targets)); return m; });
-        long qlora = Retained(() => { var m = TrainableModel.Create(cfg, 1); m.QuantizeBase(64); m.AddLora(new LoraOptions(8, 16, targets)); return m; });
+        var lora = TrainableModel.Create(cfg, 1);
+        lora.AddLora(new LoraOptions(8, 16, targets));
+        var qlora = TrainableModel.Create(cfg, 1);
+        qlora.QuantizeBase(64);
+        qlora.AddLora(new LoraOptions(8, 16, targets));
         long linearWeights = cfg.NumLayers * (4L * 256 * 256 + 3L * 256 * 688);
-        output.WriteLine($"retained: LoRA on f32 base {lora:N0} B, QLoRA on int4 base {qlora:N0} B, {linearWeights:N0} linear weights");
+        output.WriteLine($"held: LoRA on f32 base {lora.StateBytes:N0} B, QLoRA on int4 base {qlora.StateBytes:N0} B, {linearWeights:N0} linear weights");
         // f32 base: 4 bytes per linear weight; int4 base: 0.5 + 4/64 bytes. Adapters, norms and embeddings are the same in both.
-        Assert.True(lora - qlora > 3.2 * linearWeights, $"LoRA {lora:N0} B, QLoRA {qlora:N0} B, {linearWeights:N0} linear weights");
+        long saved = lora.Linears.Sum(l => 4L * l.Out * l.In - (l.Out * l.In / 2 + 4L * l.Out * ((l.In + 63) / 64)));
+        Assert.Equal(saved, lora.StateBytes - qlora.StateBytes);
+        Assert.True(saved > 3.4 * linearWeights);
 
         var m = TinyConfigs.RandomModel(TinyConfigs.Of(ArchitectureKind.Llama), 2);
         m.QuantizeBase(8);
