@@ -26,7 +26,10 @@ public static class StudyCommand
             {
                 var rows = SpectreProgress.RunAsync(p => StudyRunner.RunAsync(spec, outDir, p, w => Cli.Err.WriteLine($"warning: {w}"), cts.Token))
                     .GetAwaiter().GetResult();
-                Write(ScoreTable.Console(), rows);
+                var console = ScoreTable.Console();
+                // a pipe or log file gets the whole table on one line per configuration
+                if (Console.IsOutputRedirected) console.Profile.Width = Math.Max(console.Profile.Width, 160);
+                Write(console, rows);
                 return 0;
             }
             catch (OperationCanceledException)
@@ -43,7 +46,7 @@ public static class StudyCommand
     {
         var fp = rows.FirstOrDefault(r => r.Quantization is null)?.Score.Overall.Accuracy;
         var levels = rows.SelectMany(r => r.Score.ByLevel.Select(c => c.Group)).Distinct().Order().ToList();
-        var table = new Table().AddColumns(["run", "score", "Δ", "Δ%", .. levels, "first errors"]);
+        var table = new Table().AddColumns(["configuration", "score", "Δ", "Δ%", .. levels.Select(l => l.Replace("Level ", "L")), "first errors"]);
         foreach (var r in rows)
         {
             var acc = r.Score.Overall.Accuracy;
@@ -52,11 +55,11 @@ public static class StudyCommand
             var byLevel = levels.Select(l => r.Score.ByLevel.FirstOrDefault(c => c.Group == l) is { } c ? $"{100 * c.Accuracy:F1}" : "");
             var errors = r.Labels is { } lb
                 ? string.Join(", ", lb.ByType.Where(kv => kv.Key.Type is not null).GroupBy(kv => kv.Key.Category ?? kv.Key.Type!)
-                    .OrderByDescending(g => g.Sum(kv => kv.Value)).Select(g => $"{g.Key} {g.Sum(kv => kv.Value)}"))
+                    .OrderByDescending(g => g.Sum(kv => kv.Value)).Select(g => $"{g.Key[..Math.Min(4, g.Key.Length)]} {g.Sum(kv => kv.Value)}"))
                 : "";
-            table.AddRow([Markup.Escape(r.RunId), $"{100 * acc:F2}", delta, deltaPct, .. byLevel, Markup.Escape(errors)]);
+            table.AddRow([Markup.Escape(r.Configuration), $"{100 * acc:F2}", delta, deltaPct, .. byLevel, Markup.Escape(errors)]);
         }
         console.Write(table);
-        console.MarkupLineInterpolated($"Δ in points below full precision (positive = worse); runs in {Path.GetDirectoryName(rows[0].RunDir)}");
+        console.MarkupLineInterpolated($"accuracy in %, L1–L5 by level; Δ in points below full precision (positive = worse); first errors by category (exec = execution, conc = conceptual, meth = method, reas = reasoning, form = format); runs in {Path.GetDirectoryName(rows[0].RunDir)}");
     }
 }

@@ -6,7 +6,7 @@ using QuantReason.StepMath;
 namespace QuantReason.Studies;
 
 /// <summary>One configuration's outcome: its run directory, its score, and the first-error labels where the verifier ran.</summary>
-public sealed record StudyRow(string RunId, string RunDir, QuantizeOptions? Quantization, ScoreReport Score, LabelCounts? Labels);
+public sealed record StudyRow(string RunId, string Configuration, string RunDir, QuantizeOptions? Quantization, ScoreReport Score, LabelCounts? Labels);
 
 /// <summary>
 /// Runs a degradation study end to end: writes the dataset (a generated StepMath split), then for every configuration
@@ -56,7 +56,7 @@ public static class StudyRunner
             LabelCounts? labels = spec.StepMath is { } set
                 ? RunLabeller.Label(predictions, Path.Combine(runDir, "labels.jsonl"), new ProblemResolver(dataset, set.Seed), Taxonomy.Default)
                 : null;
-            rows.Add(new StudyRow(runId, runDir, options, Scoring.Score(RunDirectory.ReadPredictions(predictions)), labels));
+            rows.Add(new StudyRow(runId, c.Id(options), runDir, options, Scoring.Score(RunDirectory.ReadPredictions(predictions)), labels));
         }
         return rows;
     }
