@@ -98,8 +98,9 @@ module RunDirectory =
         let steps = JsonRead.int where "num_steps" e
         let first = JsonRead.int where "first_error_step" e
         if steps < 0 then JsonRead.fail where (sprintf "num_steps %d is negative" steps)
-        if first < -1 || (first >= steps && steps > 0) then
-            JsonRead.fail where (sprintf "first_error_step %d outside -1..%d" first (steps - 1))
+        // num_steps itself is the answer segment after the last step (the first error is in the final answer)
+        if first < -1 || (first > steps && steps > 0) then
+            JsonRead.fail where (sprintf "first_error_step %d outside -1..%d" first steps)
         { ProblemId = JsonRead.str where "problem_id" e
           Sample = JsonRead.int where "sample" e
           Labeller = JsonRead.str where "labeller" e

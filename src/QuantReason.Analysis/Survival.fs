@@ -165,7 +165,8 @@ module Survival =
             r.Label
             |> Option.map (fun l ->
                 { Group = group r
-                  NumSteps = l.NumSteps
+                  // an error in the final answer is an event at the chain's last position, after its steps
+                  NumSteps = max l.NumSteps (l.FirstErrorStep |> Option.map ((+) 1) |> Option.defaultValue 0)
                   FirstError = l.FirstErrorStep
                   ErrorType = l.ErrorType |> Option.map Taxonomy.toV2 }))
 

@@ -42,6 +42,7 @@ public class StudyRunnerTests : IDisposable
             var manifest = RunDirectory.ReadManifest(row.RunDir);
             Assert.Equal("stepmath-ref", manifest.Model.Name);
             Assert.Equal(row.Quantization?.Bits, manifest.Quantization?.Bits);
+            Assert.Equal(row.Quantization?.Method.ToString().ToLowerInvariant(), manifest.Quantization?.Method);
             Assert.Equal(row.Quantization is null, manifest.Quantization is null);
             digests.Add(manifest.Dataset.Digest);
             var predictions = RunDirectory.ReadPredictions(Path.Combine(row.RunDir, RunDirectory.PredictionsFile));

@@ -39,6 +39,10 @@ public static class RunIdentity
         using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
         if (!doc.RootElement.TryGetProperty("quantization_config", out var q) || q.ValueKind != JsonValueKind.Object) return null;
         string method = q.TryGetProperty("quant_method", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString()! : "unknown";
+        // the layout's quant_method names the format (RTN is stored in GPTQ's); the toolkit records the algorithm in meta
+        if (q.TryGetProperty("meta", out var meta) && meta.ValueKind == JsonValueKind.Object
+            && meta.TryGetProperty("method", out var algo) && algo.ValueKind == JsonValueKind.String)
+            method = algo.GetString()!;
         int Int(string name, int fallback) => q.TryGetProperty(name, out var v) && v.TryGetInt32(out var i) ? i : fallback;
         bool Bool(string name, bool fallback) => q.TryGetProperty(name, out var v) && v.ValueKind is JsonValueKind.True or JsonValueKind.False ? v.GetBoolean() : fallback;
         return new QuantizationInfo(method == "w8a8" ? "smoothquant" : method, Int("bits", Int("w_bit", 0)), Int("group_size", Int("q_group_size", -1)),

@@ -33,6 +33,10 @@ public sealed class RunIdentityTests : IDisposable
         Assert.Equal(new QuantizationInfo("gptq", 4, 128, false, true, null), RunIdentity.Quantization(_dir));
         File.WriteAllText(Path.Combine(_dir, "config.json"), """{"quantization_config": {"quant_method": "w8a8", "bits": 8, "group_size": -1}}""");
         Assert.Equal("smoothquant", RunIdentity.Quantization(_dir)!.Method);
+        // RTN stored in the GPTQ layout is recorded as RTN
+        File.WriteAllText(Path.Combine(_dir, "config.json"),
+            """{"quantization_config": {"quant_method": "gptq", "bits": 3, "group_size": 32, "meta": {"quantizer": "quantreason", "method": "rtn"}}}""");
+        Assert.Equal("rtn", RunIdentity.Quantization(_dir)!.Method);
     }
 
     [Fact]
