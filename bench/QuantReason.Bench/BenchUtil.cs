@@ -4,7 +4,7 @@ using QuantReason.Kernels;
 
 namespace QuantReason.Bench;
 
-/// <summary>Helpers the quantization benchmarks share: fast seeded fill, best-of timing, memory bandwidth.</summary>
+/// <summary>Helpers the benchmarks share: fast seeded fill, best-of timing, arguments.</summary>
 static class BenchUtil
 {
     /// <summary>Uniform values in [−1, 1) from xorshift (data content does not affect these kernels' speed).</summary>
@@ -39,37 +39,6 @@ static class BenchUtil
             if (wall < best.Wall) best = (wall, (proc.TotalProcessorTime - cpu0).TotalSeconds);
         }
         return best;
-    }
-
-    /// <summary>Read bandwidth in GB/s: a multi-threaded SIMD sum over a 1 GB buffer, best of 3 (wall, and per CPU-second × threads).</summary>
-    public static unsafe (double Wall, double PerCpu) ReadBandwidth()
-    {
-        const long bytes = 1L << 30;
-        var buf = GC.AllocateUninitializedArray<float>((int)(bytes / 4), pinned: true);
-        Fill(buf.AsSpan(0, 1 << 20), 1);
-        for (int i = 1 << 20; i < buf.Length; i += 1 << 20) buf.AsSpan(0, 1 << 20).CopyTo(buf.AsSpan(i, Math.Min(1 << 20, buf.Length - i)));
-        float sink = 0;
-        var t = BestWithCpu(3, () =>
-        {
-            fixed (float* p0 = buf)
-            {
-                float* p = p0;
-                var partial = new float[KernelThreads.Count * 16];
-                int chunks = buf.Length / 4096;
-                KernelThreads.For(chunks, 1, (s, e) =>
-                {
-                    Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
-                    for (long i = (long)s * 4096; i < (long)e * 4096; i += 32)
-                    {
-                        a0 += Vector256.Load(p + i); a1 += Vector256.Load(p + i + 8);
-                        a2 += Vector256.Load(p + i + 16); a3 += Vector256.Load(p + i + 24);
-                    }
-                    lock (partial) sink += Vector256.Sum(a0 + a1 + a2 + a3);
-                }, 4096);
-            }
-        });
-        GC.KeepAlive(sink);
-        return (bytes / t.Wall / 1e9, bytes / t.Cpu * KernelThreads.Count / 1e9);
     }
 
     public static bool Json(string[] args) => args.Contains("--json");

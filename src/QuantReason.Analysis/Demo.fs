@@ -215,6 +215,11 @@ module Demo =
                   yield dir ]
         |> List.sort
 
+    /// The synthetic set, generated into a fresh temp folder.
+    let synthetic () : Run list =
+        let dir = Path.Combine(Path.GetTempPath(), sprintf "quantreason-synthetic-demo-%d" seed, Guid.NewGuid().ToString("N"))
+        generate dir |> RunDirectory.loadMany
+
     /// `data/runs/stepmath-demo` in the repository, when the CLI has produced it.
     let realDemoFolder () : string option =
         Paths.repoRoot ()
@@ -226,9 +231,15 @@ module Demo =
     let runsOrSynthetic () : Run list * bool =
         match realDemoFolder () with
         | Some folder -> RunDirectory.loadAll folder, false
-        | None ->
-            let dir = Path.Combine(Path.GetTempPath(), sprintf "quantreason-synthetic-demo-%d" seed, Guid.NewGuid().ToString("N"))
-            generate dir |> RunDirectory.loadMany, true
+        | None -> synthetic (), true
+
+    /// Like `runsOrSynthetic`, for analyses of restoration (runs with a `training` section): the synthetic set while
+    /// the real folder holds no restoration runs yet.
+    let restorationRunsOrSynthetic () : Run list * bool =
+        match runsOrSynthetic () with
+        | runs, false when runs |> List.exists (fun r -> r.Manifest.Training.IsSome) -> runs, false
+        | runs, true -> runs, true
+        | _ -> synthetic (), true
 
     /// Whether a run came from this synthetic generator.
     let isSynthetic (run: Run) = run.Manifest.Tags |> Map.tryFind "synthetic" = Some "true"

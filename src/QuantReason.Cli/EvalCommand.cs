@@ -39,7 +39,8 @@ public static class EvalCommand
             seed, maxNew, batch, strict, tags, output,
         };
         cmd.Subcommands.Add(ImportCommand.Create());
-        cmd.SetAction(parse => Cli.Guard(parse, () =>
+        // The asynchronous action gets System.CommandLine's token, cancelled on Ctrl+C and SIGTERM.
+        cmd.SetAction((parse, cancel) => Task.Run(() => Cli.Guard(parse, () =>
         {
             var job = new EvalJob
             {
@@ -66,8 +67,8 @@ public static class EvalCommand
                 Tags = Tags(parse.GetValue(tags) ?? []),
                 Out = parse.GetValue(output) ?? throw new QuantReasonException("--out RUNDIR is required", "eval"),
             };
-            return Run(job, CancellationToken.None);
-        }));
+            return Run(job, cancel);
+        })));
         return cmd;
     }
 
@@ -86,15 +87,12 @@ public static class EvalCommand
     /// <summary>Runs the job (tests call this with their own cancellation) and prints the score table.</summary>
     internal static int Run(EvalJob job, CancellationToken cancel, IProgressSink? progress = null)
     {
-        using var ctrlC = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; ctrlC.Cancel(); };
-        Console.CancelKeyPress += onCancel;
         try
         {
             void Warn(string w) => Cli.Err.WriteLine($"warning: {w}");
             var manifest = progress is null
-                ? SpectreProgress.RunAsync(p => job.RunAsync(p, Warn, ctrlC.Token)).GetAwaiter().GetResult()
-                : job.RunAsync(progress, Warn, ctrlC.Token).GetAwaiter().GetResult();
+                ? SpectreProgress.RunAsync(p => job.RunAsync(p, Warn, cancel)).GetAwaiter().GetResult()
+                : job.RunAsync(progress, Warn, cancel).GetAwaiter().GetResult();
             var predictions = RunDirectory.ReadPredictions(Path.Combine(job.Out, RunDirectory.PredictionsFile));
             var console = ScoreTable.Console();
             ScoreTable.Write(console, Scoring.Score(predictions));
@@ -109,6 +107,5 @@ public static class EvalCommand
             Cli.Err.WriteLine($"interrupted: {done} predictions saved in {job.Out}; rerun the same command to resume");
             return 130;
         }
-        finally { Console.CancelKeyPress -= onCancel; }
     }
 }

@@ -19,24 +19,20 @@ public static class ServeCommand
         var quiet = new Option<bool>("--quiet") { Description = "do not log each request" };
         var cmd = new Command("serve", "Serve a model over /v1/models, /v1/completions and /v1/chat/completions (streaming and not).")
             { model, port, host, batch, quiet };
-        cmd.SetAction(parse => Cli.Guard(parse, () =>
+        // The asynchronous action gets System.CommandLine's token, cancelled on Ctrl+C and SIGTERM.
+        cmd.SetAction((parse, stop) => Task.Run(() => Cli.Guard(parse, () =>
         {
             using var session = ModelSession.Load(parse.GetValue(model)!, parse.GetValue(batch));
-            using var stop = new CancellationTokenSource();
-            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; stop.Cancel(); };
-            Console.CancelKeyPress += onCancel;
-            try
             {
                 var log = parse.GetValue(quiet) ? null : TextWriter.Synchronized(Cli.Err);
                 var server = OpenAiServer.StartAsync(session, parse.GetValue(host)!, parse.GetValue(port), log).GetAwaiter().GetResult();
                 Cli.Out.WriteLine($"serving '{session.Name}' on {server.Address}v1 (batch {session.Queue.MaxBatch}); Ctrl+C stops");
-                server.WaitAsync(stop.Token).GetAwaiter().GetResult();
+                server.WaitAsync(stop).GetAwaiter().GetResult();
                 server.DisposeAsync().AsTask().GetAwaiter().GetResult();
                 Cli.Out.WriteLine("stopped");
                 return 0;
             }
-            finally { Console.CancelKeyPress -= onCancel; }
-        }));
+        })));
         return cmd;
     }
 }

@@ -79,30 +79,13 @@ public static class StepMathCommand
             var labelsPath = parse.GetValue(output)?.FullName ?? Path.Combine(input.DirectoryName ?? ".", "labels.jsonl");
             var console = Out();
             var resolver = new ProblemResolver(parse.GetValue(dataset)?.FullName, parse.GetValue(seed));
-            var taxonomy = Taxonomy.Default;
-            var counts = new SortedDictionary<string, int>(StringComparer.Ordinal);
-            int total = 0;
-            using (var writer = new StreamWriter(labelsPath))
-            {
-                foreach (var (line, where) in PredictionLine.Read(input.FullName))
-                {
-                    var problem = resolver.Resolve(line, where);
-                    var label = VerifierLabel.From(line.ProblemId, line.Sample, StepVerifier.Verify(problem, line.Output), taxonomy);
-                    writer.WriteLine(label.ToJsonLine());
-                    writer.Flush();
-                    var key = $"{label.Category ?? "-"}|{label.ErrorType ?? Taxonomy.NoError}|{label.ErrorTypeV1 ?? "-"}";
-                    counts[key] = counts.GetValueOrDefault(key) + 1;
-                    total++;
-                }
-            }
+            var labels = RunLabeller.Label(input.FullName, labelsPath, resolver, Taxonomy.Default);
             var table = new Table().AddColumns("category", "type (v2)", "type (v1)", "count", "share");
-            foreach (var (key, count) in counts.OrderByDescending(kv => kv.Value))
-            {
-                var p = key.Split('|');
-                table.AddRow(Markup.Escape(p[0]), Markup.Escape(p[1]), Markup.Escape(p[2]), $"{count}", $"{count / (double)total:P1}");
-            }
+            foreach (var ((category, type, typeV1), count) in labels.ByType.OrderByDescending(kv => kv.Value))
+                table.AddRow(Markup.Escape(category ?? "-"), Markup.Escape(type ?? Taxonomy.NoError), Markup.Escape(typeV1 ?? "-"),
+                    $"{count}", $"{count / (double)labels.Total:P1}");
             console.Write(table);
-            console.MarkupLineInterpolated($"labelled {total} predictions → {labelsPath}");
+            console.MarkupLineInterpolated($"labelled {labels.Total} predictions → {labelsPath}");
             return 0;
         }));
         return cmd;

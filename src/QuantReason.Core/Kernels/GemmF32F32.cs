@@ -7,6 +7,14 @@ namespace QuantReason.Kernels;
 /// <summary>Which micro-kernel a GEMM runs; <see cref="Auto"/> picks the widest the CPU accelerates.</summary>
 public enum GemmPath { Auto, Scalar, Vector256, Vector512 }
 
+/// <summary>A weight W [n, k] that packs its own B = Wᵀ blocks for <see cref="GemmF32F32.MultiplyNT"/>.</summary>
+public unsafe interface IPanelSource
+{
+    /// <summary>Fills dst with W[j0 .. j0+nc, p0 .. p0+kc]ᵀ as panels of <paramref name="nr"/> columns (weight rows),
+    /// each [kc, nr] k-major, zero past row j0 + nc.</summary>
+    void Pack(int p0, int kc, int j0, int nc, float* dst, int nr);
+}
+
 /// <summary>
 /// The training GEMMs in f32: C[m,n] (+)= op(A)[m,k] · op(B)[k,n], with op = identity or transpose, so the three shapes
 /// of a linear layer's forward (NT: x·Wᵀ), input gradient (NN: dy·W) and weight gradient (TN: dyᵀ·x) need no copies.
@@ -113,6 +121,61 @@ public static unsafe class GemmF32F32
             }
         }
         finally { ArrayPool<float>.Shared.Return(bPackArr); }
+    }
+
+    /// <summary>The width of a packed B panel the micro-kernel of <paramref name="path"/> reads.</summary>
+    public static int PanelWidth(GemmPath path) => Resolve(path) == GemmPath.Vector512 ? 32 : 16;
+
+    /// <summary>
+    /// C[m, n] = A[m, k]·Wᵀ for a weight W [n, k] stored in a format of its own: <paramref name="w"/> fills packed B blocks
+    /// straight from that storage (widening as it goes), so no f32 copy of W exists. Threads split n and each packs its
+    /// own blocks, since here B (the weight) is the large operand and A (a batch of tokens) the small one.
+    /// </summary>
+    public static void MultiplyNT(int m, int n, int k, float* a, int lda, IPanelSource w, float* c, int ldc, GemmPath path = GemmPath.Auto)
+    {
+        if (m == 0 || n == 0) return;
+        path = Resolve(path);
+        int nr = PanelWidth(path);
+        nint A = (nint)a, C = (nint)c;
+        KernelThreads.For(n, nr, (j0, j1) =>
+        {
+            var bPackArr = ArrayPool<float>.Shared.Rent(KC * NC + 16);
+            try
+            {
+                fixed (float* bPack0 = bPackArr)
+                {
+                    float* bPack = Align64(bPack0);
+                    for (int jc = j0; jc < j1; jc += NC)
+                    {
+                        int nc = Math.Min(NC, j1 - jc);
+                        for (int pc = 0; pc < k; pc += KC)
+                        {
+                            int kc = Math.Min(KC, k - pc);
+                            w.Pack(pc, kc, jc, nc, bPack, nr);
+                            RowRange(false, (float*)A, lda, 0, m, pc, kc, bPack, nc, nr, (float*)C + jc, ldc, pc > 0, path);
+                        }
+                    }
+                }
+            }
+            finally { ArrayPool<float>.Shared.Return(bPackArr); }
+        }, workPerItem: (long)m * k);
+    }
+
+    /// <summary>For panel packers: rows a0..a3 of 8 floats become 8 groups of 4 (a0[j], a1[j], a2[j], a3[j]) stored at d + j·stride.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Transpose4x8(Vector256<float> a0, Vector256<float> a1, Vector256<float> a2, Vector256<float> a3, float* d, long stride)
+    {
+        if (System.Runtime.Intrinsics.X86.Avx.IsSupported)
+        {
+            var t0 = System.Runtime.Intrinsics.X86.Avx.UnpackLow(a0, a1); var t1 = System.Runtime.Intrinsics.X86.Avx.UnpackHigh(a0, a1);
+            var t2 = System.Runtime.Intrinsics.X86.Avx.UnpackLow(a2, a3); var t3 = System.Runtime.Intrinsics.X86.Avx.UnpackHigh(a2, a3);
+            var o0 = System.Runtime.Intrinsics.X86.Avx.Shuffle(t0, t2, 0x44); var o1 = System.Runtime.Intrinsics.X86.Avx.Shuffle(t0, t2, 0xEE);
+            var o2 = System.Runtime.Intrinsics.X86.Avx.Shuffle(t1, t3, 0x44); var o3 = System.Runtime.Intrinsics.X86.Avx.Shuffle(t1, t3, 0xEE);
+            o0.GetLower().Store(d); o1.GetLower().Store(d + stride); o2.GetLower().Store(d + 2 * stride); o3.GetLower().Store(d + 3 * stride);
+            o0.GetUpper().Store(d + 4 * stride); o1.GetUpper().Store(d + 5 * stride); o2.GetUpper().Store(d + 6 * stride); o3.GetUpper().Store(d + 7 * stride);
+            return;
+        }
+        for (int j = 0; j < 8; j++) Vector128.Create(a0[j], a1[j], a2[j], a3[j]).Store(d + j * stride);
     }
 
     static int RoundUp(int x, int r) => (x + r - 1) / r * r;

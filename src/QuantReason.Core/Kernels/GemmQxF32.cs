@@ -5,15 +5,13 @@ using System.Runtime.Intrinsics.X86;
 namespace QuantReason.Kernels;
 
 /// <summary>
-/// Y = X·Wᵀ for several tokens and group-quantized W: a slab of <see cref="RowBlock"/> rows is dequantized
-/// (ŵ = s·(q − z), bit-identical to the reference dequantization) and multiplied with all tokens by the blocked GEMM,
-/// so unpacking is shared by all tokens, the GEMM runs at full speed, and no f32 weight matrix is formed.
+/// Y = X·Wᵀ for several tokens and group-quantized W through the blocked GEMM: W is dequantized (ŵ = s·(q − z),
+/// bit-identical to the reference dequantization) straight into the GEMM's packed B blocks, one [256, 512] block at a
+/// time per thread, so unpacking is shared by all tokens, the threads split the weight rows (each streams its own part
+/// of W once per call) and no f32 weight matrix is formed.
 /// </summary>
 public static unsafe class GemmQxF32
 {
-    /// <summary>Rows dequantized per step: a [RowBlock, in] f32 slab (at most a few MB), never the whole matrix.</summary>
-    public const int RowBlock = 96;
-
     public static void Run(PackedRows w, ReadOnlySpan<float> x, Span<float> y, int tokens, bool allowSimd = true)
     {
         bool simd = allowSimd && GemvQxF32.SimdAvailable;
@@ -22,20 +20,37 @@ public static unsafe class GemmQxF32
             RunPortable(w, x, y, tokens);
             return;
         }
-        y.Slice(0, tokens * w.Out).Clear(); // the GEMM accumulates
-        var slab = new float[(long)RowBlock * w.In]; // [RowBlock, in] dequantized rows
-        fixed (float* px = x, py = y, ps = slab)
+        fixed (float* px = x, py = y)
+            GemmF32F32.MultiplyNT(tokens, w.Out, w.In, px, w.In, new Panels(w), py, w.Out);
+    }
+
+    /// <summary>W as GEMM panels: four rows' columns [p0, p0 + kc) dequantized, then transposed into their panel
+    /// columns 8 × 4 at a time.</summary>
+    sealed class Panels(PackedRows w) : IPanelSource
+    {
+        public void Pack(int p0, int kc, int j0, int nc, float* dst, int nr)
         {
-            float* sp = ps;
-            for (int r0 = 0; r0 < w.Out; r0 += RowBlock)
+            int ld = (kc + 7) & ~7;
+            float* rows = stackalloc float[4 * ld]; // [4, ld] four rows' dequantized columns, zero-padded
+            for (int jr = 0; jr < nc; jr += nr)
             {
-                int rows = Math.Min(RowBlock, w.Out - r0), rr0 = r0;
-                KernelThreads.For(rows, 1, (s, e) =>
+                float* panel = dst + (long)jr * kc;
+                for (int j = 0; j < nr; j += 4)
                 {
-                    for (int o = s; o < e; o++) DequantRowAvx2(w, rr0 + o, new Span<float>(sp + (long)o * w.In, w.In));
-                }, w.In);
-                // y[t, r0 + j] = Σ_k x[t, k]·ŵ[j, k]: the quantizers' blocked GEMM on the slab.
-                Quantization.LinAlg.Gemm.Run(tokens, rows, w.In, 1f, px, 1, w.In, sp, 1, w.In, py + r0, w.Out);
+                    for (int i = 0; i < 4; i++)
+                    {
+                        float* r = rows + i * ld;
+                        if (jr + j + i < nc) DequantRangeAvx2(w, j0 + jr + j + i, p0, p0 + kc, r);
+                        else new Span<float>(r, kc).Clear();
+                        new Span<float>(r + kc, ld - kc).Clear();
+                    }
+                    int p = 0;
+                    for (; p + 8 <= kc; p += 8)
+                        GemmF32F32.Transpose4x8(Vector256.Load(rows + p), Vector256.Load(rows + ld + p), Vector256.Load(rows + 2 * ld + p),
+                            Vector256.Load(rows + 3 * ld + p), panel + (long)p * nr + j, nr);
+                    for (; p < kc; p++)
+                        for (int i = 0; i < 4; i++) panel[(long)p * nr + j + i] = rows[i * ld + p];
+                }
             }
         }
     }
@@ -62,24 +77,33 @@ public static unsafe class GemmQxF32
     /// <summary>SIMD dequantization of one row: shift, mask, convert, then s·(q − z) per 8 codes.</summary>
     public static void DequantRowAvx2(in PackedRows w, int o, Span<float> dst)
     {
+        fixed (float* d = dst) DequantRangeAvx2(w, o, 0, w.In, d);
+    }
+
+    /// <summary>Columns [k0, k1) of row o dequantized into dst[0 .. k1 − k0); k0 a multiple of 8.</summary>
+    public static void DequantRangeAvx2(in PackedRows w, int o, int k0, int k1, float* dst)
+    {
         int lb = w.LoBits, cpwLog = lb switch { 1 => 5, 2 => 4, 4 => 3, _ => 2 }, cpwMask = (1 << cpwLog) - 1;
         var mask = Vector256.Create((1u << lb) - 1);
         var one = Vector256.Create(1u);
         uint* lo = w.Lo + (long)o * w.WordsLo;
         uint* hi = w.Bits == 3 ? w.Hi + (long)o * w.WordsHi : null;
-        int chunksPerGroup = w.GroupLength / 8, c = 0;
-        fixed (float* d = dst)
-            for (int g = 0; g < w.Groups; g++)
-            {
-                var s = Vector256.Create(w.Scales[(long)o * w.Groups + g]);
-                var z = Vector256.Create(w.Zeros[(long)o * w.Groups + g]);
-                for (int ce = c + chunksPerGroup; c < ce; c++)
-                {
-                    var q = Avx2.And(Avx2.ShiftRightLogical(Avx.LoadVector256(lo + (c >> cpwLog) * 8), Vector128.CreateScalar((uint)((c & cpwMask) * lb))), mask);
-                    if (hi != null)
-                        q = Avx2.Or(q, Avx2.ShiftLeftLogical(Avx2.And(Avx2.ShiftRightLogical(Avx.LoadVector256(hi + (c >> 5) * 8), Vector128.CreateScalar((uint)(c & 31))), one), 2));
-                    Avx.Store(d + c * 8, Avx.Multiply(s, Avx.Subtract(Avx.ConvertToVector256Single(q.AsInt32()), z)));
-                }
-            }
+        float* d = dst - k0;
+        int k = k0;
+        for (; k + 8 <= k1; k += 8)
+        {
+            int c = k >> 3, g = k / w.GroupLength;
+            var s = Vector256.Create(w.Scales[(long)o * w.Groups + g]);
+            var z = Vector256.Create(w.Zeros[(long)o * w.Groups + g]);
+            var q = Avx2.And(Avx2.ShiftRightLogical(Avx.LoadVector256(lo + (c >> cpwLog) * 8), Vector128.CreateScalar((uint)((c & cpwMask) * lb))), mask);
+            if (hi != null)
+                q = Avx2.Or(q, Avx2.ShiftLeftLogical(Avx2.And(Avx2.ShiftRightLogical(Avx.LoadVector256(hi + (c >> 5) * 8), Vector128.CreateScalar((uint)(c & 31))), one), 2));
+            Avx.Store(d + k, Avx.Multiply(s, Avx.Subtract(Avx.ConvertToVector256Single(q.AsInt32()), z)));
+        }
+        for (; k < k1; k++)
+        {
+            int g = o * w.Groups + k / w.GroupLength;
+            d[k] = w.Scales[g] * (w.Code(o, k) - w.Zeros[g]);
+        }
     }
 }

@@ -1,9 +1,18 @@
+using System.Runtime.ExceptionServices;
+
 namespace QuantReason.Kernels;
 
 /// <summary>
 /// The one place kernels split work across cores. Results never depend on the thread count: work is split by output
 /// rows, and each output element is computed by exactly one thread with a fixed summation order.
 /// </summary>
+/// <remarks>
+/// Decode runs ~130 parallel regions per token, each a few hundred microseconds of weight streaming, so the hand-off
+/// matters: a persistent pool whose workers spin briefly between regions starts a region in about a microsecond, where
+/// Parallel.For allocates and may have to wake a sleeping pool thread. Chunks are claimed dynamically (several per
+/// thread), so a thread that the OS preempts on a shared machine does not hold the whole region up. Regions started
+/// while the pool is busy (another caller thread, or a kernel called from inside a region) fall back to Parallel.For.
+/// </remarks>
 public static class KernelThreads
 {
     static int _count = Environment.ProcessorCount;
@@ -20,8 +29,12 @@ public static class KernelThreads
         if (int.TryParse(Environment.GetEnvironmentVariable("QUANTREASON_THREADS"), out var n) && n > 0) _count = n;
     }
 
-    /// <summary>Runs body(start, end) over [0, n) in at most <see cref="Count"/> contiguous chunks, each a multiple of
-    /// <paramref name="align"/> long (except the last), inline when the work is too small to share.</summary>
+    /// <summary>Chunks per thread: enough to rebalance when a thread is preempted, few enough that each chunk still
+    /// streams long contiguous runs of weights.</summary>
+    const int ChunksPerThread = 4;
+
+    /// <summary>Runs body(start, end) over [0, n) in contiguous chunks, each a multiple of <paramref name="align"/> long
+    /// (except the last), on up to <see cref="Count"/> threads; inline when the work is too small to share.</summary>
     public static void For(int n, int align, Action<int, int> body, long workPerItem = 1)
     {
         int threads = Count;
@@ -31,12 +44,114 @@ public static class KernelThreads
             return;
         }
         int blocks = (n + align - 1) / align;
-        int chunks = Math.Min(threads, blocks);
-        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = chunks }, c =>
+        int chunks = (int)Math.Min(blocks, (long)threads * ChunksPerThread);
+        if (Pool.TryRun(n, align, blocks, chunks, threads, body)) return;
+        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = Math.Min(threads, chunks) }, c =>
         {
-            int b0 = (int)((long)blocks * c / chunks), b1 = (int)((long)blocks * (c + 1) / chunks);
-            int s = b0 * align, e = Math.Min(n, b1 * align);
+            var (s, e) = Chunk(n, align, blocks, chunks, c);
             if (s < e) body(s, e);
         });
+    }
+
+    static (int Start, int End) Chunk(int n, int align, int blocks, int chunks, int c)
+    {
+        int b0 = (int)((long)blocks * c / chunks), b1 = (int)((long)blocks * (c + 1) / chunks);
+        return (b0 * align, Math.Min(n, b1 * align));
+    }
+
+    /// <summary>Persistent workers (Count − 1 of them; the caller is the last participant).</summary>
+    static class Pool
+    {
+        sealed class Job
+        {
+            public Action<int, int> Body = null!;
+            public int N, Align, Blocks, Chunks, Workers;
+            public int Next;      // next chunk to claim
+            public int Done;      // chunks finished
+            public Exception? Error;
+        }
+
+        static readonly object Gate = new();
+        static readonly List<Thread> Workers = [];
+        static Job? _job;
+        static int _generation;
+        static int _busy;
+        [ThreadStatic] static bool _isWorker;
+
+        /// <summary>How long an idle worker spins for the next region before it sleeps (decode's gaps between matmuls
+        /// are tens of microseconds; a sleeping worker costs a futex wake-up).</summary>
+        static readonly long SpinTicks = System.Diagnostics.Stopwatch.Frequency / 2000; // 0.5 ms
+
+        public static bool TryRun(int n, int align, int blocks, int chunks, int threads, Action<int, int> body)
+        {
+            if (_isWorker || Interlocked.CompareExchange(ref _busy, 1, 0) != 0) return false;
+            try
+            {
+                int workers = Math.Min(threads, chunks) - 1;
+                EnsureWorkers(workers);
+                var job = new Job { Body = body, N = n, Align = align, Blocks = blocks, Chunks = chunks, Workers = workers };
+                Volatile.Write(ref _job, job);
+                Interlocked.Increment(ref _generation);
+                lock (Gate) Monitor.PulseAll(Gate);
+                Work(job);
+                var spin = new SpinWait();
+                while (Volatile.Read(ref job.Done) < chunks) spin.SpinOnce(sleep1Threshold: -1);
+                Volatile.Write(ref _job, null);
+                if (job.Error is not null) ExceptionDispatchInfo.Capture(job.Error).Throw();
+                return true;
+            }
+            finally { Volatile.Write(ref _busy, 0); }
+        }
+
+        static void Work(Job job)
+        {
+            int c;
+            while ((c = Interlocked.Increment(ref job.Next) - 1) < job.Chunks)
+            {
+                try
+                {
+                    if (job.Error is null)
+                    {
+                        var (s, e) = Chunk(job.N, job.Align, job.Blocks, job.Chunks, c);
+                        if (s < e) job.Body(s, e);
+                    }
+                }
+                catch (Exception ex) { Interlocked.CompareExchange(ref job.Error, ex, null); }
+                finally { Interlocked.Increment(ref job.Done); }
+            }
+        }
+
+        static void EnsureWorkers(int count)
+        {
+            while (Workers.Count < count)
+            {
+                int index = Workers.Count;
+                var t = new Thread(() => Loop(index)) { IsBackground = true, Name = $"QuantReason kernel {index + 1}" };
+                Workers.Add(t);
+                t.Start();
+            }
+        }
+
+        static void Loop(int index)
+        {
+            _isWorker = true;
+            int seen = Volatile.Read(ref _generation);
+            while (true)
+            {
+                int g = Volatile.Read(ref _generation);
+                if (g == seen)
+                {
+                    long until = System.Diagnostics.Stopwatch.GetTimestamp() + SpinTicks;
+                    while ((g = Volatile.Read(ref _generation)) == seen && System.Diagnostics.Stopwatch.GetTimestamp() < until)
+                        Thread.SpinWait(20);
+                    if (g == seen)
+                        lock (Gate)
+                            while ((g = Volatile.Read(ref _generation)) == seen) Monitor.Wait(Gate);
+                }
+                seen = g;
+                var job = Volatile.Read(ref _job);
+                if (job is not null && index < job.Workers) Work(job);
+            }
+        }
     }
 }

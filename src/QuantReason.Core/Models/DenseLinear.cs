@@ -8,8 +8,9 @@ namespace QuantReason.Models;
 
 /// <summary>
 /// A dense weight [out, in] kept in its checkpoint precision: bf16 stays bf16 (half the bytes to stream per token) and is
-/// widened inside the kernel; f32 stays f32. f16 is widened to f32 once at load: no f16 kernel is worth its code here.
-/// Storage is a pinned array, so kernels take raw pointers without per-call pinning.
+/// widened inside the kernel, repacked once into the streaming layout of <see cref="PackedBF16"/>; f32 stays f32. f16 is
+/// widened to f32 once at load: no f16 kernel is worth its code here. Storage is pinned (and on huge pages where the OS
+/// allows), so kernels take raw pointers without per-call pinning.
 /// </summary>
 public sealed unsafe class DenseLinear : ILinearWeight
 {
@@ -17,12 +18,12 @@ public sealed unsafe class DenseLinear : ILinearWeight
     public int OutFeatures { get; }
     public DType Storage { get; }
     readonly float[]? _f32;   // [out, in] when Storage is F32
-    readonly ushort[]? _bf16; // [out, in] when Storage is BF16
+    readonly PackedBF16? _bf16; // [out, in] when Storage is BF16
 
     public string Format => Storage == DType.BF16 ? "bf16" : "f32";
-    public long ByteSize => (long)InFeatures * OutFeatures * (Storage == DType.BF16 ? 2 : 4);
+    public long ByteSize => _bf16?.ByteSize ?? (long)InFeatures * OutFeatures * 4;
 
-    DenseLinear(int outF, int inF, float[]? f32, ushort[]? bf16)
+    DenseLinear(int outF, int inF, float[]? f32, PackedBF16? bf16)
     {
         OutFeatures = outF; InFeatures = inF; _f32 = f32; _bf16 = bf16;
         Storage = bf16 is not null ? DType.BF16 : DType.F32;
@@ -30,17 +31,13 @@ public sealed unsafe class DenseLinear : ILinearWeight
 
     public static DenseLinear FromF32(float[] w, int outF, int inF)
     {
-        var a = GC.AllocateUninitializedArray<float>(w.Length, pinned: true);
+        var a = WeightMemory.AllocatePinned<float>(w.Length);
         w.CopyTo(a, 0);
         return new DenseLinear(outF, inF, a, null);
     }
 
-    public static DenseLinear FromBF16(ReadOnlySpan<ushort> w, int outF, int inF)
-    {
-        var a = GC.AllocateUninitializedArray<ushort>(w.Length, pinned: true);
-        w.CopyTo(a);
-        return new DenseLinear(outF, inF, null, a);
-    }
+    public static DenseLinear FromBF16(ReadOnlySpan<ushort> w, int outF, int inF) =>
+        new(outF, inF, null, PackedBF16.Pack(w, outF, inF));
 
     /// <summary>Loads a tensor of a checkpoint, checking its shape against [out, in].</summary>
     public static DenseLinear Load(Checkpoint ck, string name, int outF, int inF)
@@ -57,7 +54,6 @@ public sealed unsafe class DenseLinear : ILinearWeight
     }
 
     float* F32Ptr => (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_f32!));
-    ushort* BF16Ptr => (ushort*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_bf16!));
 
     public void Forward(ReadOnlySpan<float> x, Span<float> y, int tokens)
     {
@@ -65,7 +61,7 @@ public sealed unsafe class DenseLinear : ILinearWeight
         fixed (float* xp = x)
         fixed (float* yp = y)
         {
-            if (Storage == DType.BF16) MatMulBF16F32.Forward(BF16Ptr, OutFeatures, InFeatures, xp, tokens, yp);
+            if (_bf16 is not null) _bf16.Forward(xp, tokens, yp);
             else MatMulF32F32.Forward(F32Ptr, OutFeatures, InFeatures, xp, tokens, yp);
         }
     }
@@ -75,18 +71,15 @@ public sealed unsafe class DenseLinear : ILinearWeight
     {
         if ((uint)row >= (uint)OutFeatures) throw new QuantReasonException($"token id {row} is outside the vocabulary of {OutFeatures}");
         if (Storage == DType.F32) _f32.AsSpan(row * InFeatures, InFeatures).CopyTo(dst);
-        else
-        {
-            var src = _bf16.AsSpan(row * InFeatures, InFeatures);
-            for (int i = 0; i < src.Length; i++) dst[i] = DTypes.BF16ToF32(src[i]);
-        }
+        else _bf16!.Row(row, dst);
     }
 
     public float[] ToF32()
     {
         if (Storage == DType.F32) return (float[])_f32!.Clone();
-        var r = new float[_bf16!.Length];
-        for (int i = 0; i < r.Length; i++) r[i] = DTypes.BF16ToF32(_bf16[i]);
+        var w = _bf16!.Unpack();
+        var r = new float[w.Length];
+        for (int i = 0; i < r.Length; i++) r[i] = DTypes.BF16ToF32(w[i]);
         return r;
     }
 }

@@ -59,8 +59,10 @@ public sealed unsafe class QuantizedLinear : IQuantizedWeight
         int wl = PackedCodes.WordsPerRow(inF, planes[0]);
         int wh = planes.Length > 1 ? PackedCodes.WordsPerRow(inF, planes[1]) : 0;
         // Pinned once so the kernels get raw pointers without pinning per call (decode calls this per token).
-        var lo = GC.AllocateArray<uint>(checked((int)((long)outF * wl)), pinned: true);
-        var hi = GC.AllocateArray<uint>(checked((int)((long)outF * wh)), pinned: true);
+        var lo = WeightMemory.AllocatePinned<uint>((long)outF * wl); // huge pages where the OS allows
+        var hi = WeightMemory.AllocatePinned<uint>((long)outF * wh);
+        Array.Clear(lo);
+        Array.Clear(hi);
         var row = new byte[inF];
         for (int o = 0; o < outF; o++)
         {

@@ -87,9 +87,14 @@ public sealed class GenerationQueue : IDisposable
                 while (_pending.Count == 0 && !_disposed) Monitor.Wait(_lock);
                 if (_disposed) break;
                 // Concurrent callers arrive a little apart; waiting briefly lets them share this forward.
-                var deadline = DateTime.UtcNow + GatherWindow;
-                while (_pending.Count < MaxBatch && !_disposed && DateTime.UtcNow < deadline)
-                    Monitor.Wait(_lock, deadline - DateTime.UtcNow);
+                var gathering = System.Diagnostics.Stopwatch.StartNew();
+                while (_pending.Count < MaxBatch && !_disposed)
+                {
+                    // Read the clock once: a loaded machine can pass the deadline between a check and the wait.
+                    var left = GatherWindow - gathering.Elapsed;
+                    if (left <= TimeSpan.Zero) break;
+                    Monitor.Wait(_lock, left);
+                }
                 if (_disposed) break;
                 var first = _pending.First!.Value;
                 for (var node = _pending.First; node is not null && batch.Count < MaxBatch;)

@@ -57,12 +57,13 @@ public static class LoadBench
         var session = server.Session;
 
         // Reference: the same kind of request, one at a time, straight into the session (batch 1, no HTTP).
+        TextRequest Reference(int i) => new(session.EncodeCompletion(Prompt(i)), options.MaxTokens, new SamplingOptions(), 0, []);
+        await session.CompleteAsync(Reference(-1), cancel: cancel); // warm-up: JIT and first-touch of the weights stay out of the figure
         long refTokens = 0;
         var refClock = Stopwatch.StartNew();
         for (int i = 0; i < options.ReferenceRequests; i++)
         {
-            var r = await session.CompleteAsync(new TextRequest(session.EncodeCompletion(Prompt(i)), options.MaxTokens,
-                new SamplingOptions(), 0, []), cancel: cancel);
+            var r = await session.CompleteAsync(Reference(i), cancel: cancel);
             refTokens += r.CompletionTokens;
         }
         var batch1 = refTokens / refClock.Elapsed.TotalSeconds;

@@ -39,7 +39,7 @@ public sealed class StepMathGenerator
         var chunks = new StepMathItem[MaxLevel][];
         for (int produced = 0; produced < count;)
         {
-            int perLevel = Math.Min(4096, (count - produced + MaxLevel - 1) / MaxLevel);
+            int perLevel = (int)Math.Min(4096, ((long)count - produced + MaxLevel - 1) / MaxLevel); // long: count may be int.MaxValue (an endless stream)
             try
             {
                 Parallel.For(0, MaxLevel, l =>

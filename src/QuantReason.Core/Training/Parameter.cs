@@ -5,7 +5,7 @@ public sealed class Parameter
 {
     public string Name { get; }
     public long[] Shape { get; }
-    public float[] Value { get; }
+    public float[] Value { get; private set; }
     public float[]? Grad { get; private set; }
 
     public bool Trainable
@@ -22,6 +22,23 @@ public sealed class Parameter
         Shape = shape;
         Value = value;
         Grad = new float[value.Length];
+    }
+
+    /// <summary>Frees the values of a frozen parameter whose layer keeps its own compact copy (QLoRA's int4 base).</summary>
+    internal void Release()
+    {
+        Trainable = false;
+        Value = [];
+    }
+
+    public bool Released => Value.Length == 0 && Shape.Aggregate(1L, (a, b) => a * b) > 0;
+
+    /// <summary>Gives a released parameter its values back (merging adapters into the dequantized base).</summary>
+    internal void Restore(float[] value)
+    {
+        if (value.LongLength != Shape.Aggregate(1L, (a, b) => a * b))
+            throw new QuantReasonException($"{value.Length} values do not fill shape [{string.Join(", ", Shape)}]", Name);
+        Value = value;
     }
 
     public void ZeroGrad() => Grad?.AsSpan().Clear();

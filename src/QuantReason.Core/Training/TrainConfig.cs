@@ -242,7 +242,9 @@ public sealed record TrainConfig
         }
 
         var data = d.Data ?? throw Bad("missing 'data'");
-        if ((data.Stepmath is null) == (data.Jsonl is null)) throw Bad("data needs exactly one of 'stepmath' or 'jsonl'");
+        if (d.Dpo is not null && (data.Stepmath is not null || data.Jsonl is not null))
+            throw Bad("with a dpo section the pairs are the data: leave data.stepmath and data.jsonl out");
+        if (d.Dpo is null && (data.Stepmath is null) == (data.Jsonl is null)) throw Bad("data needs exactly one of 'stepmath' or 'jsonl'");
         int maxLength = data.MaxLength ?? 96;
         if (maxLength < 8) throw Bad($"data.max_length must be at least 8, got {maxLength}");
         if (shape is not null && maxLength > shape.MaxPositionEmbeddings)
@@ -267,7 +269,7 @@ public sealed record TrainConfig
         {
             Steps = d.Steps ?? 1, // replaced once the corpus tells how many steps the token budget takes
             BatchSize = d.BatchSize ?? 256,
-            MicroBatchSize = d.MicroBatchSize ?? Math.Min(64, d.BatchSize ?? 256),
+            MicroBatchSize = d.MicroBatchSize ?? (d.Dpo is not null ? d.BatchSize ?? 256 : Math.Min(64, d.BatchSize ?? 256)),
             LearningRate = o.Lr ?? 3e-3f,
             WarmupSteps = s.WarmupSteps ?? 0,
             MinLrRatio = s.MinLrRatio ?? 0.1f,
@@ -275,6 +277,7 @@ public sealed record TrainConfig
             ClipNorm = o.ClipNorm ?? 1f,
             Seed = d.Seed ?? 0,
             FakeQuant = fq,
+            DpoBeta = d.Dpo is null ? null : d.Dpo.Beta ?? 0.1f,
         };
         try { (trainer with { Steps = Math.Max(trainer.Steps, trainer.WarmupSteps) }).Validate(); }
         catch (QuantReasonException e) { throw Bad(e.Message); }

@@ -20,7 +20,6 @@ public sealed class TrainableLinear
     public FakeQuantOptions? FakeQuant { get; set; }
     public Int4RtnBase? FrozenBase { get; private set; }
 
-    float[]? _baseWeight;   // dequantized frozen int4 base
     float[]? _steMask;      // [out, in] straight-through mask of the last fake-quantized forward
     float[]? _forwardWeight;
     float[] _x = [];
@@ -34,18 +33,21 @@ public sealed class TrainableLinear
         In = (int)weight.Shape[1];
     }
 
-    /// <summary>Replaces the base by its int4 RTN quantization and freezes it (QLoRA).</summary>
+    /// <summary>
+    /// Replaces the base by its int4 RTN quantization and freezes it (QLoRA). Only the packed codes and scales stay
+    /// (≈ 0.5 + 4/group bytes per weight instead of 4): the f32 weight is released, and the forward and the backward
+    /// each dequantize into a short-lived buffer.
+    /// </summary>
     public void QuantizeBase(int groupSize)
     {
         FrozenBase = Int4RtnBase.Quantize(Weight.Value, Out, In, groupSize);
-        _baseWeight = FrozenBase.Dequantize();
-        Weight.Trainable = false;
+        Weight.Release();
     }
 
     /// <summary>The weight the forward multiplies by: the frozen int4 base, dequantize(quantize(W)) under QAT, or W.</summary>
     public float[] ForwardWeight()
     {
-        if (_baseWeight is not null) return _baseWeight;
+        if (FrozenBase is not null) return FrozenBase.Dequantize();
         if (FakeQuant is not null)
         {
             (var wq, _steMask) = FakeQuantizer.Apply(Weight.Value, Out, In, FakeQuant);
@@ -58,17 +60,18 @@ public sealed class TrainableLinear
     public void Forward(float[] x, int tokens, float[] y)
     {
         _x = x;
-        _forwardWeight = ForwardWeight();
-        Linear.Forward(x, _forwardWeight, Bias?.Value, tokens, In, Out, y);
+        var w = ForwardWeight();
+        _forwardWeight = FrozenBase is null ? w : null; // an int4 base is dequantized again in the backward, not kept
+        Linear.Forward(x, w, Bias?.Value, tokens, In, Out, y);
         if (Lora is not null && LoraEnabled) Lora.Forward(x, tokens, y);
     }
 
     /// <summary>Accumulates parameter gradients and writes (or adds, when accumulateDx) dL/dx [tokens, in].</summary>
     public void Backward(float[] dy, int tokens, float[]? dx, bool accumulateDx = false)
     {
-        var w = _forwardWeight ?? throw new InvalidOperationException($"{Module}: backward before forward");
+        var w = _forwardWeight ?? FrozenBase?.Dequantize() ?? throw new InvalidOperationException($"{Module}: backward before forward");
         float[]? dw = Weight.Grad;
-        float[]? raw = dw is not null && FakeQuant is not null && _baseWeight is null ? new float[dw.Length] : null;
+        float[]? raw = dw is not null && FakeQuant is not null && FrozenBase is null ? new float[dw.Length] : null;
         Linear.Backward(_x, w, dy, tokens, In, Out, dx, raw ?? dw, Bias?.Grad, accumulateDx);
         if (raw is not null)
         {
@@ -82,15 +85,17 @@ public sealed class TrainableLinear
         }
     }
 
-    /// <summary>Folds the adapter into the f32 weight (W += s·B·A) and removes it.</summary>
+    /// <summary>Folds the adapter into the f32 weight (W = base + s·B·A) and removes it; an int4 base becomes the f32
+    /// weight it dequantizes to, with or without an adapter, so the merged model computes what training computed.</summary>
     public void MergeLora()
     {
+        if (FrozenBase is not null)
+        {
+            Weight.Restore(FrozenBase.Dequantize());
+            FrozenBase = null;
+        }
         if (Lora is null) return;
-        var delta = Lora.Delta();
-        var baseW = _baseWeight ?? Weight.Value;
-        System.Numerics.Tensors.TensorPrimitives.Add(baseW, delta, Weight.Value);
-        _baseWeight = null;
-        FrozenBase = null;
+        System.Numerics.Tensors.TensorPrimitives.Add(Weight.Value, Lora.Delta(), Weight.Value);
         Lora = null;
     }
 }

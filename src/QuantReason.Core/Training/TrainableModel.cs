@@ -212,7 +212,7 @@ public sealed class TrainableModel
     /// <summary>Writes model.safetensors (f32, Hugging Face names; the tied head is not duplicated) and config.json.</summary>
     public void Save(string dir)
     {
-        if (Linears.Any(l => l.Lora is not null))
+        if (Linears.Any(l => l.Lora is not null || l.FrozenBase is not null))
             throw new QuantReasonException("merge or save the LoRA adapters first (MergeLora / SaveAdapters)", dir);
         Directory.CreateDirectory(dir);
         SafeTensorsWriter.Write(Path.Combine(dir, "model.safetensors"),

@@ -21,6 +21,9 @@ public sealed record TrainerOptions
     public int Seed { get; init; }
     /// <summary>QAT: fake-quantize every decoder linear's weight in the forward.</summary>
     public FakeQuantOptions? FakeQuant { get; init; }
+    /// <summary>DPO with this β: each batch holds BatchSize chosen rows then BatchSize rejected rows
+    /// (<see cref="PreferencePairSource"/>), the model's adapters are the policy and its frozen base the reference.</summary>
+    public float? DpoBeta { get; init; }
 
     public void Validate()
     {
@@ -31,6 +34,12 @@ public sealed record TrainerOptions
         Schedule.Validate();
         AdamW.Validate();
         FakeQuant?.Validate();
+        if (DpoBeta is { } beta)
+        {
+            if (!(beta > 0)) throw new QuantReasonException($"DPO beta must be positive, got {beta}", "trainer");
+            if (MicroBatchSize != BatchSize)
+                throw new QuantReasonException($"DPO runs each step in one forward: micro-batch size {MicroBatchSize} must equal the batch size {BatchSize}", "trainer");
+        }
     }
 
     public LrSchedule Schedule => new(LearningRate, WarmupSteps, Steps, MinLrRatio);
@@ -67,6 +76,7 @@ public sealed class Trainer
 
     public StepResult Step(ISequenceSource source)
     {
+        if (Options.DpoBeta is { } beta) return StepDpo(source, beta);
         var sw = Stopwatch.StartNew();
         var batch = source.Next(Options.BatchSize);
         batch.Validate(Model.Config.VocabSize);
@@ -84,6 +94,23 @@ public sealed class Trainer
         float lr = Options.Schedule.At(Optimizer.Step);
         Optimizer.Update(lr);
         return new StepResult(Optimizer.Step, total == 0 ? 0 : (float)(lossSum / total), total, processed, norm, lr, sw.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>One DPO step on BatchSize pairs: rows [0, n) of the source's batch are chosen, [n, 2n) rejected.</summary>
+    StepResult StepDpo(ISequenceSource source, float beta)
+    {
+        var sw = Stopwatch.StartNew();
+        var batch = source.Next(Options.BatchSize);
+        if (batch.Batch != 2 * Options.BatchSize)
+            throw new QuantReasonException($"a DPO batch needs {2 * Options.BatchSize} rows (chosen then rejected), the source gave {batch.Batch}", "trainer");
+        batch.Validate(Model.Config.VocabSize);
+        int n = Options.BatchSize;
+        Model.ZeroGrad();
+        var r = DpoLoss.ForwardBackward(Model, batch.Rows(0, n), batch.Rows(n, n), beta);
+        float norm = AdamW.ClipGradNorm(Optimizer.Parameters, Options.ClipNorm);
+        float lr = Options.Schedule.At(Optimizer.Step);
+        Optimizer.Update(lr);
+        return new StepResult(Optimizer.Step, r.Loss, batch.TargetCount, batch.Tokens, norm, lr, sw.Elapsed.TotalSeconds);
     }
 
     /// <summary>

@@ -82,6 +82,24 @@ public sealed class TrainingCorpus
         new StepMathGenerator(seed, new StepMathOptions { WordFraction = wordFraction }).Generate(split, count)
             .Select(i => new TrainingExample(i.Problem.Text, i.Problem.Solution, i.Level, i.UniqueId));
 
+    /// <summary>DPO pairs: a JSONL file with "prompt" (the problem), "chosen" and "rejected" (solutions) per line.</summary>
+    public static (List<TrainingExample> Chosen, List<TrainingExample> Rejected) PreferenceJsonl(string path)
+    {
+        var chosen = new List<TrainingExample>();
+        var rejected = new List<TrainingExample>();
+        foreach (var line in JsonlReader.Read(path, strict: true).Lines)
+        {
+            var where = $"{path}:{line.Line}";
+            string Field(string name) =>
+                line.Value.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String && v.GetString() is { Length: > 0 } text
+                    ? text : throw new QuantReasonException($"line has no '{name}' (a non-empty string)", where);
+            var prompt = Field("prompt");
+            chosen.Add(new TrainingExample(prompt, Field("chosen"), null, where));
+            rejected.Add(new TrainingExample(prompt, Field("rejected"), null, where));
+        }
+        return (chosen, rejected);
+    }
+
     /// <summary>A JSONL file with "problem" and "solution" per line; a line without either is an error naming file:line.</summary>
     public static IEnumerable<TrainingExample> Jsonl(string path)
     {

@@ -45,7 +45,8 @@ public sealed class TrainingRun
     public PromptTemplate Prompt { get; }
     public TrainingCorpus Corpus { get; }
     public Trainer Trainer { get; }
-    public TokenSequenceSource Source { get; }
+    /// <summary>SFT sequences, or chosen/rejected pairs under DPO.</summary>
+    public ISequenceSource Source { get; }
     /// <summary>The optimizer step the run resumed from (0 for a fresh start).</summary>
     public int ResumedFrom { get; }
 
@@ -55,7 +56,7 @@ public sealed class TrainingRun
     const string DigestFile = "config-digest.txt";
 
     TrainingRun(TrainConfig config, ITokenizer tokenizer, PromptTemplate prompt, TrainingCorpus corpus, Trainer trainer,
-        TokenSequenceSource source, int resumedFrom)
+        ISequenceSource source, int resumedFrom)
     {
         Config = config; Tokenizer = tokenizer; Prompt = prompt; Corpus = corpus; Trainer = trainer; Source = source; ResumedFrom = resumedFrom;
     }
@@ -80,11 +81,22 @@ public sealed class TrainingRun
         else tokenizer = StepMathTokenizer.Write(config.OutputDir);
 
         var prompt = PromptLibrary.Load(config.Data.Prompt);
-        var examples = config.Data.JsonlPath is { } jsonl
-            ? TrainingCorpus.Jsonl(jsonl)
-            : TrainingCorpus.StepMath(StepMathSplits.Parse(config.Data.StepMathSplit!), config.Data.StepMathSeed, config.Data.StepMathCount, config.Data.WordFraction);
         var clock = Stopwatch.StartNew();
-        var corpus = TrainingCorpus.Build(examples, prompt, tokenizer, config.Data.MaxLength);
+        TrainingCorpus corpus;
+        TrainingCorpus? rejected = null;
+        if (config.Dpo is { } dpo)
+        {
+            var (chosenExamples, rejectedExamples) = TrainingCorpus.PreferenceJsonl(dpo.PairsPath);
+            corpus = TrainingCorpus.Build(chosenExamples, prompt, tokenizer, config.Data.MaxLength);
+            rejected = TrainingCorpus.Build(rejectedExamples, prompt, tokenizer, config.Data.MaxLength);
+        }
+        else
+        {
+            var examples = config.Data.JsonlPath is { } jsonl
+                ? TrainingCorpus.Jsonl(jsonl)
+                : TrainingCorpus.StepMath(StepMathSplits.Parse(config.Data.StepMathSplit!), config.Data.StepMathSeed, config.Data.StepMathCount, config.Data.WordFraction);
+            corpus = TrainingCorpus.Build(examples, prompt, tokenizer, config.Data.MaxLength);
+        }
         say?.Invoke(string.Create(CultureInfo.InvariantCulture,
             $"corpus: {corpus.Sequences.Count} sequences, longest {corpus.LongestSequence} tokens, {corpus.TargetTokens} target tokens ({corpus.MeanTargets:F1} per sequence), built in {clock.Elapsed.TotalSeconds:F1} s"));
 
@@ -113,7 +125,9 @@ public sealed class TrainingRun
         if (corpus.LongestSequence > model.Config.MaxPositionEmbeddings)
             throw new QuantReasonException($"a training sequence has {corpus.LongestSequence} tokens, more than max_position_embeddings {model.Config.MaxPositionEmbeddings}", config.Path);
         var trainer = new Trainer(model, options);
-        var source = new TokenSequenceSource(corpus.Sequences, tokenizer.PadId ?? 0, config.Data.MaxLength, options.Seed, corpus.Masks);
+        ISequenceSource source = rejected is not null
+            ? new PreferencePairSource(corpus, rejected, tokenizer.PadId ?? 0, config.Data.MaxLength, options.Seed)
+            : new TokenSequenceSource(corpus.Sequences, tokenizer.PadId ?? 0, config.Data.MaxLength, options.Seed, corpus.Masks);
 
         var run = new TrainingRun(config, tokenizer, prompt, corpus, trainer, source, 0);
         var digest = run.Digest();
@@ -222,17 +236,28 @@ public sealed class TrainingRun
     {
         var e = Config.Eval ?? throw new QuantReasonException("the config has no eval section", Config.Path);
         var split = StepMathSplits.Parse(e.Split);
-        var problems = new StepMathGenerator(e.Seed).Generate(split, e.ProblemsPerLevel * StepMathGenerator.MaxLevel)
-            .Select(i => new Problem(i.UniqueId, i.Problem.Text, i.Problem.Answer.ToString(CultureInfo.InvariantCulture), i.Problem.Subject, i.Level, i.Problem.Solution))
-            .ToList();
+        // The split goes through a JSONL file and the dataset loader, so StepMath is evaluated exactly as MATH-500 is.
+        var jsonl = Path.Combine(Path.GetTempPath(), $"quantreason-stepmath-{Guid.NewGuid():N}.jsonl");
+        IReadOnlyList<Problem> problems;
+        string datasetDigest;
+        try
+        {
+            using (var f = File.Create(jsonl))
+                StepMathJsonl.Write(f, new StepMathGenerator(e.Seed).Generate(split, e.ProblemsPerLevel * StepMathGenerator.MaxLevel));
+            problems = DatasetLoader.Load(jsonl, strict: true).Problems;
+            using var read = File.OpenRead(jsonl);
+            datasetDigest = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(read));
+        }
+        finally { File.Delete(jsonl); }
         var model = Runtime.Model.Load(Config.OutputDir);
         var tokenizer = TokenizerLoader.FromDirectory(Config.OutputDir);
         var manifest = new RunManifest
         {
             RunId = $"{Path.GetFileName(Config.OutputDir.TrimEnd('/'))}-{split.Name()}-greedy",
             Model = new ModelInfo(Path.GetFileName(Config.OutputDir.TrimEnd('/')), Config.OutputDir, ModelDigest(), model.Config.Architecture.HfClass, model.Config.ParameterCount),
-            Training = new TrainingInfo(Config.Lora is null ? "sft" : Config.QloraGroupSize is null ? "lora" : "qlora", null, null, Config.Trainer.Seed),
-            Dataset = new DatasetInfo($"stepmath-{split.Name()}", null, null, problems.Count),
+            Training = new TrainingInfo(Config.Dpo is not null ? "dpo" : Config.Lora is null ? "sft" : Config.QloraGroupSize is null ? "lora" : "qlora",
+                null, Config.Dpo is null ? null : Corpus.Sequences.Count, Config.Trainer.Seed),
+            Dataset = new DatasetInfo($"stepmath-{split.Name()}", null, datasetDigest, problems.Count),
             Prompt = new PromptInfo(Prompt.Name, Prompt.Digest),
             Generation = new GenerationInfo(e.MaxNewTokens, 0, 1, 0, 0, 1),
             Backend = new BackendInfo("runtime", null, 0, 0),

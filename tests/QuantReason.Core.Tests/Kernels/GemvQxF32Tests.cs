@@ -40,6 +40,40 @@ public class GemvQxF32Tests
         }
     }
 
+    [Theory]
+    [InlineData(4, 128, 36, 768)]
+    [InlineData(8, -1, 22, 512)]
+    [InlineData(2, -1, 12, 1024)]
+    public void BlockKernelsOnBothWidthsMatchTheDefinition(int bits, int group, int outF, int inF)
+    {
+        if (!GemvQxF32.SimdAvailable) return;
+        var rng = new Random(bits * 11 + outF);
+        var w = QuantizedLinear.Pack(Rtn.Quantize(TestData.Gaussian(rng, outF * inF), outF, inF, QuantFormat.Int(bits, group, sym: false)));
+        Assert.True(GemvQxF32.UsesBlockKernel(w.Rows));
+        var x = TestData.Gaussian(rng, inF);
+        var r = new float[outF];
+        GemvQxF32.Reference(w.Rows, x, r);
+        foreach (bool wide in new[] { false, true })
+        {
+            var y = new float[outF];
+            GemvQxF32.Run(w.Rows, x, y, allow512: wide);
+            double scale = r.Max(Math.Abs);
+            for (int o = 0; o < outF; o++) Assert.True(Math.Abs(y[o] - r[o]) <= 1e-5 * scale, $"512-bit {wide} [{o}]: {y[o]} vs {r[o]}");
+        }
+    }
+
+    [Fact]
+    public void PairedBlocksHoldBothBlocksFieldByField()
+    {
+        // 4-bit: blocks of 64 columns; in a pair, field n's 16 lanes are columns 8n..8n+7 of each block.
+        var x = Enumerable.Range(0, 256).Select(i => (float)i).ToArray();
+        GemvQxF32.PairBlocks(x, x.Length, 4);
+        for (int pair = 0; pair < 2; pair++)
+            for (int n = 0; n < 8; n++)
+                for (int j = 0; j < 16; j++)
+                    Assert.Equal(pair * 128 + (j < 8 ? 0 : 64) + n * 8 + j % 8, x[pair * 128 + n * 16 + j]);
+    }
+
     [Fact]
     public void PrescaledActivationsCancelExactly()
     {

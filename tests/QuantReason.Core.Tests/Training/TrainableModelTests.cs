@@ -4,7 +4,7 @@ using QuantReason.Training;
 
 namespace QuantReason.Tests.Training;
 
-public class TrainableModelTests
+public class TrainableModelTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     public static TheoryData<string> Models() => Shared.Folders("fixtures", "training");
 
@@ -124,5 +124,35 @@ public class TrainableModelTests
         var batch = new TokenBatch([1, 2, 3, 4, 99, 5], [1, 1, 1, 1, 1, 1], 2, 3);
         var e = Assert.Throws<QuantReasonException>(() => CausalLmLoss.ForwardBackward(m, batch));
         Assert.Contains("row 1, position 1", e.Message);
+    }
+    [Fact]
+    public void A_qlora_base_keeps_only_its_int4_codes_and_scales_and_merges_to_what_training_computed()
+    {
+        var cfg = TinyConfigs.Of(ArchitectureKind.Llama) with { HiddenSize = 256, IntermediateSize = 688, NumHeads = 8, NumKvHeads = 8, HeadDim = 32 };
+        long Retained(Func<TrainableModel> build)
+        {
+            GC.Collect(); GC.WaitForPendingFinalizers(); GC.Collect();
+            long before = GC.GetTotalMemory(true);
+            var m = build();
+            long after = GC.GetTotalMemory(true);
+            GC.KeepAlive(m);
+            return after - before;
+        }
+        var targets = new[] { "q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj" };
+        long lora = Retained(() => { var m = TrainableModel.Create(cfg, 1); m.AddLora(new LoraOptions(8, 16, targets)); return m; });
+        long qlora = Retained(() => { var m = TrainableModel.Create(cfg, 1); m.QuantizeBase(64); m.AddLora(new LoraOptions(8, 16, targets)); return m; });
+        long linearWeights = cfg.NumLayers * (4L * 256 * 256 + 3L * 256 * 688);
+        output.WriteLine($"retained: LoRA on f32 base {lora:N0} B, QLoRA on int4 base {qlora:N0} B, {linearWeights:N0} linear weights");
+        // f32 base: 4 bytes per linear weight; int4 base: 0.5 + 4/64 bytes. Adapters, norms and embeddings are the same in both.
+        Assert.True(lora - qlora > 3.2 * linearWeights, $"LoRA {lora:N0} B, QLoRA {qlora:N0} B, {linearWeights:N0} linear weights");
+
+        var m = TinyConfigs.RandomModel(TinyConfigs.Of(ArchitectureKind.Llama), 2);
+        m.QuantizeBase(8);
+        m.AddLora(new LoraOptions(2, 4f, ["q_proj"], Seed: 1));
+        var batch = TinyConfigs.Batch(13, 2, 8, 3);
+        var logits = (float[])m.Forward(batch.Ids, 2, 8).Clone();
+        Assert.Throws<QuantReasonException>(() => m.Save(Path.GetTempPath()));
+        m.MergeLora();
+        Assert.Equal(logits, m.Forward(batch.Ids, 2, 8)); // every linear, adapted or not, keeps the int4 weights it trained with
     }
 }

@@ -116,3 +116,42 @@ public class TrainerTests
         Assert.Throws<QuantReasonException>(() => Trainer.FromScratch(cfg, Options() with { WarmupSteps = 100 }));
     }
 }
+
+public class TrainerMicroBatchTests
+{
+    [Fact]
+    public void Length_sorted_micro_batches_cut_after_the_last_target_give_the_full_batch_gradient()
+    {
+        var cfg = TinyConfigs.Of(ArchitectureKind.Llama, vocab: 13);
+        var batch = TinyConfigs.Batch(13, rows: 8, seq: 12, seed: 4);
+        // Rows of different lengths: targets stop early in most rows, as padding does.
+        var mask = batch.LossMask.ToArray();
+        for (int r = 0; r < 8; r++) for (int j = 3 + r; j < 12; j++) mask[r * 12 + j] = 0;
+        batch = batch with { LossMask = mask };
+        int total = batch.TargetCount;
+
+        var full = TinyConfigs.RandomModel(cfg, 9);
+        full.ZeroGrad();
+        var lf = CausalLmLoss.ForwardBackward(full, batch);
+        var split = TinyConfigs.RandomModel(cfg, 9);
+        split.ZeroGrad();
+        double loss = 0;
+        int tokens = 0;
+        var micros = Trainer.MicroBatches(batch, 3).ToList();
+        foreach (var m in micros)
+        {
+            var l = CausalLmLoss.ForwardBackward(split, m, normalizer: total);
+            loss += (double)l.Loss * l.Targets;
+            tokens += m.Tokens;
+        }
+        Assert.Equal(3, micros.Count);
+        Assert.True(tokens < batch.Tokens, $"{tokens} processed of {batch.Tokens}");
+        Assert.Equal(total, micros.Sum(m => m.TargetCount));
+        Assert.Equal(lf.Loss, loss / total, 5);
+        foreach (var (a, b) in full.Parameters.Zip(split.Parameters))
+        {
+            float maxAbs = a.Grad!.Max(MathF.Abs), diff = a.Grad!.Zip(b.Grad!, (x, y) => MathF.Abs(x - y)).Max();
+            Assert.True(diff <= 1e-5f * maxAbs + 1e-9f, $"{a.Name}: {diff} vs {maxAbs}");
+        }
+    }
+}

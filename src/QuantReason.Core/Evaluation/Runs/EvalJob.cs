@@ -29,6 +29,10 @@ public sealed record EvalJob
     public bool Strict { get; init; }
     public required string Out { get; init; }
     public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
+    /// <summary>Name recorded for the model (default: its folder's name): a study names quantized copies after their source.</summary>
+    public string? ModelName { get; init; }
+    /// <summary>Calibration the quantized checkpoint was made with, recorded in the manifest (checkpoints do not carry it).</summary>
+    public CalibrationInfo? Calibration { get; init; }
 
     public void Validate()
     {
@@ -72,7 +76,8 @@ public sealed record EvalJob
                 session = ModelSession.Load(ModelDir, Batch);
                 generator = new RuntimeTextGenerator(session);
                 model = RunIdentity.Model(ModelDir, session.Model.Config);
-                quantization = RunIdentity.Quantization(ModelDir);
+                if (ModelName is not null) model = model with { Name = ModelName };
+                quantization = RunIdentity.Quantization(ModelDir) is { } q ? q with { Calibration = Calibration } : null;
                 backend = new BackendInfo("in-process", null, 0, 0);
                 concurrency = Batch;
             }

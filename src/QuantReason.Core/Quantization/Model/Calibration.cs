@@ -83,7 +83,8 @@ public static class Calibration
             return tokenizer.Encode(d.Response is null ? d.Prompt : d.Prompt + "\n\n" + d.Response, addSpecialTokens: true);
         if (d.Response is null)
             throw new QuantReasonException("the chat template needs prompt/response documents (JSONL with question/answer, problem/solution or prompt/completion), not plain text", where);
-        var text = template.Render([ChatMessage.User(d.Prompt), ChatMessage.Assistant(d.Response)], addGenerationPrompt: false);
+        // the prompt as generation sees it, then the response: templates that drop assistant turns (StepMath's) keep the solution
+        var text = template.Render([ChatMessage.User(d.Prompt)], addGenerationPrompt: true) + d.Response;
         return tokenizer.Encode(text, addSpecialTokens: false);
     }
 

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using QuantReason.Evaluation.Runs;
 
 namespace QuantReason.Tests.Evaluation.Runs;
@@ -11,14 +10,7 @@ public sealed class EvaluationRunnerTests : IDisposable
 
     static string Prompt(QuantReason.Evaluation.Datasets.Problem p) => p.Text;
 
-    /// <summary>predictions.jsonl without latency_ms, the one field that legitimately differs between two runs.</summary>
-    static List<string> Lines(string run) =>
-        File.ReadAllLines(Path.Combine(run, RunDirectory.PredictionsFile)).Select(l =>
-        {
-            var node = JsonNode.Parse(l)!.AsObject();
-            node.Remove("latency_ms");
-            return node.ToJsonString();
-        }).ToList();
+    static List<string> Lines(string run) => QuantReason.Tests.Cli.EvalFiles.Lines(run);
 
     [Fact]
     public async Task An_interrupted_run_resumes_to_the_same_predictions_as_an_uninterrupted_one()

@@ -71,4 +71,19 @@ public sealed class RunDirectoryTests : IDisposable
         var e = Assert.Throws<QuantReasonException>(() => RunDirectory.ReadManifest(_dir));
         Assert.Contains("manifest.json is missing", e.Message);
     }
+
+    [Fact]
+    public void Resuming_with_other_settings_is_refused_and_backend_counts_carry_over()
+    {
+        var endpoint = RunFixtures.Manifest("r1") with { Backend = new BackendInfo("endpoint", "http://h/v1", 3, 1) };
+        using (RunDirectory.OpenOrCreate(_dir, endpoint)) { }
+        using (var again = RunDirectory.OpenOrCreate(_dir, endpoint with { Backend = endpoint.Backend with { Retries = 0, Timeouts = 0 } }))
+            Assert.Equal((3, 1), (again.Manifest.Backend.Retries, again.Manifest.Backend.Timeouts));
+        var e = Assert.Throws<QuantReasonException>(() => RunDirectory.OpenOrCreate(_dir, endpoint with
+        {
+            Generation = endpoint.Generation with { MaxNewTokens = 1 },
+            Prompt = new PromptInfo("other", null),
+        }));
+        Assert.Equal($"{_dir}: this run was made with a different prompt, generation settings; resume it with the same settings or choose another run directory", e.Message);
+    }
 }

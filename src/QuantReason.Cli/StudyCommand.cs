@@ -1,0 +1,62 @@
+using System.CommandLine;
+using QuantReason.Studies;
+using Spectre.Console;
+
+namespace QuantReason.Cli;
+
+/// <summary>
+/// <c>quantreason study --config FILE [--out DIR]</c>: the toolkit's main job — quantize one model every way a study
+/// lists, evaluate each, label first errors (StepMath), and print the degradation table (Score, Δ, Δ%). Resumable.
+/// </summary>
+public static class StudyCommand
+{
+    public static Command Create()
+    {
+        var config = new Option<string>("--config") { Description = "study YAML (see data/studies/stepmath.yaml)", DefaultValueFactory = _ => "data/studies/stepmath.yaml" };
+        var output = new Option<string>("--out") { Description = "folder of run directories (resumed when it exists)", DefaultValueFactory = _ => "data/runs/stepmath-demo" };
+        var cmd = new Command("study", "Quantize a model every way a study lists, evaluate each configuration and label its errors.") { config, output };
+        cmd.SetAction(parse => Cli.Guard(parse, () =>
+        {
+            var spec = StudySpec.Load(parse.GetValue(config)!);
+            var outDir = parse.GetValue(output)!;
+            using var cts = new CancellationTokenSource();
+            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
+            Console.CancelKeyPress += onCancel;
+            try
+            {
+                var rows = SpectreProgress.RunAsync(p => StudyRunner.RunAsync(spec, outDir, p, w => Cli.Err.WriteLine($"warning: {w}"), cts.Token))
+                    .GetAwaiter().GetResult();
+                Write(ScoreTable.Console(), rows);
+                return 0;
+            }
+            catch (OperationCanceledException)
+            {
+                Cli.Err.WriteLine($"interrupted: finished runs and predictions are kept in {outDir}; rerun the same command to resume");
+                return 130;
+            }
+            finally { Console.CancelKeyPress -= onCancel; }
+        }));
+        return cmd;
+    }
+
+    static void Write(IAnsiConsole console, IReadOnlyList<StudyRow> rows)
+    {
+        var fp = rows.FirstOrDefault(r => r.Quantization is null)?.Score.Overall.Accuracy;
+        var levels = rows.SelectMany(r => r.Score.ByLevel.Select(c => c.Group)).Distinct().Order().ToList();
+        var table = new Table().AddColumns(["run", "score", "Δ", "Δ%", .. levels, "first errors"]);
+        foreach (var r in rows)
+        {
+            var acc = r.Score.Overall.Accuracy;
+            string delta = fp is { } f && r.Quantization is not null ? $"{100 * (f - acc):F2}" : "";
+            string deltaPct = fp is { } g && g > 0 && r.Quantization is not null ? $"{100 * (g - acc) / g:F1}%" : "";
+            var byLevel = levels.Select(l => r.Score.ByLevel.FirstOrDefault(c => c.Group == l) is { } c ? $"{100 * c.Accuracy:F1}" : "");
+            var errors = r.Labels is { } lb
+                ? string.Join(", ", lb.ByType.Where(kv => kv.Key.Type is not null).GroupBy(kv => kv.Key.Category ?? kv.Key.Type!)
+                    .OrderByDescending(g => g.Sum(kv => kv.Value)).Select(g => $"{g.Key} {g.Sum(kv => kv.Value)}"))
+                : "";
+            table.AddRow([Markup.Escape(r.RunId), $"{100 * acc:F2}", delta, deltaPct, .. byLevel, Markup.Escape(errors)]);
+        }
+        console.Write(table);
+        console.MarkupLineInterpolated($"Δ in points below full precision (positive = worse); runs in {Path.GetDirectoryName(rows[0].RunDir)}");
+    }
+}

@@ -1,0 +1,125 @@
+using QuantReason.Cli;
+using QuantReason.Evaluation.Runs;
+
+namespace QuantReason.Tests.Cli;
+
+public sealed class EvalCommandTests(CliFixture model) : IClassFixture<CliFixture>, IDisposable
+{
+    readonly EvalFiles _files = new();
+    public void Dispose() => _files.Dispose();
+
+    static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var o = new StringWriter();
+        var e = new StringWriter();
+        int code = Commands.Run(args, o, e);
+        return (code, o.ToString(), e.ToString());
+    }
+
+    EvalJob Job(string run, int batch = 1) => new()
+    {
+        ModelDir = model.Dir, Dataset = _files.Dataset, Prompt = _files.CompletionPrompt, MaxNewTokens = 12, Batch = batch, Out = run,
+    };
+
+    /// <summary>Cancels the run once it has written <paramref name="after"/> predictions.</summary>
+    sealed class CancelAfter(int after, CancellationTokenSource cts) : IProgressSink
+    {
+        int _written;
+        bool _started;
+        public void Start(string task, double total) { }
+        public void Advance(double units, string? status = null)
+        {
+            if (!_started) { _started = true; return; } // the first call reports what was already finished
+            if (++_written == after) cts.Cancel();
+        }
+        public void Finish() { }
+    }
+
+    [SharedFact]
+    public void An_interrupted_greedy_run_resumes_to_the_predictions_of_an_uninterrupted_one()
+    {
+        var straight = _files.Path2("straight");
+        Assert.Equal(0, EvalCommand.Run(Job(straight), CancellationToken.None, NullProgress.Instance));
+
+        var resumed = _files.Path2("resumed");
+        using (var cts = new CancellationTokenSource())
+            Assert.Equal(130, EvalCommand.Run(Job(resumed, batch: 2), cts.Token, new CancelAfter(3, cts)));
+        var interrupted = RunDirectory.ReadManifest(resumed);
+        Assert.Equal(RunStatus.Interrupted, interrupted.Status);
+        Assert.InRange(interrupted.Counts.Completed, 3, EvalFiles.Problems - 1);
+
+        // The resume runs with a different batch size: batching must not change a greedy prediction.
+        Assert.Equal(0, EvalCommand.Run(Job(resumed, batch: 3), CancellationToken.None, NullProgress.Instance));
+        Assert.Equal(EvalFiles.Lines(straight), EvalFiles.Lines(resumed));
+        var done = RunDirectory.ReadManifest(resumed);
+        Assert.Equal((RunStatus.Complete, EvalFiles.Problems), (done.Status, done.Counts.Completed));
+        Assert.Equal(interrupted.Created, done.Created);
+        Assert.Equal(64, done.Model.Digest!.Length);
+        Assert.Equal("in-process", done.Backend.Kind);
+    }
+
+    [SharedFact]
+    public void The_cli_verb_writes_a_run_and_prints_the_score_table()
+    {
+        var run = _files.Path2("cli");
+        var (code, output, err) = Run("eval", "--model", model.Dir, "--dataset", _files.Dataset, "--prompt", _files.ChatPrompt,
+            "--max-new-tokens", "8", "--batch", "3", "--limit", "4", "--tag", "family=fixture", "--out", run);
+        Assert.True(code == 0, err);
+        Assert.Contains("95% Wilson", output);
+        Assert.Contains("4 predictions", output);
+        var manifest = RunDirectory.ReadManifest(run);
+        Assert.Equal("fixture", manifest.Tags["family"]);
+        Assert.Equal("chat", manifest.Prompt.Name);
+        var records = RunDirectory.ReadPredictions(Path.Combine(run, RunDirectory.PredictionsFile));
+        Assert.Equal(["0", "1", "2", "3"], records.Select(r => r.ProblemId));
+        // The fixture tokenizer has no chat template: the plain rendering joins system and user text.
+        Assert.StartsWith("Answer briefly.\n\nTom has 2 apples", records[0].Prompt);
+
+        // Rerunning with another prompt over the same directory would mix predictions: refused, naming the run.
+        var again = Run("eval", "--model", model.Dir, "--dataset", _files.Dataset, "--prompt", _files.CompletionPrompt,
+            "--max-new-tokens", "8", "--limit", "4", "--out", run);
+        Assert.Equal(1, again.Code);
+        Assert.Contains("different prompt", again.Err);
+    }
+
+    [SharedFact]
+    public void A_malformed_dataset_line_is_reported_with_file_and_line_and_is_fatal_under_strict()
+    {
+        var data = _files.Path2("broken.jsonl");
+        var lines = File.ReadAllLines(_files.Dataset).ToList();
+        lines.Insert(2, "{\"question\": \"unterminated");
+        File.WriteAllLines(data, lines);
+        var lenient = Run("eval", "--model", model.Dir, "--dataset", data, "--prompt", _files.CompletionPrompt,
+            "--max-new-tokens", "4", "--limit", "2", "--out", _files.Path2("lenient"));
+        Assert.True(lenient.Code == 0, lenient.Err);
+        Assert.Contains($"warning: {data}:3: malformed JSON", lenient.Err);
+
+        var strict = Run("eval", "--model", model.Dir, "--dataset", data, "--prompt", _files.CompletionPrompt,
+            "--max-new-tokens", "4", "--strict", "--out", _files.Path2("strict"));
+        Assert.Equal(1, strict.Code);
+        Assert.StartsWith($"error: {data}:3: malformed JSON", strict.Err);
+    }
+
+    [Fact]
+    public void A_dataset_without_its_gold_answer_field_names_the_field()
+    {
+        var data = _files.Path2("nogold.jsonl");
+        File.WriteAllText(data, "{\"problem\": \"What is 1+1?\", \"level\": \"Level 1\", \"type\": \"Algebra\"}\n");
+        var (code, _, err) = Run("eval", "--model", "/nonexistent", "--dataset", data, "--out", _files.Path2("r"));
+        Assert.Equal(1, code);
+        Assert.Contains($"{data}:1", err);
+        Assert.Contains("'answer'", err);
+        Assert.Contains("'solution'", err);
+    }
+
+    [Fact]
+    public void Model_and_endpoint_together_or_neither_are_refused()
+    {
+        var neither = Run("eval", "--dataset", _files.Dataset, "--out", _files.Path2("r"));
+        Assert.Equal(1, neither.Code);
+        Assert.Contains("exactly one of --model DIR or --endpoint URL", neither.Err);
+        var both = Run("eval", "--model", "m", "--endpoint", "http://127.0.0.1:9/v1", "--dataset", _files.Dataset, "--out", _files.Path2("r"));
+        Assert.Equal(1, both.Code);
+        Assert.Contains("exactly one of", both.Err);
+    }
+}
