@@ -115,12 +115,13 @@ public sealed class ModelQuantizer
             mq.TakePassSeconds();
             if (options.NeedsCalibration && l < cfg.NumLayers - 1) mq.Pass(l, inPlace: true, null, null);
             weights.Layers[l] = null!;
-            GC.Collect();
+            // Weights live pinned (pinned object heap, huge pages): give the dropped layer's memory back to the OS now.
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
             progress.Finish();
         }
         // The calibration activations are done with; assembling holds the output tensors, so drop them first.
         mq = null!;
-        GC.Collect();
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         writer.Assemble(modelDir, cfg, options, calibrationText);
         long bytes = Directory.EnumerateFiles(outDir).Sum(f => new FileInfo(f).Length);
         var report = new QuantizeReport(Path.GetFullPath(outDir), options, calibrationText, writer.Finished.OrderBy(r => r.Layer).ToList(),
