@@ -94,6 +94,8 @@ public static class GptqModelBench
             total_seconds = Math.Round(seconds, 2),
             cpu_seconds = Math.Round(proc.TotalProcessorTime.TotalSeconds, 2),
             seconds_per_layer = Math.Round(report.Layers.Average(l => l.Seconds), 2),
+            // Of the layers' time, the share in calibration forwards (with Hessian accumulation); the rest is GPTQ and I/O.
+            calibration_share = Math.Round(report.Layers.Sum(l => l.CalibrationSeconds) / report.Layers.Sum(l => l.Seconds), 3),
             bytes_on_disk = report.BytesOnDisk,
             peak_working_set_gb = Math.Round(peak / 1e9, 3),
             target_gb = 8.0,

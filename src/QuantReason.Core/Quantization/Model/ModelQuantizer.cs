@@ -87,6 +87,8 @@ public sealed class ModelQuantizer
         var mq = new ModelQuantizer(cfg, weights, options, dtypes, progress, cancel);
         string? calibrationText = options.NeedsCalibration ? mq.PrepareCalibration(modelDir, calibration) : null;
         int resumed = 0;
+        long layerStart = Stopwatch.GetTimestamp(); // a layer's time includes the pass that computed its inputs
+        mq.TakePassSeconds();
         for (int l = 0; l < cfg.NumLayers; l++)
         {
             cancel.ThrowIfCancellationRequested();
@@ -101,20 +103,25 @@ public sealed class ModelQuantizer
             else
             {
                 progress.Start($"layer {l + 1}/{cfg.NumLayers}", WeightNames.Linears.Length);
-                var t0 = Stopwatch.GetTimestamp();
                 var (tensors, targets, losses) = mq.QuantizeLayer(l);
                 writer.WriteLayer(l, tensors);
                 tensors.Clear();
                 mq.Reload(l, writer);
                 var linears = WeightNames.Linears.Select(n => new LinearReport(WeightNames.Layer(l, n),
                     RelativeError(targets[n], weights.Layers[l][n].ToF32()), losses.TryGetValue(n, out var loss) ? loss : null)).ToList();
-                writer.MarkDone(new LayerReport(l, Stopwatch.GetElapsedTime(t0).TotalSeconds, linears));
+                writer.MarkDone(new LayerReport(l, Stopwatch.GetElapsedTime(layerStart).TotalSeconds, linears, mq.TakePassSeconds()));
             }
+            layerStart = Stopwatch.GetTimestamp();
+            mq.TakePassSeconds();
             if (options.NeedsCalibration && l < cfg.NumLayers - 1) mq.Pass(l, inPlace: true, null, null);
             weights.Layers[l] = null!;
-            GC.Collect();
+            // Weights live pinned (pinned object heap, huge pages): give the dropped layer's memory back to the OS now.
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
             progress.Finish();
         }
+        // The calibration activations are done with; assembling holds the output tensors, so drop them first.
+        mq = null!;
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         writer.Assemble(modelDir, cfg, options, calibrationText);
         long bytes = Directory.EnumerateFiles(outDir).Sum(f => new FileInfo(f).Length);
         var report = new QuantizeReport(Path.GetFullPath(outDir), options, calibrationText, writer.Finished.OrderBy(r => r.Layer).ToList(),
@@ -140,6 +147,10 @@ public sealed class ModelQuantizer
     }
 
     /// <summary>[out, in] of a decoder layer's linear (a <see cref="WeightNames.Linears"/> suffix) under a configuration.</summary>
+    /// <summary>Seconds spent in calibration passes (forward + statistics) since the last call.</summary>
+    double TakePassSeconds() { var s = _passSeconds; _passSeconds = 0; return s; }
+    double _passSeconds;
+
     public static (int Out, int In) LinearShape(ModelConfig cfg, string linear) => linear switch
     {
         "self_attn.q_proj" => (cfg.QDim, cfg.HiddenSize),
@@ -183,6 +194,7 @@ public sealed class ModelQuantizer
     /// updating the stored activations (the next layer's inputs) or on scratch copies for an observing pass.</summary>
     void Pass(int layer, bool inPlace, LinearInputObserver? observe, string? stopBefore)
     {
+        long t0 = Stopwatch.GetTimestamp();
         int len = _samples[0].Length, hidden = _cfg.HiddenSize;
         int perBatch = Math.Max(1, _o.BatchTokens / len);
         // Attention scratch, allocated once: a cache holds every layer, and a pass only ever fills layer `layer`.
@@ -199,6 +211,7 @@ public sealed class ModelQuantizer
             if (inPlace)
                 for (int i = 0; i < nb; i++) Array.Copy(xb, i * len * hidden, _x[b0 + i], 0, len * hidden);
         }
+        _passSeconds += Stopwatch.GetElapsedTime(t0).TotalSeconds;
     }
 
     /// <summary>Quantizes one layer in memory: the tensors to store, the weights each linear approximates, method losses.</summary>

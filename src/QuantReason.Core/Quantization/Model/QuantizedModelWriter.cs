@@ -13,10 +13,14 @@ public sealed record LinearReport(
     [property: JsonPropertyName("relative_error")] double RelativeError,
     [property: JsonPropertyName("loss")] double? Loss = null);
 
+/// <summary>One layer: wall seconds in all (including the pass that computed its inputs from the previous quantized
+/// layer), of which <see cref="CalibrationSeconds"/> in calibration passes (layer forwards over the calibration samples
+/// with Hessian / statistics gathering); the rest is the quantizer itself and the layer's I/O.</summary>
 public sealed record LayerReport(
     [property: JsonPropertyName("layer")] int Layer,
     [property: JsonPropertyName("seconds")] double Seconds,
-    [property: JsonPropertyName("linears")] IReadOnlyList<LinearReport> Linears);
+    [property: JsonPropertyName("linears")] IReadOnlyList<LinearReport> Linears,
+    [property: JsonPropertyName("calibration_seconds")] double CalibrationSeconds = 0);
 
 /// <summary>What <see cref="ModelQuantizer.Run"/> did: per-layer figures, total time, size on disk, layers resumed.</summary>
 public sealed record QuantizeReport(
