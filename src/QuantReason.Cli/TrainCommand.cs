@@ -84,27 +84,6 @@ public static class TrainCommand
             .Start(ctx => work(new SpectreProgress(ctx)));
     }
 
-    sealed class SpectreProgress(ProgressContext ctx) : IProgressSink
-    {
-        ProgressTask? _task;
-        string _name = "";
-
-        public void Start(string task, double total)
-        {
-            _name = task;
-            _task = ctx.AddTask(Markup.Escape(task), maxValue: Math.Max(1, total));
-        }
-
-        public void Advance(double units, string? status = null)
-        {
-            if (_task is null) return;
-            _task.Increment(units);
-            if (status is not null) _task.Description = Markup.Escape($"{_name}  {status}");
-        }
-
-        public void Finish() => _task?.StopTask();
-    }
-
     sealed class LineProgress(TextWriter output) : IProgressSink
     {
         readonly Stopwatch _clock = new();
