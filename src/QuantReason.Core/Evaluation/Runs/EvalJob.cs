@@ -103,7 +103,9 @@ public sealed record EvalJob
             };
             using var run = RunDirectory.OpenOrCreate(Out, manifest);
             foreach (var w in run.Warnings) warn(w);
-            if (run.FinishedCount > 0) warn($"{Out}: resuming, {run.FinishedCount} predictions already finished");
+            // a complete run is simply re-read (the study reruns finished configurations); only a partial one is news
+            if (run.FinishedCount > 0 && run.FinishedCount < problems.Count * Samples)
+                warn($"{Out}: resuming, {run.FinishedCount} predictions already finished");
             await EvaluationRunner.RunAsync(problems, prompt, generator, run, progress, concurrency, cancel);
             return run.Manifest;
         }
