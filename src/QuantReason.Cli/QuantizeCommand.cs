@@ -31,25 +31,21 @@ public static class QuantizeCommand
         {
             model, method, bits, group, sym, descAct, calib, samples, length, chat, seed, alpha, dataDir, output,
         };
-        cmd.SetAction(p => Cli.Guard(p, () =>
+        // Ctrl-C and SIGTERM arrive as System.CommandLine's cancellation token, as for eval and serve.
+        cmd.SetAction((p, cancel) => Task.Run(() => Cli.Guard(p, () =>
         {
             var m = QuantizeOptions.ParseMethod(p.GetValue(method)!);
             var options = QuantizeOptions.Create(m, p.GetValue(bits), p.GetValue(group), p.GetValue(sym), p.GetValue(descAct),
                 new CalibrationOptions(p.GetValue(calib)!, p.GetValue(samples), p.GetValue(length), p.GetValue(seed), p.GetValue(chat), p.GetValue(dataDir)))
                 with { SmoothQuantAlpha = p.GetValue(alpha) };
-            return Run(p.GetValue(model)!, p.GetValue(output)!, options);
-        }));
+            return Run(p.GetValue(model)!, p.GetValue(output)!, options, cancel);
+        })));
         return cmd;
     }
 
-    static int Run(string modelDir, string outDir, QuantizeOptions options)
+    static int Run(string modelDir, string outDir, QuantizeOptions options, CancellationToken cancel)
     {
-        using var cts = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
-        Console.CancelKeyPress += onCancel;
-        QuantizeReport report;
-        try { report = SpectreProgress.Run(progress => ModelQuantizer.Run(modelDir, outDir, options, progress, cts.Token)); }
-        finally { Console.CancelKeyPress -= onCancel; }
+        var report = SpectreProgress.Run(progress => ModelQuantizer.Run(modelDir, outDir, options, progress, cancel));
 
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Cli.Out) });
         var table = new Table().AddColumns("layer", "seconds", "mean ‖Ŵ−W‖/‖W‖", "max ‖Ŵ−W‖/‖W‖", "worst linear");

@@ -15,16 +15,14 @@ public static class StudyCommand
         var config = new Option<string>("--config") { Description = "study YAML (see data/studies/stepmath.yaml)", DefaultValueFactory = _ => "data/studies/stepmath.yaml" };
         var output = new Option<string>("--out") { Description = "folder of run directories (resumed when it exists)", DefaultValueFactory = _ => "data/runs/stepmath-demo" };
         var cmd = new Command("study", "Quantize a model every way a study lists, evaluate each configuration and label its errors.") { config, output };
-        cmd.SetAction(parse => Cli.Guard(parse, () =>
+        // Ctrl-C and SIGTERM arrive as System.CommandLine's cancellation token, as for eval and serve.
+        cmd.SetAction((parse, cancel) => Task.Run(() => Cli.Guard(parse, () =>
         {
             var spec = StudySpec.Load(parse.GetValue(config)!);
             var outDir = parse.GetValue(output)!;
-            using var cts = new CancellationTokenSource();
-            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
-            Console.CancelKeyPress += onCancel;
             try
             {
-                var rows = SpectreProgress.RunAsync(p => StudyRunner.RunAsync(spec, outDir, p, w => Cli.Err.WriteLine($"warning: {w}"), cts.Token))
+                var rows = SpectreProgress.RunAsync(p => StudyRunner.RunAsync(spec, outDir, p, w => Cli.Err.WriteLine($"warning: {w}"), cancel))
                     .GetAwaiter().GetResult();
                 var console = ScoreTable.Console();
                 // a pipe or log file gets the whole table on one line per configuration
@@ -37,8 +35,7 @@ public static class StudyCommand
                 Cli.Err.WriteLine($"interrupted: finished runs and predictions are kept in {outDir}; rerun the same command to resume");
                 return 130;
             }
-            finally { Console.CancelKeyPress -= onCancel; }
-        }));
+        })));
         return cmd;
     }
 
