@@ -101,7 +101,12 @@ public sealed class StepMathGenerator
         var p = StepMathProblem.Parse(text);
         if (p.Level != level) return null;
         foreach (var n in p.Plan)
+        {
             if (Math.Abs(n.Value) > _options.MaxMagnitude) return null;
+            // A character-level model multiplies by one digit reliably; two multi-digit factors are long multiplication,
+            // which no reasoning chain of the studies needs, and would make arithmetic slips the whole story.
+            if (n.Op == StepOp.Mul && Math.Min(Math.Abs(n.Left!.Value), Math.Abs(n.Right!.Value)) > MaxSmallFactor) return null;
+        }
         return TokenLength(p) <= _options.MaxTokens ? p : null;
     }
 
@@ -110,7 +115,10 @@ public sealed class StepMathGenerator
 
     static readonly StepOp[] ChainOps = [StepOp.Add, StepOp.Add, StepOp.Sub, StepOp.Sub, StepOp.Mul, StepOp.Mul, StepOp.Add];
 
-    /// <summary>Largest ordinary operand per level; a factor next to '×' is 2–9 on one side so products stay readable.</summary>
+    /// <summary>Every product has a factor of at most this (a single digit), including products of earlier results.</summary>
+    public const long MaxSmallFactor = 9;
+
+    /// <summary>Largest ordinary operand per level (level 1 needs 1–99 for a test split of over 2,000 distinct problems).</summary>
     static long MaxOperand(int level) => level switch { 1 => 99, 2 => 30, 3 => 60, 4 => 99, _ => 150 };
 
     static void Arithmetic(ref StepRandom rng, int level, StringBuilder sb)
@@ -124,7 +132,7 @@ public sealed class StepMathGenerator
             if (ops[i] == StepOp.Mul) small[rng.Chance(0.5) ? i : i + 1] = true;
         }
         for (int i = 0; i <= level; i++)
-            operands[i] = small[i] ? rng.Next(2, level == 1 ? 12 : 9) : rng.Next(level <= 2 ? 1 : 2, MaxOperand(level));
+            operands[i] = small[i] ? rng.Next(2, MaxSmallFactor) : rng.Next(level <= 2 ? 1 : 2, MaxOperand(level));
 
         // Parentheses around a sum that a product then uses: the one way a chain's structure differs from precedence.
         int open = -1, close = -1;
@@ -149,22 +157,22 @@ public sealed class StepMathGenerator
     {
         switch (level, rng.Next(0, 3))
         {
-            case (1, 0): sb.Append(WordProblems.Area((rng.Next(2, 40), rng.Next(2, 12)))); break;
-            case (1, 1): sb.Append(WordProblems.Distance((rng.Next(2, 99), rng.Next(2, 9)))); break;
-            case (1, 2): { var h = rng.Next(2, 9); sb.Append(WordProblems.Rate(h * rng.Next(2, 99), h)); break; }
-            case (1, _): { var k = rng.Next(2, 12); sb.Append(WordProblems.Boxes(k * rng.Next(1, 12), k)); break; }
+            case (1, 0): sb.Append(WordProblems.Area((rng.Next(2, 40), rng.Next(2, 9)))); break;
+            case (1, 1): sb.Append(WordProblems.Distance((rng.Next(2, 50), rng.Next(2, 9)))); break;
+            case (1, 2): { var h = rng.Next(2, 9); sb.Append(WordProblems.Rate(h * rng.Next(2, 30), h)); break; }
+            case (1, _): { var k = rng.Next(2, 9); sb.Append(WordProblems.Boxes(k * rng.Next(1, 12), k)); break; }
             case (2, 0): sb.Append(WordProblems.Perimeter((rng.Next(2, 99), rng.Next(2, 60)))); break;
             case (2, 1): { var (p, n) = WholePercent(ref rng); sb.Append(WordProblems.Percent(p, n)); break; }
             case (2, 2): Change(ref rng, 1, 1, sb); break;
             case (2, _):
             {
-                var k = rng.Next(2, 12);
+                var k = rng.Next(2, 9);
                 sb.Append(WordProblems.Boxes(k * rng.Next(1, 12) + rng.Next(1, k - 1), k));
                 break;
             }
             case (3, 0): Change(ref rng, 2, 1, sb); break;
             case (3, 1): { var (p, n) = WholePercent(ref rng); sb.Append(WordProblems.Discount(p, n)); break; }
-            case (3, 2): sb.Append(WordProblems.Area((rng.Next(2, 30), rng.Next(2, 12)), (rng.Next(2, 30), rng.Next(2, 12)))); break;
+            case (3, 2): sb.Append(WordProblems.Area((rng.Next(2, 30), rng.Next(2, 9)), (rng.Next(2, 30), rng.Next(2, 9)))); break;
             case (3, _): sb.Append(WordProblems.Distance((rng.Next(2, 99), rng.Next(2, 9)), (rng.Next(2, 99), rng.Next(2, 9)))); break;
             case (5, < 2): sb.Append(WordProblems.Perimeter((rng.Next(2, 60), rng.Next(2, 40)), (rng.Next(2, 60), rng.Next(2, 40)))); break;
             default:
@@ -177,10 +185,10 @@ public sealed class StepMathGenerator
         }
     }
 
-    /// <summary>A percentage and a base it takes a whole part of (p% of n is an integer).</summary>
+    /// <summary>A single-digit percentage and a base it takes a whole part of (p% of n is an integer).</summary>
     static (long Percent, long Of) WholePercent(ref StepRandom rng)
     {
-        var p = rng.Next(1, 99);
+        var p = rng.Next(1, MaxSmallFactor);
         var step = 100 / Gcd(p, 100); // the smallest base of which p% is whole
         return (p, step * rng.Next(1, Math.Max(1, 400 / step)));
     }
