@@ -97,6 +97,7 @@ public static class DecodeBench
             memory_read_gbs = Math.Round(bw.ReadGBs, 2),
             memory_read_per_cpu_gbs = Math.Round(bw.ReadPerCpuGBs, 2),
             memory_triad_gbs = Math.Round(bw.TriadGBs, 2),
+            memory_probe_huge_pages = bw.HugePageShare,
             decode_batch1_tokens_per_s = Math.Round(1 / decodeSec, 2),
             decode_batch1_weight_gbs = Math.Round(achievedGBs, 2),
             decode_batch1_tokens_per_cpu_s_times_threads = Math.Round(decodeTpsCpu, 2),
@@ -114,7 +115,7 @@ public static class DecodeBench
         if (o.Json) Console.WriteLine(JsonSerializer.Serialize(result));
         else
         {
-            Console.WriteLine($"memory bandwidth (same run): read {bw.ReadGBs:F1} GB/s ({bw.ReadPerCpuGBs:F1} per CPU-second × threads), triad {bw.TriadGBs:F1} GB/s");
+            Console.WriteLine($"memory bandwidth (same run): read {bw.ReadGBs:F1} GB/s ({bw.ReadPerCpuGBs:F1} per CPU-second × threads), triad {bw.TriadGBs:F1} GB/s; probe on huge pages {bw.HugePageShare:P0}");
             Console.WriteLine($"weights streamed per token: {weightBytes / 1e9:F2} GB ({result.shape.weights})");
             Console.WriteLine($"decode batch 1:  {1 / decodeSec:F2} tok/s, {achievedGBs:F1} GB/s = {ratio:P0} of read bandwidth ({achievedGBs / bw.TriadGBs:P0} of triad); " +
                 $"from CPU time {decodeTpsCpu:F2} tok/s = {result.ratio_cpu:P0}");

@@ -37,19 +37,12 @@ public static class GemvQ4Bench
             var y = new float[outF];
             BenchUtil.Fill(x, 7);
             int reps = copies.Length;
-            // The runtime's path (16-bit activations, GemvQxI16) and the f32-activation kernel it replaced.
             var (wall, cpu) = BenchUtil.BestWithCpu(5, () => { for (int r = 0; r < reps; r++) copies[r].Forward(x, y, 1); });
-            var (wallF32, _) = BenchUtil.BestWithCpu(5, () => { for (int r = 0; r < reps; r++) Kernels.GemvQxF32.Run(copies[r].Rows, x, y); });
             double t = wall / reps;
             double gbs = w.ByteSize / t / 1e9, gbsCpu = w.ByteSize * reps / cpu * Kernels.KernelThreads.Count / 1e9;
-            double gbsF32 = w.ByteSize * reps / wallF32 / 1e9;
             worst = Math.Min(worst, gbs);
             worstCpu = Math.Min(worstCpu, gbsCpu);
-            shapes.Add(new
-            {
-                @out = outF, @in = inF, bytes = w.ByteSize, seconds = t, gb_per_s = gbs, gb_per_cpu_s_times_threads = gbsCpu,
-                kernel = Kernels.GemvQxI16.Supports(w.Rows) ? "GemvQxI16" : "GemvQxF32", f32_activations_gb_per_s = gbsF32,
-            });
+            shapes.Add(new { @out = outF, @in = inF, bytes = w.ByteSize, seconds = t, gb_per_s = gbs, gb_per_cpu_s_times_threads = gbsCpu });
         }
         var result = new
         {
@@ -57,6 +50,7 @@ public static class GemvQ4Bench
             format = "q4_g128",
             threads = Kernels.KernelThreads.Count,
             read_bandwidth_gb_per_s = bandwidth,
+            probe_huge_pages = bw.HugePageShare,
             shapes,
             ratio = worst / bandwidth,
             // The same ratio from CPU time: what it would be with the cores to ourselves (a shared machine's wall
@@ -68,9 +62,8 @@ public static class GemvQ4Bench
         if (BenchUtil.Json(args)) Console.WriteLine(JsonSerializer.Serialize(result));
         else
         {
-            Console.WriteLine($"read bandwidth {bandwidth:F1} GB/s ({result.threads} threads)");
-            foreach (dynamic s in shapes)
-                Console.WriteLine($"  q4_g128 {s.@out}x{s.@in}: {s.seconds * 1e6:F0} us, {s.gb_per_s:F1} GB/s ({s.kernel}); f32 activations {s.f32_activations_gb_per_s:F1} GB/s");
+            Console.WriteLine($"read bandwidth {bandwidth:F1} GB/s ({result.threads} threads; probe on huge pages {bw.HugePageShare:P0})");
+            foreach (dynamic s in shapes) Console.WriteLine($"  q4_g128 {s.@out}x{s.@in}: {s.seconds * 1e6:F0} us, {s.gb_per_s:F1} GB/s");
             Console.WriteLine($"ratio {result.ratio:F2} (target {result.target}); from CPU time {result.ratio_cpu:F2}");
         }
         return 0;

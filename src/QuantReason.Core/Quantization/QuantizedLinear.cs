@@ -129,13 +129,7 @@ public sealed unsafe class QuantizedLinear : IQuantizedWeight
             for (int t = 0; t < tokens; t++) Permute(x.Slice(t * InFeatures, InFeatures), xp.AsSpan(t * InFeatures, InFeatures));
             xs = xp;
         }
-        if (tokens == 1)
-        {
-            var rows = Rows;
-            // 16-bit activations where the kernel applies (see GemvQxI16 for the tolerance); f32 activations otherwise.
-            if (allowSimd && GemvQxI16.Supports(rows)) GemvQxI16.Run(rows, xs, y.Slice(0, OutFeatures));
-            else GemvQxF32.Run(rows, xs, y.Slice(0, OutFeatures), allowSimd);
-        }
+        if (tokens == 1) GemvQxF32.Run(Rows, xs, y.Slice(0, OutFeatures), allowSimd);
         else GemmQxF32.Run(Rows, xs, y.Slice(0, tokens * OutFeatures), tokens, allowSimd);
     }
 
