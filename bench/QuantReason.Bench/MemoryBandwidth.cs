@@ -46,7 +46,7 @@ public static unsafe class MemoryBandwidth
     }
 
     /// <summary>Bytes of this process's memory on transparent huge pages (Linux), else null.</summary>
-    static long? AnonHugePages()
+    public static long? AnonHugePages()
     {
         try
         {

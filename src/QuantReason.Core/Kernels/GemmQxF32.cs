@@ -86,24 +86,23 @@ public static unsafe class GemmQxF32
         int lb = w.LoBits, cpwLog = lb switch { 1 => 5, 2 => 4, 4 => 3, _ => 2 }, cpwMask = (1 << cpwLog) - 1;
         var mask = Vector256.Create((1u << lb) - 1);
         var one = Vector256.Create(1u);
-        uint* lo = w.Lo + (long)o * w.WordsLo;
-        uint* hi = w.Bits == 3 ? w.Hi + (long)o * w.WordsHi : null;
+        bool three = w.Bits == 3;
         float* d = dst - k0;
         int k = k0;
         for (; k + 8 <= k1; k += 8)
         {
             int c = k >> 3, g = k / w.GroupLength;
-            var s = Vector256.Create(w.Scales[(long)o * w.Groups + g]);
-            var z = Vector256.Create(w.Zeros[(long)o * w.Groups + g]);
-            var q = Avx2.And(Avx2.ShiftRightLogical(Avx.LoadVector256(lo + (c >> cpwLog) * 8), Vector128.CreateScalar((uint)((c & cpwMask) * lb))), mask);
-            if (hi != null)
-                q = Avx2.Or(q, Avx2.ShiftLeftLogical(Avx2.And(Avx2.ShiftRightLogical(Avx.LoadVector256(hi + (c >> 5) * 8), Vector128.CreateScalar((uint)(c & 31))), one), 2));
+            var s = Vector256.Create(w.Scale(o, g));
+            var z = Vector256.Create(w.Zero(o, g));
+            var q = Avx2.And(Avx2.ShiftRightLogical(Avx.LoadVector256(w.LoWord(o, (c >> cpwLog) * 8)), Vector128.CreateScalar((uint)((c & cpwMask) * lb))), mask);
+            if (three)
+                q = Avx2.Or(q, Avx2.ShiftLeftLogical(Avx2.And(Avx2.ShiftRightLogical(Avx.LoadVector256(w.HiWord(o, (c >> 5) * 8)), Vector128.CreateScalar((uint)(c & 31))), one), 2));
             Avx.Store(d + k, Avx.Multiply(s, Avx.Subtract(Avx.ConvertToVector256Single(q.AsInt32()), z)));
         }
         for (; k < k1; k++)
         {
-            int g = o * w.Groups + k / w.GroupLength;
-            d[k] = w.Scales[g] * (w.Code(o, k) - w.Zeros[g]);
+            int g = k / w.GroupLength;
+            d[k] = w.Scale(o, g) * (w.Code(o, k) - w.Zero(o, g));
         }
     }
 }

@@ -19,22 +19,26 @@ public sealed unsafe class QuantizedLinear : IQuantizedWeight
     public int GroupLength { get; }
     public int Groups => InFeatures / GroupLength;
 
-    readonly uint[] _lo;      // [out, wordsLo]
-    readonly uint[] _hi;      // [out, wordsHi], 3-bit only
-    readonly int _wordsLo, _wordsHi;
-    readonly float[] _scales; // [out, groups]
-    readonly float[] _zeros;  // [out, groups]
+    readonly uint[] _lo;      // [⌈out/4⌉, wordsLo/16, 4, 16] from _loAt on: tiled (PackedRows), 64-byte aligned
+    readonly uint[] _hi;      // [⌈out/4⌉, wordsHi/16, 4, 16] from _hiAt on, 3-bit only
+    readonly int _loAt, _hiAt, _wordsLo, _wordsHi;
+    readonly float[] _params; // [⌈out/4⌉, groups, 2, 4] from _paramsAt on: per 4 rows and group, 4 scales then 4 zeros
+    readonly int _paramsAt;
 
     /// <summary>Stored column p holds input channel Perm[p]; null when columns are in input order.</summary>
     public int[]? Perm { get; }
 
-    public long ByteSize => 4L * (_lo.Length + _hi.Length + _scales.Length + (Quant.Symmetric ? 0 : _zeros.Length)) + 4L * (Perm?.Length ?? 0);
+    public long ByteSize => 4L * (Lo.Length + Hi.Length + Params.Length) + 4L * (Perm?.Length ?? 0);
 
-    QuantizedLinear(QuantFormat f, int outF, int inF, int gl, uint[] lo, int wl, uint[] hi, int wh, float[] s, float[] z, int[]? perm)
+    QuantizedLinear(QuantFormat f, int outF, int inF, int gl, (uint[], int) lo, int wl, (uint[], int) hi, int wh, (float[], int) parameters, int[]? perm)
     {
         Quant = f; OutFeatures = outF; InFeatures = inF; GroupLength = gl;
-        _lo = lo; _wordsLo = wl; _hi = hi; _wordsHi = wh; _scales = s; _zeros = z; Perm = perm;
+        (_lo, _loAt) = lo; _wordsLo = wl; (_hi, _hiAt) = hi; _wordsHi = wh; (_params, _paramsAt) = parameters; Perm = perm;
     }
+
+    Span<uint> Lo => _lo.AsSpan(_loAt, PackedRows.PaddedRows(OutFeatures) * _wordsLo);
+    Span<uint> Hi => _hi.AsSpan(_hiAt, PackedRows.PaddedRows(OutFeatures) * _wordsHi);
+    Span<float> Params => _params.AsSpan(_paramsAt, PackedRows.PaddedRows(OutFeatures) * Groups * 2);
 
     /// <summary>Packs a quantized tensor. g_idx must put exactly GroupLength channels in each group (as RTN, GPTQ with
     /// or without act-order, and static groups all do).</summary>
@@ -56,27 +60,38 @@ public sealed unsafe class QuantizedLinear : IQuantizedWeight
                     throw new QuantReasonException($"g_idx does not assign exactly {gl} input channels to each group", layer);
         }
         var planes = PackedCodes.Planes(f.Bits);
-        int wl = PackedCodes.WordsPerRow(inF, planes[0]);
-        int wh = planes.Length > 1 ? PackedCodes.WordsPerRow(inF, planes[1]) : 0;
+        int wl = PackedRows.PaddedWords(PackedCodes.WordsPerRow(inF, planes[0]));
+        int wh = planes.Length > 1 ? PackedRows.PaddedWords(PackedCodes.WordsPerRow(inF, planes[1])) : 0;
+        int rows = PackedRows.PaddedRows(outF);
         // Pinned once so the kernels get raw pointers without pinning per call (decode calls this per token).
-        var lo = WeightMemory.AllocatePinned<uint>((long)outF * wl); // huge pages where the OS allows
-        var hi = WeightMemory.AllocatePinned<uint>((long)outF * wh);
-        Array.Clear(lo);
-        Array.Clear(hi);
+        var lo = WeightMemory.AllocatePinnedAligned<uint>((long)rows * wl); // [rows/4, wl/16, 4, 16]; huge pages where the OS allows
+        var hi = WeightMemory.AllocatePinnedAligned<uint>((long)rows * wh); // [rows/4, wh/16, 4, 16]
+        Array.Clear(lo.Array);
+        Array.Clear(hi.Array);
         var row = new byte[inF];
+        var words = new uint[Math.Max(wl, wh)]; // one row-major row of a plane
         for (int o = 0; o < outF; o++)
         {
             var src = t.Codes.AsSpan(o * inF, inF);
             if (perm is null) src.CopyTo(row);
             else for (int p = 0; p < inF; p++) row[p] = src[perm[p]];
-            PackedCodes.PackRow(row, planes[0], 0, lo.AsSpan(o * wl, wl));
-            if (wh > 0) PackedCodes.PackRow(row, planes[1], planes[0], hi.AsSpan(o * wh, wh));
+            PackedCodes.PackRow(row, planes[0], 0, words.AsSpan(0, wl));
+            PackedRows.ScatterRow(words.AsSpan(0, wl), lo.Array.AsSpan(lo.Offset), o, wl);
+            if (wh == 0) continue;
+            PackedCodes.PackRow(row, planes[1], planes[0], words.AsSpan(0, wh));
+            PackedRows.ScatterRow(words.AsSpan(0, wh), hi.Array.AsSpan(hi.Offset), o, wh);
         }
-        var scales = GC.AllocateArray<float>(t.Scales.Length, pinned: true);
-        var zeros = GC.AllocateArray<float>(t.Zeros.Length, pinned: true);
-        t.Scales.CopyTo(scales, 0);
-        t.Zeros.CopyTo(zeros, 0);
-        return new QuantizedLinear(f, outF, inF, gl, lo, wl, hi, wh, scales, zeros, perm);
+        var parameters = WeightMemory.AllocatePinnedAligned<float>((long)rows * groups * 2); // [rows/4, groups, 2, 4]
+        var par = parameters.Array.AsSpan(parameters.Offset);
+        par.Clear();
+        for (int o = 0; o < outF; o++)
+            for (int g = 0; g < groups; g++)
+            {
+                long i = PackedRows.ParamIndex(o, g, groups);
+                par[(int)i] = t.Scales[o * groups + g];
+                par[(int)i + PackedRows.TileRows] = t.Zeros[o * groups + g];
+            }
+        return new QuantizedLinear(f, outF, inF, gl, lo, wl, hi, wh, parameters, perm);
     }
 
     /// <summary>The plain codes, scales, zeros and g_idx back (the exact inverse of <see cref="Pack"/>).</summary>
@@ -85,28 +100,43 @@ public sealed unsafe class QuantizedLinear : IQuantizedWeight
         var planes = PackedCodes.Planes(Quant.Bits);
         var codes = new byte[(long)OutFeatures * InFeatures];
         var row = new byte[InFeatures];
+        var words = new uint[Math.Max(_wordsLo, _wordsHi)]; // one row-major row of a plane
         for (int o = 0; o < OutFeatures; o++)
         {
             Array.Clear(row);
-            PackedCodes.UnpackRow(_lo.AsSpan(o * _wordsLo, _wordsLo), planes[0], 0, row);
-            if (_wordsHi > 0) PackedCodes.UnpackRow(_hi.AsSpan(o * _wordsHi, _wordsHi), planes[1], planes[0], row);
+            PackedRows.GatherRow(Lo, o, _wordsLo, words.AsSpan(0, _wordsLo));
+            PackedCodes.UnpackRow(words.AsSpan(0, _wordsLo), planes[0], 0, row);
+            if (_wordsHi > 0)
+            {
+                PackedRows.GatherRow(Hi, o, _wordsHi, words.AsSpan(0, _wordsHi));
+                PackedCodes.UnpackRow(words.AsSpan(0, _wordsHi), planes[1], planes[0], row);
+            }
             var dst = codes.AsSpan(o * InFeatures, InFeatures);
             if (Perm is null) row.CopyTo(dst);
             else for (int p = 0; p < InFeatures; p++) dst[Perm[p]] = row[p];
         }
         var gidx = new int[InFeatures];
         for (int p = 0; p < InFeatures; p++) gidx[Perm?[p] ?? p] = p / GroupLength;
-        return new QuantizedTensor(Quant, OutFeatures, InFeatures, codes, (float[])_scales.Clone(), (float[])_zeros.Clone(), gidx);
+        var scales = new float[OutFeatures * Groups];
+        var zeros = new float[OutFeatures * Groups];
+        var par = Params;
+        for (int o = 0; o < OutFeatures; o++)
+            for (int g = 0; g < Groups; g++)
+            {
+                long i = PackedRows.ParamIndex(o, g, Groups);
+                scales[o * Groups + g] = par[(int)i];
+                zeros[o * Groups + g] = par[(int)i + PackedRows.TileRows];
+            }
+        return new QuantizedTensor(Quant, OutFeatures, InFeatures, codes, scales, zeros, gidx);
     }
 
     public float[] ToF32() => Unpack().Dequantize();
 
     /// <summary>The kernel operands (the arrays are pinned for the object's lifetime).</summary>
     public PackedRows Rows => new(Quant.Bits, OutFeatures, InFeatures, GroupLength,
-        (uint*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_lo)), _wordsLo,
-        _wordsHi > 0 ? (uint*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_hi)) : null, _wordsHi,
-        (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_scales)),
-        (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_zeros)));
+        (uint*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_lo)) + _loAt, _wordsLo,
+        _wordsHi > 0 ? (uint*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_hi)) + _hiAt : null, _wordsHi,
+        (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_params)) + _paramsAt);
 
     /// <summary>x in stored column order (identity unless act-order).</summary>
     void Permute(ReadOnlySpan<float> x, Span<float> dst)

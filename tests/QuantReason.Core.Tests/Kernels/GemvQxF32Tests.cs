@@ -74,6 +74,24 @@ public class GemvQxF32Tests
                     Assert.Equal(pair * 128 + (j < 8 ? 0 : 64) + n * 8 + j % 8, x[pair * 128 + n * 16 + j]);
     }
 
+    [Theory]
+    [InlineData(4, 1024)]
+    [InlineData(4, 200)]   // a tail shorter than a pair of blocks
+    [InlineData(2, 768)]
+    [InlineData(8, 136)]
+    public void ArrangedActivationsEqualTheirScalarDefinition(int bits, int length)
+    {
+        var x = TestData.Gaussian(new Random(length), length);
+        foreach (bool paired in new[] { false, true })
+        {
+            var expected = GemvQxF32.PrescaleX(x, bits);
+            if (paired) GemvQxF32.PairBlocks(expected, length, bits);
+            var got = new float[length];
+            GemvQxF32.ArrangeX(x, bits, paired, got);
+            Assert.Equal(expected, got);
+        }
+    }
+
     [Fact]
     public void PrescaledActivationsCancelExactly()
     {
