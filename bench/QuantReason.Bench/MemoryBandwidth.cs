@@ -61,26 +61,29 @@ public static unsafe class MemoryBandwidth
 
     static float ReadSum(float[] a)
     {
+        fixed (float* p = a) return ReadSum(p, a.Length);
+    }
+
+    /// <summary>A plain multi-threaded read of n floats at p (the sum keeps the loads alive).</summary>
+    public static float ReadSum(float* p0, long n)
+    {
         var partial = new float[KernelThreads.Count * 16];
-        fixed (float* p0 = a)
+        nint p = (nint)p0;
+        int slot = 0, chunk = 1 << 16;
+        KernelThreads.For((int)((n + chunk - 1) / chunk), 1, (c0, c1) =>
         {
-            nint p = (nint)p0;
-            int slot = 0;
-            KernelThreads.For(a.Length, 1 << 16, (s, e) =>
+            float* q = (float*)p;
+            long s = (long)c0 * chunk, e = Math.Min(n, (long)c1 * chunk), i = s;
+            var s0 = Vector256<float>.Zero; var s1 = s0; var s2 = s0; var s3 = s0;
+            for (; i + 32 <= e; i += 32)
             {
-                float* q = (float*)p;
-                var s0 = Vector256<float>.Zero; var s1 = s0; var s2 = s0; var s3 = s0;
-                int i = s;
-                for (; i + 32 <= e; i += 32)
-                {
-                    s0 += Vector256.Load(q + i); s1 += Vector256.Load(q + i + 8);
-                    s2 += Vector256.Load(q + i + 16); s3 += Vector256.Load(q + i + 24);
-                }
-                float t = Vector256.Sum(s0 + s1 + s2 + s3);
-                for (; i < e; i++) t += q[i];
-                partial[Interlocked.Increment(ref slot) * 16 % partial.Length] = t;
-            });
-        }
+                s0 += Vector256.Load(q + i); s1 += Vector256.Load(q + i + 8);
+                s2 += Vector256.Load(q + i + 16); s3 += Vector256.Load(q + i + 24);
+            }
+            float t = Vector256.Sum(s0 + s1 + s2 + s3);
+            for (; i < e; i++) t += q[i];
+            partial[Interlocked.Increment(ref slot) * 16 % partial.Length] = t;
+        }, chunk);
         return partial.Sum();
     }
 
