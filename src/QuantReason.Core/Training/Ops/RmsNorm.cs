@@ -1,4 +1,6 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using QuantReason.Kernels;
 
 namespace QuantReason.Training.Ops;
@@ -38,21 +40,11 @@ public static class RmsNorm
         {
             // Threads split the columns, and each column sums its rows in order, so the weight gradient never depends
             // on the thread count.
-            KernelThreads.For(dim, 16, (c0, c1) =>
-            {
-                int n = c1 - c0;
-                Span<float> xhat = stackalloc float[n];
-                var acc = dw.AsSpan(c0, n);
-                for (int r = 0; r < rows; r++)
-                {
-                    TensorPrimitives.Multiply(x.AsSpan(r * dim + c0, n), rstd[r], xhat);
-                    TensorPrimitives.MultiplyAdd(dy.AsSpan(r * dim + c0, n), xhat, acc, acc);
-                }
-            }, rows);
+            KernelThreads.For(dim, 16, (c0, c1) => WeightGradient(x, rstd, dy, rows, dim, dw, c0, c1), rows);
         }
         KernelThreads.For(rows, 1, (s, e) =>
         {
-            var g = new float[dim];
+            var g = new float[dim]; // [dim] dxhat of one row
             for (int r = s; r < e; r++)
             {
                 var xr = x.AsSpan(r * dim, dim);
@@ -65,5 +57,40 @@ public static class RmsNorm
                 TensorPrimitives.MultiplyAdd(g, inv, dxr, dxr);
             }
         }, dim);
+    }
+
+    /// <summary>dw[c] += Σ_r dy[r, c]·(x[r, c]·rstd[r]) for columns [c0, c1), rows in order, one vector of columns at a
+    /// time kept in a register across all rows (the same products and sums, in the same order, as element by element).
+    /// Why not TensorPrimitives per row: on 16 columns its per-call cost was most of the time (0.8 ms of a 6144-row
+    /// backward against 0.2 ms for the whole input gradient).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static unsafe void WeightGradient(float[] x, float[] rstd, float[] dy, int rows, int dim, float[] dw, int c0, int c1)
+    {
+        fixed (float* px = x, pdy = dy, pdw = dw, pr = rstd)
+        {
+            int c = c0;
+            if (Vector512.IsHardwareAccelerated)
+                for (; c + 16 <= c1; c += 16)
+                {
+                    var acc = Vector512.Load(pdw + c);
+                    for (int r = 0; r < rows; r++)
+                        acc += Vector512.Load(pdy + (long)r * dim + c) * (Vector512.Load(px + (long)r * dim + c) * pr[r]);
+                    acc.Store(pdw + c);
+                }
+            if (Vector256.IsHardwareAccelerated)
+                for (; c + 8 <= c1; c += 8)
+                {
+                    var acc = Vector256.Load(pdw + c);
+                    for (int r = 0; r < rows; r++)
+                        acc += Vector256.Load(pdy + (long)r * dim + c) * (Vector256.Load(px + (long)r * dim + c) * pr[r]);
+                    acc.Store(pdw + c);
+                }
+            for (; c < c1; c++)
+            {
+                float acc = pdw[c];
+                for (int r = 0; r < rows; r++) acc += pdy[(long)r * dim + c] * (px[(long)r * dim + c] * pr[r]);
+                pdw[c] = acc;
+            }
+        }
     }
 }
