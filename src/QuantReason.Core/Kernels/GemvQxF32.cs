@@ -70,11 +70,11 @@ public static unsafe class GemvQxF32
     /// <summary>How far ahead of the four-row kernels' stream the next tiles are fetched into L2 (6 KB). On the Zen 4
     /// VM the hardware prefetcher alone let the 4-bit kernel pull ≈19 GB/s from DRAM on 2 threads; prefetching into L2
     /// 1.5/3/4/6/8/16 KB ahead gave 21/32/34/35/35/35 GB/s, while prefetching into L1 peaked at 24.</summary>
-    const int PrefetchWords = 1536;
+    internal const int PrefetchWords = 1536;
 
     /// <summary>The four cache lines of one 256-byte tile chunk, into L2 (a hint: no fault past the end).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void Prefetch(uint* p)
+    internal static void Prefetch(uint* p)
     {
         if (!Sse.IsSupported) return;
         Sse.Prefetch1(p); Sse.Prefetch1(p + 16); Sse.Prefetch1(p + 32); Sse.Prefetch1(p + 48);

@@ -159,7 +159,8 @@ public sealed unsafe class QuantizedLinear : IQuantizedWeight
             for (int t = 0; t < tokens; t++) Permute(x.Slice(t * InFeatures, InFeatures), xp.AsSpan(t * InFeatures, InFeatures));
             xs = xp;
         }
-        if (tokens == 1) GemvQxF32.Run(Rows, xs, y.Slice(0, OutFeatures), allowSimd);
+        if (tokens == 1 && allowSimd && GemvQ4I16.Supports(Rows)) GemvQ4I16.Run(Rows, xs, y.Slice(0, OutFeatures));
+        else if (tokens == 1) GemvQxF32.Run(Rows, xs, y.Slice(0, OutFeatures), allowSimd);
         else GemmQxF32.Run(Rows, xs, y.Slice(0, tokens * OutFeatures), tokens, allowSimd);
     }
 
