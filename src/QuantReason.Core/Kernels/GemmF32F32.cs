@@ -117,13 +117,14 @@ public static unsafe class GemmF32F32
             }, workPerItem: (long)m * n * k);
             return;
         }
-        if (parallel) SharedB(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, nr, path);
-        else Blocks(transA, transB, 0, m, n, k, a, lda, b, ldb, c, ldc, accumulate, nr, path);
+        // Few rows: one B packing per block, shared, the threads splitting the block's rows.
+        Blocks(transA, transB, 0, m, n, k, a, lda, b, ldb, c, ldc, accumulate, nr, path, shareB: parallel);
     }
 
-    /// <summary>Rows [s, e) of C over all (n, k) blocks on this thread, with its own packed B.</summary>
+    /// <summary>Rows [s, e) of C over all (n, k) blocks, packing each block of B once: on this thread, or, with
+    /// <paramref name="shareB"/>, shared by the threads, which split the block's rows between them.</summary>
     static void Blocks(bool transA, bool transB, int s, int e, int n, int k, float* a, int lda, float* b, int ldb,
-        float* c, int ldc, bool accumulate, int nr, GemmPath path)
+        float* c, int ldc, bool accumulate, int nr, GemmPath path, bool shareB = false)
     {
         var bPackArr = ArrayPool<float>.Shared.Rent(KC * Math.Min(NC, RoundUp(n, nr)) + 16);
         try
@@ -137,38 +138,16 @@ public static unsafe class GemmF32F32
                     for (int pc = 0; pc < k; pc += KC)
                     {
                         int kc = Math.Min(KC, k - pc);
-                        PackB(transB, b, ldb, pc, kc, jc, nc, bPack, nr);
-                        RowRange(transA, a, lda, s, e, pc, kc, bPack, nc, nr, c + jc, ldc, accumulate || pc > 0, path);
-                    }
-                }
-            }
-        }
-        finally { ArrayPool<float>.Shared.Return(bPackArr); }
-    }
-
-    /// <summary>Few rows: B packed once per (k, n) block and shared, the threads splitting that block's rows.</summary>
-    static void SharedB(bool transA, bool transB, int m, int n, int k, float* a, int lda, float* b, int ldb,
-        float* c, int ldc, bool accumulate, int nr, GemmPath path)
-    {
-        int ncMax = Math.Min(NC, RoundUp(n, nr));
-        var bPackArr = ArrayPool<float>.Shared.Rent(KC * ncMax + 16);
-        try
-        {
-            fixed (float* bPack0 = bPackArr)
-            {
-                float* bPack = Align64(bPack0);
-                for (int jc = 0; jc < n; jc += NC)
-                {
-                    int nc = Math.Min(NC, n - jc);
-                    for (int pc = 0; pc < k; pc += KC)
-                    {
-                        int kc = Math.Min(KC, k - pc);
                         bool acc = accumulate || pc > 0;
                         PackB(transB, b, ldb, pc, kc, jc, nc, bPack, nr);
+                        if (!shareB)
+                        {
+                            RowRange(transA, a, lda, s, e, pc, kc, bPack, nc, nr, c + jc, ldc, acc, path);
+                            continue;
+                        }
                         nint A = (nint)a, B = (nint)bPack, C = (nint)c;
-                        Action<int, int> rows = (s, e) => RowRange(transA, (float*)A, lda, s, e, pc, kc, (float*)B, nc, nr,
-                            (float*)C + jc, ldc, acc, path);
-                        KernelThreads.For(m, MR, rows, (long)nc * kc);
+                        KernelThreads.For(e - s, MR, (r0, r1) => RowRange(transA, (float*)A, lda, s + r0, s + r1, pc, kc, (float*)B, nc, nr,
+                            (float*)C + jc, ldc, acc, path), (long)nc * kc);
                     }
                 }
             }
