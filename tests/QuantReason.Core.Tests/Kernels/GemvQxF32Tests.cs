@@ -19,7 +19,7 @@ public class GemvQxF32Tests
         var f = QuantFormat.Int(bits, group, sym: false);
         var w = QuantizedLinear.Pack(Rtn.Quantize(TestData.Gaussian(rng, outF * inF), outF, inF, f));
         var t = w.Unpack();
-        foreach (int tokens in new[] { 1, 5 })
+        foreach (int tokens in new[] { 1, 5, QuantizedLinear.GemmMinTokens }) // GEMV, GEMV per token, GEMM
         {
             var x = TestData.Gaussian(rng, tokens * inF);
             var y = new float[tokens * outF];
