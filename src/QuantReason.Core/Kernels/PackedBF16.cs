@@ -47,6 +47,9 @@ public sealed unsafe class PackedBF16 : IPanelSource
 
     ushort* Data => (ushort*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_data));
 
+    /// <summary>The pinned packed data: what one pass streams.</summary>
+    public (nint Address, long Bytes) Memory => ((nint)Data, ByteSize);
+
     static long Index(int r, int c, int colBlocks) =>
         ((long)(r / TileRows) * colBlocks + c / TileCols) * TileSize + r % TileRows * TileCols + c % TileCols;
 

@@ -12,7 +12,7 @@ namespace QuantReason.Models;
 /// widened to f32 once at load: no f16 kernel is worth its code here. Storage is pinned (and on huge pages where the OS
 /// allows), so kernels take raw pointers without per-call pinning.
 /// </summary>
-public sealed unsafe class DenseLinear : ILinearWeight
+public sealed unsafe class DenseLinear : ILinearWeight, IStreamedWeight
 {
     public int InFeatures { get; }
     public int OutFeatures { get; }
@@ -22,6 +22,9 @@ public sealed unsafe class DenseLinear : ILinearWeight
 
     public string Format => Storage == DType.BF16 ? "bf16" : "f32";
     public long ByteSize => _bf16?.ByteSize ?? (long)InFeatures * OutFeatures * 4;
+
+    public IReadOnlyList<(nint Address, long Bytes)> StreamedMemory =>
+        [_bf16?.Memory ?? ((nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_f32!)), ByteSize)];
 
     DenseLinear(int outF, int inF, float[]? f32, PackedBF16? bf16)
     {

@@ -10,7 +10,7 @@ namespace QuantReason.Quantization;
 /// Act-order weights whose g_idx is not sequential keep their columns in group order (<see cref="Perm"/>: stored column
 /// p is input channel Perm[p]) and permute x once per token, so every group is a contiguous run for the kernel.
 /// </summary>
-public sealed unsafe class QuantizedLinear : IQuantizedWeight
+public sealed unsafe class QuantizedLinear : IQuantizedWeight, IStreamedWeight
 {
     public QuantFormat Quant { get; }
     public int InFeatures { get; }
@@ -36,6 +36,18 @@ public sealed unsafe class QuantizedLinear : IQuantizedWeight
         (_lo, _loAt) = lo; _wordsLo = wl; (_hi, _hiAt) = hi; _wordsHi = wh; (_params, _paramsAt) = parameters; Perm = perm;
     }
 
+    public IReadOnlyList<(nint Address, long Bytes)> StreamedMemory
+    {
+        get
+        {
+            var r = Rows;
+            var list = new List<(nint, long)> { ((nint)r.Lo, 4L * Lo.Length), ((nint)r.Params, 4L * Params.Length) };
+            if (Hi.Length > 0) list.Add(((nint)r.Hi, 4L * Hi.Length));
+            if (Perm is not null) list.Add(((nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(Perm)), 4L * Perm.Length));
+            return list;
+        }
+    }
+
     Span<uint> Lo => _lo.AsSpan(_loAt, PackedRows.PaddedRows(OutFeatures) * _wordsLo);
     Span<uint> Hi => _hi.AsSpan(_hiAt, PackedRows.PaddedRows(OutFeatures) * _wordsHi);
     Span<float> Params => _params.AsSpan(_paramsAt, PackedRows.PaddedRows(OutFeatures) * Groups * 2);
@@ -54,7 +66,8 @@ public sealed unsafe class QuantizedLinear : IQuantizedWeight
         for (int k = 0; k < inF && sequential; k++) sequential = t.GIdx[k] == k / gl;
         if (!sequential)
         {
-            perm = Enumerable.Range(0, inF).OrderBy(k => t.GIdx[k]).ThenBy(k => k).ToArray();
+            perm = GC.AllocateArray<int>(inF, pinned: true); // pinned: StreamedMemory hands out its address
+            Enumerable.Range(0, inF).OrderBy(k => t.GIdx[k]).ThenBy(k => k).ToArray().CopyTo(perm, 0);
             for (int p = 0; p < inF; p++)
                 if (t.GIdx[perm[p]] != p / gl)
                     throw new QuantReasonException($"g_idx does not assign exactly {gl} input channels to each group", layer);
