@@ -47,7 +47,12 @@ public static unsafe class GemvQ4Bench
             BenchUtil.Fill(x, 7);
             int reps = copies.Length;
             var (wall, cpu) = BenchUtil.BestWithCpu(Rounds, () => { for (int r = 0; r < reps; r++) copies[r].Forward(x, y, 1); });
-            var (readWall, readCpu) = BenchUtil.BestWithCpu(Rounds, () => { for (int r = 0; r < reps; r++) ReadAll(copies[r].Rows); });
+            var streams = copies.Select(c => c.StreamedMemory).ToArray();
+            var (readWall, readCpu) = BenchUtil.BestWithCpu(Rounds, () =>
+            {
+                for (int r = 0; r < reps; r++)
+                    foreach (var (address, n) in streams[r]) MemoryBandwidth.ReadSum((float*)address, n / 4);
+            });
             double perCall = wall / reps, bytes = w.ByteSize, threads = KernelThreads.Count;
             shapes.Add(new Shape(outF, inF, w.ByteSize, perCall, bytes / perCall / 1e9, bytes * reps / cpu * threads / 1e9,
                 bytes * reps / readWall / 1e9, bytes * reps / readCpu * threads / 1e9, weightHuge));
@@ -84,12 +89,4 @@ public static unsafe class GemvQ4Bench
     }
 
     sealed record Shape(int Out, int In, long Bytes, double Seconds, double GBs, double GBsCpu, double ReadGBs, double ReadGBsCpu, double? HugePages);
-
-    /// <summary>Every byte the GEMV streams from this weight (codes and tile parameters), read plainly.</summary>
-    static void ReadAll(PackedRows w)
-    {
-        long rows = PackedRows.PaddedRows(w.Out);
-        MemoryBandwidth.ReadSum((float*)w.Lo, rows * w.WordsLo);
-        MemoryBandwidth.ReadSum(w.Params, rows * w.Groups * 2);
-    }
 }
