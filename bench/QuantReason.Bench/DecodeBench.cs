@@ -52,8 +52,8 @@ public static class DecodeBench
         long weightBytes = linears.Sum(l => l.ByteSize);
         // The limit batch-1 decode is held to: a plain read of exactly the bytes it streams, in this run (see IStreamedWeight).
         var streams = linears.SelectMany(l => ((IStreamedWeight)l).StreamedMemory).ToList();
-        var read = Best(Math.Max(o.Repeats, 5), () => { foreach (var (address, bytes) in streams) ReadAll(address, bytes); });
-        double sameBytesGBs = streams.Sum(s => s.Bytes) / read.Wall / 1e9, sameBytesCpuGBs = streams.Sum(s => s.Bytes) / read.Cpu * o.Threads / 1e9;
+        var read = Best(Math.Max(o.Repeats, 5), () => MemoryBandwidth.ReadAll(streams));
+        double sameBytesGBs = weightBytes / read.Wall / 1e9, sameBytesCpuGBs = weightBytes / read.Cpu * o.Threads / 1e9;
         var profile = o.Profile ? TimedLinear.Wrap(model.Weights) : null;
 
         var rng = new Random(1);
@@ -132,8 +132,6 @@ public static class DecodeBench
         }
         return 0;
     }
-
-    static unsafe void ReadAll(nint address, long bytes) => MemoryBandwidth.ReadSum((float*)address, bytes / 4);
 
     /// <summary>bf16 (null), or the integer format: q8 = int8 per channel, q4 = 4-bit groups of 128, or any IntN name.</summary>
     static QuantFormat? QuantFormatOf(string name) => name switch

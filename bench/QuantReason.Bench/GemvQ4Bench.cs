@@ -15,7 +15,7 @@ namespace QuantReason.Bench;
 /// ≈60 GB/s depending on where the buffer lands (a 3 GB buffer always ≈34, 256 MB and 1 GB buffers either, varying by
 /// allocation), so a probe of other memory says little about the weights' own. The probe is still reported.
 /// </remarks>
-public static unsafe class GemvQ4Bench
+public static class GemvQ4Bench
 {
     const int Rounds = 25; // best of: the VM's wall times vary by ±30 % from call to call
 
@@ -48,11 +48,7 @@ public static unsafe class GemvQ4Bench
             int reps = copies.Length;
             var (wall, cpu) = BenchUtil.BestWithCpu(Rounds, () => { for (int r = 0; r < reps; r++) copies[r].Forward(x, y, 1); });
             var streams = copies.Select(c => c.StreamedMemory).ToArray();
-            var (readWall, readCpu) = BenchUtil.BestWithCpu(Rounds, () =>
-            {
-                for (int r = 0; r < reps; r++)
-                    foreach (var (address, n) in streams[r]) MemoryBandwidth.ReadSum((float*)address, n / 4);
-            });
+            var (readWall, readCpu) = BenchUtil.BestWithCpu(Rounds, () => { for (int r = 0; r < reps; r++) MemoryBandwidth.ReadAll(streams[r]); });
             double perCall = wall / reps, bytes = w.ByteSize, threads = KernelThreads.Count;
             shapes.Add(new Shape(outF, inF, w.ByteSize, perCall, bytes / perCall / 1e9, bytes * reps / cpu * threads / 1e9,
                 bytes * reps / readWall / 1e9, bytes * reps / readCpu * threads / 1e9, weightHuge));

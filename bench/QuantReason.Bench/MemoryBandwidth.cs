@@ -64,6 +64,13 @@ public static unsafe class MemoryBandwidth
         fixed (float* p = a) return ReadSum(p, a.Length);
     }
 
+    /// <summary>A plain read of each buffer in turn (bytes a multiple of 4): the limit for a kernel that streams exactly
+    /// these, as <see cref="QuantReason.Runtime.IStreamedWeight"/> names them.</summary>
+    public static void ReadAll(IEnumerable<(nint Address, long Bytes)> buffers)
+    {
+        foreach (var (address, bytes) in buffers) ReadSum((float*)address, bytes / 4);
+    }
+
     /// <summary>A plain multi-threaded read of n floats at p (the sum keeps the loads alive).</summary>
     public static float ReadSum(float* p0, long n)
     {

@@ -63,10 +63,6 @@ public static unsafe class GemvQxF32
         if (xscaled is not null) ArrayPool<float>.Shared.Return(xscaled);
     }
 
-    /// <summary>Offset of row 0's word j from its tile's start (row i's is 16·i further).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static long InTile(int j) => (long)(j & ~(PackedRows.ChunkWords - 1)) * PackedRows.TileRows + (j & (PackedRows.ChunkWords - 1));
-
     /// <summary>How far ahead of the four-row kernels' stream the next tiles are fetched into L2 (6 KB). On the Zen 4
     /// VM the hardware prefetcher alone let the 4-bit kernel pull ≈19 GB/s from DRAM on 2 threads; prefetching into L2
     /// 1.5/3/4/6/8/16 KB ahead gave 21/32/34/35/35/35 GB/s, while prefetching into L1 peaked at 24.</summary>
@@ -254,7 +250,7 @@ public static unsafe class GemvQxF32
             Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
             for (int ce = c + chunksPerGroup; c < ce; c++)
             {
-                uint* l = tileLo + InTile((c >> cpwLog) * 8); // row i's 8 words at l + 16·i
+                uint* l = tileLo + PackedRows.InTile((c >> cpwLog) * 8); // row i's 8 words at l + 16·i
                 var cnt = Vector128.CreateScalar((uint)((c & cpwMask) * lb));
                 var xv = Avx.LoadVector256(x + c * 8);
                 Vector256<uint> q0 = Avx2.And(Avx2.ShiftRightLogical(Avx.LoadVector256(l), cnt), mask);
@@ -263,7 +259,7 @@ public static unsafe class GemvQxF32
                 Vector256<uint> q3 = Avx2.And(Avx2.ShiftRightLogical(Avx.LoadVector256(l + 48), cnt), mask);
                 if (three)
                 {
-                    uint* h = tileHi + InTile((c >> 5) * 8);
+                    uint* h = tileHi + PackedRows.InTile((c >> 5) * 8);
                     var hc = Vector128.CreateScalar((uint)(c & 31));
                     q0 = Avx2.Or(q0, Avx2.ShiftLeftLogical(Avx2.And(Avx2.ShiftRightLogical(Avx.LoadVector256(h), hc), one), 2));
                     q1 = Avx2.Or(q1, Avx2.ShiftLeftLogical(Avx2.And(Avx2.ShiftRightLogical(Avx.LoadVector256(h + 16), hc), one), 2));

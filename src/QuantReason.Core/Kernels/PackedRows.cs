@@ -47,7 +47,11 @@ public readonly unsafe struct PackedRows
     /// <summary>Index of word j of row o in a tiled plane of <paramref name="wordsPerRow"/> (a multiple of 16) words per row.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static long TileWord(int o, int j, int wordsPerRow) =>
-        ((long)(o >> 2) * wordsPerRow + (j & ~(ChunkWords - 1))) * TileRows + ((o & 3) << 4) + (j & (ChunkWords - 1));
+        (long)(o >> 2) * wordsPerRow * TileRows + ((o & 3) << 4) + InTile(j);
+
+    /// <summary>Offset of row 0's word j from its tile's start (row i's is 16·i further).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static long InTile(int j) => (long)(j & ~(ChunkWords - 1)) * TileRows + (j & (ChunkWords - 1));
 
     /// <summary>Words per row of a tiled plane: the row-major count rounded up to whole chunks.</summary>
     public static int PaddedWords(int words) => (words + ChunkWords - 1) / ChunkWords * ChunkWords;

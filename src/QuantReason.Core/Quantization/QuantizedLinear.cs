@@ -180,13 +180,17 @@ public sealed unsafe class QuantizedLinear : IQuantizedWeight, IStreamedWeight
         }
         if (tokens >= GemmMinTokens) GemmQxF32.Run(Rows, xs, y.Slice(0, tokens * OutFeatures), tokens, allowSimd);
         else
+        {
+            var rows = Rows;
+            bool integer = allowSimd && GemvQ4I16.Supports(rows);
             for (int t = 0; t < tokens; t++)
             {
                 var xt = xs.Slice(t * InFeatures, InFeatures);
                 var yt = y.Slice(t * OutFeatures, OutFeatures);
-                if (allowSimd && GemvQ4I16.Supports(Rows)) GemvQ4I16.Run(Rows, xt, yt);
-                else GemvQxF32.Run(Rows, xt, yt, allowSimd);
+                if (integer) GemvQ4I16.Run(rows, xt, yt);
+                else GemvQxF32.Run(rows, xt, yt, allowSimd);
             }
+        }
     }
 
     public void ForwardReference(ReadOnlySpan<float> x, Span<float> y, int tokens)
