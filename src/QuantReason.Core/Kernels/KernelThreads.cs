@@ -46,11 +46,20 @@ public static class KernelThreads
         int blocks = (n + align - 1) / align;
         int chunks = (int)Math.Min(blocks, (long)threads * ChunksPerThread);
         if (Pool.TryRun(n, align, blocks, chunks, threads, body)) return;
-        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = Math.Min(threads, chunks) }, c =>
+        try
         {
-            var (s, e) = Chunk(n, align, blocks, chunks, c);
-            if (s < e) body(s, e);
-        });
+            Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = Math.Min(threads, chunks) }, c =>
+            {
+                var (s, e) = Chunk(n, align, blocks, chunks, c);
+                if (s < e) body(s, e);
+            });
+        }
+        // The caller sees a chunk's own exception whichever path ran (the pool rethrows it as is; when the pool is busy
+        // with a concurrent region, Parallel.For would wrap it).
+        catch (AggregateException ae) when (ae.InnerExceptions.Count >= 1)
+        {
+            ExceptionDispatchInfo.Capture(ae.InnerExceptions[0]).Throw();
+        }
     }
 
     static (int Start, int End) Chunk(int n, int align, int blocks, int chunks, int c)

@@ -43,6 +43,24 @@ public class KernelThreadsTests
     }
 
     [Fact]
+    public void ExceptionInANestedRegionReachesTheCallerUnwrapped()
+    {
+        // A region started while the pool is busy runs on Parallel.For, which wraps exceptions; the caller must still
+        // see the chunk's own exception.
+        int saved = KernelThreads.Count;
+        KernelThreads.Count = 2;
+        try
+        {
+            var ex = Assert.Throws<InvalidOperationException>(() =>
+                KernelThreads.For(8, 1, (s0, e0) =>
+                    KernelThreads.For(1000, 4, (s, e) => { if (s > 0) throw new InvalidOperationException("inner failed"); }, workPerItem: 1 << 20),
+                    workPerItem: 1 << 20));
+            Assert.Equal("inner failed", ex.Message);
+        }
+        finally { KernelThreads.Count = saved; }
+    }
+
+    [Fact]
     public void ConcurrentAndNestedRegionsCoverEverything()
     {
         var outer = new int[64];
