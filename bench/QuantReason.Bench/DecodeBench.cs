@@ -42,7 +42,7 @@ public static class DecodeBench
     public static int Run(string[] args)
     {
         var o = Parse(args);
-        KernelThreads.Count = o.Threads;
+        using var threadScope = KernelThreads.Use(o.Threads);
         var bw = MemoryBandwidth.Measure();
         var model = RandomModel(o);
         var quant = QuantFormatOf(o.Format);

@@ -23,7 +23,7 @@ public static class GptqModelBench
         if (args.Length > 0 && args[0] == "--child") return Child(args[1..]);
         int layers = int.Parse(BenchUtil.Arg(args, "--layers", "16"));
         int threads = int.Parse(BenchUtil.Arg(args, "--threads", KernelThreads.Count.ToString()));
-        KernelThreads.Count = threads;
+        using var threadScope = KernelThreads.Use(threads);
         var dir = Directory.CreateTempSubdirectory("qr-gptq-model-").FullName;
         try
         {
@@ -68,7 +68,7 @@ public static class GptqModelBench
         int seqLen = int.Parse(BenchUtil.Arg(args, "--seq-len", "512"));
         int bits = int.Parse(BenchUtil.Arg(args, "--bits", "4"));
         int group = int.Parse(BenchUtil.Arg(args, "--group-size", "128"));
-        KernelThreads.Count = int.Parse(BenchUtil.Arg(args, "--threads", KernelThreads.Count.ToString()));
+        using var threadScope = KernelThreads.Use(int.Parse(BenchUtil.Arg(args, "--threads", KernelThreads.Count.ToString())));
         var cfg = ModelConfig.Load(model);
         var rng = new Random(1234);
         var calibration = new CalibrationSet(

@@ -23,7 +23,7 @@ public static class TrainBench
             return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], out int v) ? v : def;
         }
         int threads = Arg("--threads", 2), steps = Arg("--steps", 6), batch = Arg("--batch", 256), seq = Arg("--seq", 96), micro = Arg("--micro", 64);
-        KernelThreads.Count = threads;
+        using var threadScope = KernelThreads.Use(threads);
 
         var cfg = StepMathSized();
         var opts = new TrainerOptions { Steps = steps + 1, BatchSize = batch, MicroBatchSize = Math.Min(micro, batch), WarmupSteps = 1, LearningRate = 1e-3f };

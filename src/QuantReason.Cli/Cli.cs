@@ -26,7 +26,7 @@ public static class Cli
     {
         try
         {
-            if (parse.GetValue(Threads) is int t) Kernels.KernelThreads.Count = t;
+            using var threads = parse.GetValue(Threads) is int t ? Kernels.KernelThreads.Use(t) : default;
             return body();
         }
         catch (QuantReasonException e)

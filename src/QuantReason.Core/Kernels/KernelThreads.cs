@@ -15,18 +15,45 @@ namespace QuantReason.Kernels;
 /// </remarks>
 public static class KernelThreads
 {
-    static int _count = Environment.ProcessorCount;
+    /// <summary>The most threads a scope may ask for: far above any machine this runs on, low enough that a typo
+    /// (`--threads 10000`) is refused rather than spawning thousands of spinning workers.</summary>
+    public const int MaxThreads = 512;
 
-    /// <summary>Threads kernels use; defaults to the processor count, settable with QUANTREASON_THREADS or the CLI's --threads.</summary>
-    public static int Count
+    static readonly int _default = DefaultCount();
+    static readonly AsyncLocal<int?> _scoped = new();
+    /// <summary>A pool worker runs a region with the count of the caller that started it.</summary>
+    [ThreadStatic] static int _regionThreads;
+
+    /// <summary>Threads kernels use in this flow: the innermost <see cref="Use"/> scope's, else $QUANTREASON_THREADS, else
+    /// the processor count. Read-only: code that wants another count opens a scope, so concurrent callers (test classes
+    /// running in parallel, a server thread beside a trainer) never see each other's setting.</summary>
+    public static int Count => _scoped.Value ?? (_regionThreads > 0 ? _regionThreads : _default);
+
+    static int DefaultCount()
     {
-        get => _count;
-        set => _count = Math.Max(1, value);
+        var env = Environment.GetEnvironmentVariable("QUANTREASON_THREADS");
+        return int.TryParse(env, out var n) && n is > 0 and <= MaxThreads ? n : Environment.ProcessorCount;
     }
 
-    static KernelThreads()
+    /// <summary>Sets the thread count for the current flow (and the tasks it starts) until the scope is disposed.</summary>
+    /// <exception cref="QuantReasonException">When <paramref name="threads"/> is outside 1..<see cref="MaxThreads"/>.</exception>
+    public static Scope Use(int threads)
     {
-        if (int.TryParse(Environment.GetEnvironmentVariable("QUANTREASON_THREADS"), out var n) && n > 0) _count = n;
+        if (threads is < 1 or > MaxThreads)
+            throw new QuantReasonException($"thread count {threads} is out of range: use 1 to {MaxThreads} (--threads or $QUANTREASON_THREADS)");
+        var previous = _scoped.Value;
+        _scoped.Value = threads;
+        return new Scope(previous, active: true);
+    }
+
+    /// <summary>Restores the count that was in force when the scope opened; <c>default(Scope)</c> is a no-op, for callers
+    /// whose count is optional.</summary>
+    public readonly struct Scope(int? previous, bool active) : IDisposable
+    {
+        public void Dispose()
+        {
+            if (active) _scoped.Value = previous;
+        }
     }
 
     /// <summary>Chunks per thread: enough to rebalance when a thread is preempted, few enough that each chunk still
@@ -74,7 +101,7 @@ public static class KernelThreads
         sealed class Job
         {
             public Action<int, int> Body = null!;
-            public int N, Align, Blocks, Chunks, Workers;
+            public int N, Align, Blocks, Chunks, Workers, Threads;
             public int Next;      // next chunk to claim
             public int Done;      // chunks finished
             public Exception? Error;
@@ -98,7 +125,7 @@ public static class KernelThreads
             {
                 int workers = Math.Min(threads, chunks) - 1;
                 EnsureWorkers(workers);
-                var job = new Job { Body = body, N = n, Align = align, Blocks = blocks, Chunks = chunks, Workers = workers };
+                var job = new Job { Body = body, N = n, Align = align, Blocks = blocks, Chunks = chunks, Workers = workers, Threads = threads };
                 Volatile.Write(ref _job, job);
                 Interlocked.Increment(ref _generation);
                 lock (Gate) Monitor.PulseAll(Gate);
@@ -137,7 +164,9 @@ public static class KernelThreads
                 int index = Workers.Count;
                 var t = new Thread(() => Loop(index)) { IsBackground = true, Name = $"QuantReason kernel {index + 1}" };
                 Workers.Add(t);
-                t.Start();
+                // Without the creator's execution context: a worker must not keep the thread-count scope that happened
+                // to be open when it was started.
+                t.UnsafeStart();
             }
         }
 
@@ -159,7 +188,12 @@ public static class KernelThreads
                 }
                 seen = g;
                 var job = Volatile.Read(ref _job);
-                if (job is not null && index < job.Workers) Work(job);
+                if (job is not null && index < job.Workers)
+                {
+                    _regionThreads = job.Threads;
+                    Work(job);
+                    _regionThreads = 0;
+                }
             }
         }
     }

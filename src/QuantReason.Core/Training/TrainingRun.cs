@@ -66,7 +66,7 @@ public sealed class TrainingRun
     /// <summary>Builds tokenizer, corpus, model and trainer, and resumes from OUT/checkpoint when it holds one.</summary>
     public static TrainingRun Prepare(TrainConfig config, Action<string>? say = null)
     {
-        if (config.Threads is { } t) Kernels.KernelThreads.Count = t;
+        using var threads = UseThreads(config);
         Directory.CreateDirectory(config.OutputDir);
 
         // The tokenizer: the base model's, or the StepMath character vocabulary written into the output first, so the
@@ -158,6 +158,11 @@ public sealed class TrainingRun
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
     }
 
+    /// <summary>The config's thread count for the duration of one stage (a scope, so a test or server running beside
+    /// the trainer keeps its own).</summary>
+    static Kernels.KernelThreads.Scope UseThreads(TrainConfig config) =>
+        config.Threads is { } t ? Kernels.KernelThreads.Use(t) : default;
+
     public bool Finished => Trainer.StepsDone >= Trainer.Options.Steps;
 
     /// <summary>
@@ -166,6 +171,7 @@ public sealed class TrainingRun
     /// </summary>
     public IReadOnlyList<StepResult> Train(IProgressSink progress, Action<StepResult>? onStep = null, CancellationToken cancel = default)
     {
+        using var threads = UseThreads(Config);
         KeepLogUpTo(ResumedFrom);
         if (Finished) return [];
         Directory.CreateDirectory(CheckpointDir);
@@ -205,6 +211,7 @@ public sealed class TrainingRun
     /// </summary>
     public void Export()
     {
+        using var threads = UseThreads(Config);
         var model = Trainer.Model;
         if (model.Adapters.Any())
         {
@@ -235,6 +242,7 @@ public sealed class TrainingRun
     public async Task<ScoreReport> EvaluateAsync(IProgressSink progress, CancellationToken cancel = default)
     {
         var e = Config.Eval ?? throw new QuantReasonException("the config has no eval section", Config.Path);
+        using var threads = UseThreads(Config);
         var split = StepMathSplits.Parse(e.Split);
         // The split goes through a JSONL file and the dataset loader, so StepMath is evaluated exactly as MATH-500 is.
         var jsonl = Path.Combine(Path.GetTempPath(), $"quantreason-stepmath-{Guid.NewGuid():N}.jsonl");

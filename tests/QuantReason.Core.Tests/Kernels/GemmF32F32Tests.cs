@@ -80,15 +80,8 @@ public class GemmF32F32Tests
         var b = Random(rng, k * n);
         var one = new float[m * n];
         var two = new float[m * n];
-        int saved = KernelThreads.Count;
-        try
-        {
-            KernelThreads.Count = 1;
-            GemmF32F32.NN(m, n, k, a, b, one);
-            KernelThreads.Count = 2;
-            GemmF32F32.NN(m, n, k, a, b, two);
-        }
-        finally { KernelThreads.Count = saved; }
+        using (KernelThreads.Use(1)) GemmF32F32.NN(m, n, k, a, b, one);
+        using (KernelThreads.Use(2)) GemmF32F32.NN(m, n, k, a, b, two);
         Assert.Equal(one, two);
     }
 

@@ -21,16 +21,9 @@ public class KernelThreadsTests
     [InlineData(1000, 4), InlineData(37, 16), InlineData(100_000, 1), InlineData(5, 1)]
     public void EveryIndexExactlyOnceInAlignedChunks(int n, int align)
     {
-        int saved = KernelThreads.Count;
-        try
-        {
-            foreach (int threads in new[] { 1, 2, 3 })
-            {
-                KernelThreads.Count = threads;
+        foreach (int threads in new[] { 1, 2, 3 })
+            using (KernelThreads.Use(threads))
                 Assert.All(Cover(n, align), h => Assert.Equal(1, h));
-            }
-        }
-        finally { KernelThreads.Count = saved; }
     }
 
     [Fact]
@@ -47,17 +40,12 @@ public class KernelThreadsTests
     {
         // A region started while the pool is busy runs on Parallel.For, which wraps exceptions; the caller must still
         // see the chunk's own exception.
-        int saved = KernelThreads.Count;
-        KernelThreads.Count = 2;
-        try
-        {
-            var ex = Assert.Throws<InvalidOperationException>(() =>
-                KernelThreads.For(8, 1, (s0, e0) =>
-                    KernelThreads.For(1000, 4, (s, e) => { if (s > 0) throw new InvalidOperationException("inner failed"); }, workPerItem: 1 << 20),
-                    workPerItem: 1 << 20));
-            Assert.Equal("inner failed", ex.Message);
-        }
-        finally { KernelThreads.Count = saved; }
+        using var scope = KernelThreads.Use(2);
+        var ex = Assert.Throws<InvalidOperationException>(() =>
+            KernelThreads.For(8, 1, (s0, e0) =>
+                KernelThreads.For(1000, 4, (s, e) => { if (s > 0) throw new InvalidOperationException("inner failed"); }, workPerItem: 1 << 20),
+                workPerItem: 1 << 20));
+        Assert.Equal("inner failed", ex.Message);
     }
 
     [Fact]
@@ -76,5 +64,60 @@ public class KernelThreadsTests
             }, workPerItem: 1 << 20);
         });
         Assert.All(outer, h => Assert.Equal(8, h));
+    }
+
+    [Fact]
+    public void ScopesNestAndRestore()
+    {
+        int outside = KernelThreads.Count;
+        using (KernelThreads.Use(3))
+        {
+            Assert.Equal(3, KernelThreads.Count);
+            using (KernelThreads.Use(1)) Assert.Equal(1, KernelThreads.Count);
+            Assert.Equal(3, KernelThreads.Count);
+            using (default(KernelThreads.Scope)) Assert.Equal(3, KernelThreads.Count); // the no-op scope keeps the outer one
+            Assert.Equal(3, KernelThreads.Count);
+        }
+        Assert.Equal(outside, KernelThreads.Count);
+    }
+
+    [Fact]
+    public async Task ConcurrentFlowsKeepTheirOwnCount()
+    {
+        // Two flows hold different scopes at the same time, each checking its own count many times while the other
+        // runs regions: with a global setting one would see the other's value.
+        using var start = new Barrier(2);
+        async Task<bool> Flow(int threads) => await Task.Run(() =>
+        {
+            using var scope = KernelThreads.Use(threads);
+            start.SignalAndWait();
+            bool same = true;
+            for (int i = 0; i < 200; i++)
+            {
+                KernelThreads.For(1000, 4, (s, e) => { if (KernelThreads.Count != threads) same = false; }, workPerItem: 1 << 20);
+                same &= KernelThreads.Count == threads;
+            }
+            return same;
+        });
+        var results = await Task.WhenAll(Flow(1), Flow(3));
+        Assert.All(results, Assert.True);
+    }
+
+    [Fact]
+    public void WorkersDoNotKeepTheScopeTheyWereStartedIn()
+    {
+        int outside = KernelThreads.Count;
+        using (KernelThreads.Use(KernelThreads.MaxThreads / 64)) Cover(1000, 4); // may start pool workers inside a scope
+        int seen = -1;
+        KernelThreads.For(1000, 4, (s, e) => { if (s > 0) Volatile.Write(ref seen, KernelThreads.Count); }, workPerItem: 1 << 20);
+        if (seen >= 0) Assert.Equal(outside, seen);
+    }
+
+    [Theory]
+    [InlineData(0), InlineData(-2), InlineData(KernelThreads.MaxThreads + 1)]
+    public void OutOfRangeCountsAreRefused(int threads)
+    {
+        var e = Assert.Throws<QuantReasonException>(() => KernelThreads.Use(threads));
+        Assert.Contains("--threads", e.Message);
     }
 }

@@ -40,18 +40,11 @@ public unsafe class MatMulTests
     {
         int rows = 96, k = 512, tokens = 3;
         float[] w = Random(rows * k, 5), x = Random(tokens * k, 6), y1 = new float[tokens * rows], y2 = new float[tokens * rows];
-        int saved = KernelThreads.Count;
-        try
+        fixed (float* wp = w, xp = x, y1p = y1, y2p = y2)
         {
-            fixed (float* wp = w, xp = x, y1p = y1, y2p = y2)
-            {
-                KernelThreads.Count = 1;
-                MatMulF32F32.Forward(wp, rows, k, xp, tokens, y1p);
-                KernelThreads.Count = 3;
-                MatMulF32F32.Forward(wp, rows, k, xp, tokens, y2p);
-            }
+            using (KernelThreads.Use(1)) MatMulF32F32.Forward(wp, rows, k, xp, tokens, y1p);
+            using (KernelThreads.Use(3)) MatMulF32F32.Forward(wp, rows, k, xp, tokens, y2p);
         }
-        finally { KernelThreads.Count = saved; }
         Assert.Equal(y1, y2);
     }
 }

@@ -68,15 +68,10 @@ public unsafe class PackedBF16Tests
         var w = PackedBF16.Pack(RandomBF16(rows * cols, 6), rows, cols);
         var x = Random(tokens * cols, 7);
         float[] y1 = new float[tokens * rows], y3 = new float[tokens * rows];
-        int saved = KernelThreads.Count;
-        try
-        {
-            KernelThreads.Count = 1;
+        using (KernelThreads.Use(1))
             fixed (float* xp = x, yp = y1) w.Forward(xp, tokens, yp);
-            KernelThreads.Count = 3;
+        using (KernelThreads.Use(3))
             fixed (float* xp = x, yp = y3) w.Forward(xp, tokens, yp);
-        }
-        finally { KernelThreads.Count = saved; }
         Assert.Equal(y1, y3);
     }
 
@@ -87,19 +82,14 @@ public unsafe class PackedBF16Tests
         var w = PackedBF16.Pack(RandomBF16(rows * cols, 4), rows, cols);
         var x = Random(tokens * cols, 5);
         var all = new float[tokens * rows];
-        int saved = KernelThreads.Count;
-        try
-        {
-            KernelThreads.Count = 3;
+        using (KernelThreads.Use(3))
             fixed (float* xp = x, yp = all) w.Forward(xp, tokens, yp);
-            KernelThreads.Count = 1;
+        using (KernelThreads.Use(1))
             for (int t = 0; t < tokens; t++)
             {
                 var one = new float[rows];
                 fixed (float* xp = &x[t * cols], yp = one) w.Forward(xp, 1, yp);
                 Assert.Equal(all.AsSpan(t * rows, rows).ToArray(), one);
             }
-        }
-        finally { KernelThreads.Count = saved; }
     }
 }

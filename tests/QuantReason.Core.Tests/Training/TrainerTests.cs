@@ -40,15 +40,10 @@ public class TrainerTests
     {
         float[][] Train(int threads)
         {
-            int saved = KernelThreads.Count;
-            KernelThreads.Count = threads;
-            try
-            {
-                var t = Trainer.FromScratch(TinyConfigs.Of(ArchitectureKind.Qwen3), Options());
-                t.Run(Counting(13, 2), NullProgress.Instance);
-                return t.Model.Parameters.Select(p => (float[])p.Value.Clone()).ToArray();
-            }
-            finally { KernelThreads.Count = saved; }
+            using var scope = KernelThreads.Use(threads);
+            var t = Trainer.FromScratch(TinyConfigs.Of(ArchitectureKind.Qwen3), Options());
+            t.Run(Counting(13, 2), NullProgress.Instance);
+            return t.Model.Parameters.Select(p => (float[])p.Value.Clone()).ToArray();
         }
         var a = Train(2);
         var b = Train(2);
