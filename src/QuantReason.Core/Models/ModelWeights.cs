@@ -56,6 +56,8 @@ public sealed class ModelWeights
     public required LayerWeights[] Layers { get; init; }
     public required float[] FinalNorm { get; init; }        // [hidden]
     public required ILinearWeight LmHead { get; set; }      // [vocab, hidden]; the embedding itself when tied
+    /// <summary>How the checkpoint stored its linears, parsed once at load; null for full precision.</summary>
+    public CheckpointQuantization? Quantization { get; init; }
 
     public static ModelWeights Load(Checkpoint ck, ModelConfig cfg)
     {
@@ -68,7 +70,7 @@ public sealed class ModelWeights
         ILinearWeight head = cfg.TieWordEmbeddings || !ck.Contains(WeightNames.LmHead)
             ? (cfg.TieWordEmbeddings ? embed : throw new QuantReasonException("tensor missing and tie_word_embeddings is false", $"{ck.Directory}: {WeightNames.LmHead}"))
             : DenseLinear.Load(ck, WeightNames.LmHead, cfg.VocabSize, h);
-        return new ModelWeights { Config = cfg, Embedding = embed, Layers = layers, FinalNorm = ck.ReadF32(WeightNames.FinalNorm, h), LmHead = head };
+        return new ModelWeights { Config = cfg, Embedding = embed, Layers = layers, FinalNorm = ck.ReadF32(WeightNames.FinalNorm, h), LmHead = head, Quantization = quant };
     }
 
     /// <summary>One decoder layer's weights (quantizers stream a model one layer at a time).</summary>

@@ -77,7 +77,7 @@ public sealed record EvalJob
                 generator = new RuntimeTextGenerator(session);
                 model = RunIdentity.Model(ModelDir, session.Model.Config);
                 if (ModelName is not null) model = model with { Name = ModelName };
-                quantization = RunIdentity.Quantization(ModelDir) is { } q ? q with { Calibration = Calibration } : null;
+                quantization = RunIdentity.Quantization(session.Model.Weights.Quantization, Calibration);
                 backend = new BackendInfo("in-process", null, 0, 0);
                 concurrency = Batch;
             }

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using QuantReason.Evaluation.Datasets;
 using QuantReason.Models;
+using QuantReason.Quantization.Model;
 
 namespace QuantReason.Evaluation.Runs;
 
@@ -31,23 +32,9 @@ public static class RunIdentity
         Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(modelDir))),
         Path.GetFullPath(modelDir), WeightDigest(modelDir), config.Architecture.ModelType, config.ParameterCount);
 
-    /// <summary>The checkpoint's quantization_config (config.json), or null for a full-precision checkpoint.</summary>
-    public static QuantizationInfo? Quantization(string modelDir)
-    {
-        var path = Path.Combine(modelDir, "config.json");
-        if (!File.Exists(path)) return null;
-        using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
-        if (!doc.RootElement.TryGetProperty("quantization_config", out var q) || q.ValueKind != JsonValueKind.Object) return null;
-        string method = q.TryGetProperty("quant_method", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString()! : "unknown";
-        // the layout's quant_method names the format (RTN is stored in GPTQ's); the toolkit records the algorithm in meta
-        if (q.TryGetProperty("meta", out var meta) && meta.ValueKind == JsonValueKind.Object
-            && meta.TryGetProperty("method", out var algo) && algo.ValueKind == JsonValueKind.String)
-            method = algo.GetString()!;
-        int Int(string name, int fallback) => q.TryGetProperty(name, out var v) && v.TryGetInt32(out var i) ? i : fallback;
-        bool Bool(string name, bool fallback) => q.TryGetProperty(name, out var v) && v.ValueKind is JsonValueKind.True or JsonValueKind.False ? v.GetBoolean() : fallback;
-        return new QuantizationInfo(method == "w8a8" ? "smoothquant" : method, Int("bits", Int("w_bit", 0)), Int("group_size", Int("q_group_size", -1)),
-            Bool("sym", true), Bool("desc_act", false), null);
-    }
+    /// <summary>The loaded checkpoint's quantization as the manifest records it, or null for full precision.</summary>
+    public static QuantizationInfo? Quantization(CheckpointQuantization? q, CalibrationInfo? calibration) =>
+        q is null ? null : new QuantizationInfo(q.Algorithm, q.Bits, q.GroupSize, q.Sym, q.ActOrder, calibration);
 
     /// <summary>A dataset by the name it was asked for (a catalogue name, else the file name) with its file's digest.</summary>
     public static DatasetInfo Dataset(string nameOrPath, string path, int size)

@@ -21,9 +21,41 @@ public sealed record CheckpointQuantization(CheckpointQuantMethod Method, GptqCo
 {
     public static readonly string[] SupportedMethods = ["gptq", "awq", "w8a8", "ptqtp"];
 
-    /// <summary>The directory's quantization, or null for a dense checkpoint.</summary>
+    /// <summary>The algorithm that produced the weights: the toolkit's own <c>meta.method</c> when it wrote the checkpoint
+    /// (RTN is stored in GPTQ's layout), else the layout's method (W8A8 is SmoothQuant's layout).</summary>
+    public string Algorithm { get; init; } = Method switch
+    {
+        CheckpointQuantMethod.Gptq => "gptq",
+        CheckpointQuantMethod.Awq => "awq",
+        CheckpointQuantMethod.W8A8 => "smoothquant",
+        _ => "ptqtp",
+    };
+
+    /// <summary>Weight bits per code.</summary>
+    public int Bits => Gptq?.Bits ?? Awq?.Bits ?? Packed!.Bits;
+
+    /// <summary>Input columns per scale, −1 per output channel.</summary>
+    public int GroupSize => Gptq?.GroupSize ?? Awq?.GroupSize ?? Packed!.GroupSize;
+
+    /// <summary>Symmetric grid (no zero point): GPTQ's <c>sym</c>, AWQ without <c>zero_point</c>; W8A8 and trit-planes have none.</summary>
+    public bool Sym => Gptq?.Sym ?? (Awq is { } a ? !a.ZeroPoint : true);
+
+    /// <summary>Columns quantized in decreasing Hessian-diagonal order (GPTQ's <c>desc_act</c>).</summary>
+    public bool ActOrder => Gptq?.DescAct ?? false;
+
+    /// <summary>The directory's quantization, or null for a dense checkpoint. This is the one parser of a checkpoint's
+    /// quantization settings: the loaded model keeps what it returns, and run manifests record it from there.</summary>
     public static CheckpointQuantization? Load(string dir)
     {
+        var layout = LoadLayout(dir, out var config);
+        return layout is not null && config?["meta"]?["method"] is JsonValue m && m.TryGetValue<string>(out var algorithm)
+            ? layout with { Algorithm = algorithm }
+            : layout;
+    }
+
+    static CheckpointQuantization? LoadLayout(string dir, out JsonObject? config)
+    {
+        config = null;
         var cfgPath = Path.Combine(dir, "config.json");
         JsonObject? q = null;
         if (File.Exists(cfgPath))
@@ -32,6 +64,7 @@ public sealed record CheckpointQuantization(CheckpointQuantMethod Method, GptqCo
             if (doc.RootElement.TryGetProperty("quantization_config", out var e) && e.ValueKind == JsonValueKind.Object)
                 q = JsonNode.Parse(e.GetRawText())!.AsObject();
         }
+        config = q;
         var where = cfgPath + ": quantization_config";
         if (q is null)
         {
@@ -39,6 +72,7 @@ public sealed record CheckpointQuantization(CheckpointQuantMethod Method, GptqCo
             var qc = Path.Combine(dir, "quant_config.json");
             if (!File.Exists(qc)) return null;
             q = JsonNode.Parse(File.ReadAllText(qc))?.AsObject() ?? throw new QuantReasonException("empty quantization config", qc);
+            config = q;
             where = qc;
             if (q["w_bit"] is null) return new(CheckpointQuantMethod.Gptq, Gptq: GptqConfig.Load(dir));
             q["quant_method"] ??= "awq";
