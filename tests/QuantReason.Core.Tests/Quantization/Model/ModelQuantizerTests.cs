@@ -87,6 +87,14 @@ public class ModelQuantizerTests
         return data;
     }
 
+    public static TheoryData<string, QuantMethod> FixturesTimesResumableMethods()
+    {
+        var data = new TheoryData<string, QuantMethod>();
+        foreach (var f in FixtureNames())
+            foreach (var m in new[] { QuantMethod.Gptq, QuantMethod.Awq, QuantMethod.SmoothQuant }) data.Add(f, m);
+        return data;
+    }
+
     static IEnumerable<string> FixtureNames() => Shared.Root is null ? []
         : Directory.GetDirectories(Shared.PathOf("fixtures", "models")).Order(StringComparer.Ordinal).Select(d => Path.GetFileName(d)!);
 
@@ -150,9 +158,9 @@ public class ModelQuantizerTests
     [InlineData(8, true)]
     public void GptqAtOtherWidthsMatchesItsDequantizedWeights(int bits, bool sym)
     {
-        // The first fixture whose every linear the GPTQ layout can pack at this width.
+        // Every fixture whose every linear the GPTQ layout can pack at this width.
         var options = QuantizeOptions.Create(QuantMethod.Gptq, bits, 32, sym, calibration: QuantizeFixture.Calibration());
-        var fixture = FixtureNames().FirstOrDefault(f =>
+        var fixtures = FixtureNames().Where(f =>
         {
             var c = ModelConfig.Load(Shared.PathOf("fixtures", "models", f));
             try
@@ -165,8 +173,13 @@ public class ModelQuantizerTests
                 return true;
             }
             catch (QuantReasonException) { return false; }
-        });
-        Assert.NotNull(fixture);
+        }).ToList();
+        Assert.NotEmpty(fixtures);
+        foreach (var fixture in fixtures) QuantizesToItsDequantizedWeights(fixture, options, bits, sym);
+    }
+
+    static void QuantizesToItsDequantizedWeights(string fixture, QuantizeOptions options, int bits, bool sym)
+    {
         using var fx = new QuantizeFixture(fixture);
         ModelQuantizer.Run(fx.Source, fx.Out("q"), options);
         var (quantized, dequantized) = LoadPair(fx.Out("q"));
@@ -179,12 +192,9 @@ public class ModelQuantizerTests
     }
 
     [SharedTheory]
-    [InlineData(QuantMethod.Gptq)]
-    [InlineData(QuantMethod.Awq)]
-    [InlineData(QuantMethod.SmoothQuant)]
-    public void InterruptedRunResumesToIdenticalFiles(QuantMethod method)
+    [MemberData(nameof(FixturesTimesResumableMethods))]
+    public void InterruptedRunResumesToIdenticalFiles(string fixture, QuantMethod method)
     {
-        var fixture = FixtureNames().First();
         using var fx = new QuantizeFixture(fixture);
         var options = fx.Options(method);
         ModelQuantizer.Run(fx.Source, fx.Out("full"), options);
@@ -211,7 +221,11 @@ public class ModelQuantizerTests
     [SharedFact]
     public void ResumeRefusesOtherSettings()
     {
-        var fixture = FixtureNames().First();
+        foreach (var fixture in FixtureNames()) ResumeRefusesOtherSettingsOn(fixture);
+    }
+
+    static void ResumeRefusesOtherSettingsOn(string fixture)
+    {
         using var fx = new QuantizeFixture(fixture);
         using var cts = new CancellationTokenSource();
         var options = fx.Options(QuantMethod.Rtn);
@@ -223,8 +237,13 @@ public class ModelQuantizerTests
     [SharedFact]
     public void GptqWritesTheHuggingFaceLayoutAndReadsBackExactly()
     {
-        var fixture = FixtureNames()
-            .First(f => QuantizeFixture.GroupSizeOf(ModelConfig.Load(Shared.PathOf("fixtures", "models", f))) == 32);
+        var fixtures = FixtureNames().Where(f => QuantizeFixture.GroupSizeOf(ModelConfig.Load(Shared.PathOf("fixtures", "models", f))) == 32).ToList();
+        Assert.NotEmpty(fixtures);
+        foreach (var fixture in fixtures) GptqWritesTheHuggingFaceLayoutOf(fixture);
+    }
+
+    static void GptqWritesTheHuggingFaceLayoutOf(string fixture)
+    {
         using var fx = new QuantizeFixture(fixture);
         var options = fx.Options(QuantMethod.Gptq) with { DescAct = true };
         ModelQuantizer.Run(fx.Source, fx.Out("q"), options);
