@@ -5,6 +5,7 @@ using QuantReason.Models;
 using QuantReason.Quantization;
 using QuantReason.Runtime;
 using QuantReason.Tensors;
+using QuantReason.Weights;
 
 namespace QuantReason.Bench;
 

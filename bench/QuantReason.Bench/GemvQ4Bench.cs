@@ -1,6 +1,7 @@
 using System.Text.Json;
 using QuantReason.Kernels;
 using QuantReason.Quantization;
+using QuantReason.Weights;
 
 namespace QuantReason.Bench;
 

@@ -1,6 +1,6 @@
 using System.CommandLine;
-using QuantReason.Evaluation.Datasets;
 using Spectre.Console;
+using QuantReason.Data.Datasets;
 
 namespace QuantReason.Cli;
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using QuantReason.Evaluation;
 using QuantReason.Evaluation.Runs;
 using Spectre.Console;
+using QuantReason.Jobs;
 
 namespace QuantReason.Cli;
 

@@ -31,7 +31,7 @@ public static class InspectCommand
                     (cfg.Rope.Type == RopeType.Llama3 ? $", factor {cfg.Rope.Factor}, original context {cfg.Rope.OriginalMaxPositionEmbeddings}" : "") +
                     $"; context {cfg.MaxPositionEmbeddings}");
         o.WriteLine($"embeddings    {(cfg.TieWordEmbeddings ? "tied" : "separate LM head")}");
-        if (Quantization.Model.CheckpointQuantization.Load(dir) is { } quant) o.WriteLine($"quantization  {quant.Describe()}");
+        if (Weights.CheckpointQuantization.Load(dir) is { } quant) o.WriteLine($"quantization  {quant.Describe()}");
         var dtypes = ck.Tensors.GroupBy(t => t.DType).OrderBy(g => g.Key)
             .Select(g => $"{g.Key.ToSafeTensorsName()} ×{g.Count()} ({g.Sum(t => t.ByteLength) / 1e6:F1} MB)");
         o.WriteLine($"tensors       {ck.Tensors.Count()} in {ck.Files.Count} file(s): {string.Join(", ", dtypes)}");

@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Diagnostics;
-using QuantReason.StepMath;
 using Spectre.Console;
+using QuantReason.Data.StepMath;
+using QuantReason.Jobs;
+using QuantReason.Judging;
 
 namespace QuantReason.Cli;
 

@@ -1,6 +1,6 @@
 using System.CommandLine;
-using QuantReason.Studies;
 using Spectre.Console;
+using QuantReason.Jobs;
 
 namespace QuantReason.Cli;
 

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using QuantReason.Training;
 using Spectre.Console;
+using QuantReason.Jobs;
 
 namespace QuantReason.Cli;
 

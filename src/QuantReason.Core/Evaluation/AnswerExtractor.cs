@@ -1,3 +1,4 @@
+using QuantReason.Data;
 using System.Text.RegularExpressions;
 
 namespace QuantReason.Evaluation;
@@ -24,52 +25,8 @@ public static partial class AnswerExtractor
         return Extraction.None;
     }
 
-    /// <summary>
-    /// Content of the last complete <c>\boxed{…}</c> or <c>\fbox{…}</c>, braces balanced; <c>\boxed 5</c> (no braces)
-    /// runs to the next <c>$</c> or line end. An unclosed box (a truncated output) is passed over for an earlier one.
-    /// </summary>
-    public static string? LastBoxed(string text)
-    {
-        var end = text.Length;
-        while (end > 0)
-        {
-            var at = LastCommand(text, end);
-            if (at < 0) return null;
-            var length = text.AsSpan(at).StartsWith(@"\boxed") ? 6 : 5;
-            if (BoxContent(text, at + length) is { } content) return content;
-            end = at;
-        }
-        return null;
-    }
-
-    static int LastCommand(string text, int end)
-    {
-        var boxed = end >= 6 ? text.LastIndexOf(@"\boxed", end - 1, StringComparison.Ordinal) : -1;
-        var fbox = end >= 5 ? text.LastIndexOf(@"\fbox", end - 1, StringComparison.Ordinal) : -1;
-        return Math.Max(boxed, fbox);
-    }
-
-    static string? BoxContent(string text, int i)
-    {
-        if (i < text.Length && char.IsLetter(text[i])) return null; // \boxedfoo is another command
-        var j = i;
-        while (j < text.Length && text[j] is ' ' or '\t') j++;
-        if (j < text.Length && text[j] == '{')
-        {
-            var depth = 0;
-            for (var k = j; k < text.Length; k++)
-            {
-                if (text[k] == '\\') { k++; continue; } // an escaped brace \{ does not count
-                if (text[k] == '{') depth++;
-                else if (text[k] == '}' && --depth == 0) return text[(j + 1)..k].Trim();
-            }
-            return null;
-        }
-        if (j == i) return null; // "\boxed" followed by neither brace nor space
-        var stop = text.IndexOfAny(['$', '\n'], j);
-        var bare = (stop < 0 ? text[j..] : text[j..stop]).Trim().TrimEnd('.');
-        return bare.Length > 0 ? bare : null;
-    }
+    /// <summary>Content of the last complete <c>\boxed{…}</c> or <c>\fbox{…}</c> (see <see cref="LatexBoxes.Last"/>).</summary>
+    public static string? LastBoxed(string text) => LatexBoxes.Last(text);
 
     /// <summary>
     /// Content of the last \(…\), \[…\], $$…$$ or $…$ segment, provided no digit follows it (else the text went on to

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using QuantReason.Evaluation.Equivalence;
 using QuantReason.Evaluation.Runs;
+using QuantReason.Data;
 
 namespace QuantReason.Evaluation;
 

@@ -1,6 +1,7 @@
 using QuantReason.Quantization.Model;
 using QuantReason.Runtime;
 using QuantReason.Tensors;
+using QuantReason.Weights;
 
 namespace QuantReason.Models;
 

@@ -1,4 +1,5 @@
 using QuantReason.Quantization.LinAlg;
+using QuantReason.Weights;
 
 namespace QuantReason.Quantization;
 

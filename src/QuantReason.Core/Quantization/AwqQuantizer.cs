@@ -1,3 +1,4 @@
+using QuantReason.Weights;
 namespace QuantReason.Quantization;
 
 /// <summary>

@@ -1,6 +1,7 @@
 using System.Runtime.Intrinsics;
 using QuantReason.Kernels;
 using QuantReason.Quantization.LinAlg;
+using QuantReason.Weights;
 
 namespace QuantReason.Quantization;
 

@@ -1,3 +1,4 @@
+using QuantReason.Weights;
 namespace QuantReason.Quantization;
 
 /// <summary>Settings of the PTQTP fit (arXiv 2509.16989): relative-change tolerance ε, iteration cap T_max, ridge range.</summary>

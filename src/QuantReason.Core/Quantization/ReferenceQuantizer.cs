@@ -1,3 +1,4 @@
+using QuantReason.Weights;
 namespace QuantReason.Quantization;
 
 /// <summary>The reference (data-free) quantizer of each row of the format table: RTN min-max for integer formats,

@@ -1,3 +1,4 @@
+using QuantReason.Weights;
 namespace QuantReason.Quantization;
 
 /// <summary>SmoothQuant's result for the linears sharing one input: smoothing scales s (fold X ← X/s into the previous

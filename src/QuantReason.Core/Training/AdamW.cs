@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using QuantReason.Tensors;
+using QuantReason.Data.StepMath;
 
 namespace QuantReason.Training;
 

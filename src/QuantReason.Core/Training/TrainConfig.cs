@@ -4,6 +4,7 @@ using QuantReason.Models;
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
+using QuantReason.Data.StepMath;
 
 namespace QuantReason.Training;
 
@@ -252,7 +253,7 @@ public sealed record TrainConfig
         var sm = data.Stepmath;
         if (sm is not null)
         {
-            StepMath.StepMathSplits.Parse(sm.Split ?? "train", $"{path}: data.stepmath.split");
+            StepMathSplits.Parse(sm.Split ?? "train", $"{path}: data.stepmath.split");
             if (sm.Count is not > 0) throw Bad("data.stepmath.count must be positive");
         }
         var trainData = new TrainData(sm is null ? null : sm.Split ?? "train", sm?.Seed ?? 0, sm?.Count ?? 0, sm?.WordFraction ?? 0.3,
@@ -310,7 +311,7 @@ public sealed record TrainConfig
             : null;
         if (eval is not null)
         {
-            StepMath.StepMathSplits.Parse(eval.Split, $"{path}: eval.split");
+            StepMathSplits.Parse(eval.Split, $"{path}: eval.split");
             if (eval.ProblemsPerLevel <= 0 || eval.MaxNewTokens <= 0) throw Bad("eval.problems_per_level and eval.max_new_tokens must be positive");
         }
         var output = outputOverride is not null ? System.IO.Path.GetFullPath(outputOverride)

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using QuantReason.Models;
+using QuantReason.Data.StepMath;
 
 namespace QuantReason.Training;
 

@@ -1,8 +1,9 @@
 using System.Text.Json;
 using QuantReason.Evaluation;
-using QuantReason.Evaluation.Prompts;
-using QuantReason.StepMath;
 using QuantReason.Tokenizers;
+using QuantReason.Data;
+using QuantReason.Data.Prompts;
+using QuantReason.Data.StepMath;
 
 namespace QuantReason.Training;
 

@@ -1,5 +1,6 @@
 using QuantReason.Cli;
 using QuantReason.Evaluation.Runs;
+using QuantReason.Jobs;
 
 namespace QuantReason.Tests.Cli;
 

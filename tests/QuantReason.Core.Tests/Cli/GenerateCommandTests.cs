@@ -1,7 +1,6 @@
 using QuantReason.Cli;
 using QuantReason.Runtime;
 using QuantReason.Tokenizers;
-using QuantReason.Tests.StepMath;
 
 namespace QuantReason.Tests.Cli;
 

@@ -4,6 +4,7 @@ using QuantReason.Runtime;
 using QuantReason.Tensors;
 using QuantReason.Tokenizers;
 using QuantReason.Training;
+using QuantReason.Jobs;
 
 namespace QuantReason.Tests.Cli;
 

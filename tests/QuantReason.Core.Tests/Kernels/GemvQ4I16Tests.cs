@@ -1,6 +1,7 @@
 using QuantReason.Kernels;
 using QuantReason.Quantization;
 using QuantReason.Tests.Quantization;
+using QuantReason.Weights;
 
 namespace QuantReason.Tests.Kernels;
 

@@ -1,5 +1,6 @@
 using QuantReason.Quantization;
 using QuantReason.Tests.Quantization;
+using QuantReason.Weights;
 
 namespace QuantReason.Tests.Kernels;
 

@@ -1,5 +1,6 @@
 using QuantReason.Quantization;
 using QuantReason.Quantization.LinAlg;
+using QuantReason.Weights;
 
 namespace QuantReason.Tests.Quantization;
 

@@ -2,6 +2,7 @@ using QuantReason.Quantization;
 using QuantReason.Tensors;
 using System.Text.Json;
 using Xunit.Abstractions;
+using QuantReason.Weights;
 
 namespace QuantReason.Tests.Quantization;
 

@@ -1,4 +1,5 @@
 using QuantReason.Quantization;
+using QuantReason.Weights;
 
 namespace QuantReason.Tests.Quantization;
 

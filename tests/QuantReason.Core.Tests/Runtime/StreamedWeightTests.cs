@@ -3,6 +3,7 @@ using QuantReason.Models;
 using QuantReason.Quantization;
 using QuantReason.Runtime;
 using QuantReason.Tests.Quantization;
+using QuantReason.Weights;
 
 namespace QuantReason.Tests.Runtime;
 

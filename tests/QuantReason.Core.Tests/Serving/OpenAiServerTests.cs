@@ -7,6 +7,7 @@ using QuantReason.Evaluation.Runs;
 using QuantReason.Runtime;
 using QuantReason.Serving;
 using QuantReason.Tests.Cli;
+using QuantReason.Jobs;
 
 namespace QuantReason.Tests.Serving;
 

@@ -1,4 +1,3 @@
-using QuantReason.Tests.StepMath;
 using QuantReason.Training;
 
 namespace QuantReason.Tests.Training;

@@ -1,7 +1,7 @@
-using QuantReason.Evaluation.Prompts;
-using QuantReason.StepMath;
-using QuantReason.Tests.StepMath;
 using QuantReason.Training;
+using QuantReason.Data.Prompts;
+using QuantReason.Data.StepMath;
+using QuantReason.Tokenizers;
 
 namespace QuantReason.Tests.Training;
 

@@ -1,7 +1,8 @@
 using System.Text.Json;
-using QuantReason.Evaluation.Datasets;
 using QuantReason.Evaluation.Equivalence;
 using QuantReason.Evaluation.Runs;
+using QuantReason.Data;
+using QuantReason.Data.Datasets;
 
 namespace QuantReason.Evaluation.Imports;
 

@@ -1,4 +1,4 @@
-using QuantReason.Evaluation.Prompts;
+using QuantReason.Data.Prompts;
 
 namespace QuantReason.Evaluation.Runs;
 

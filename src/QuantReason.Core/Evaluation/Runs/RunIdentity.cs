@@ -1,8 +1,9 @@
 using System.Security.Cryptography;
 using System.Text.Json;
-using QuantReason.Evaluation.Datasets;
 using QuantReason.Models;
 using QuantReason.Quantization.Model;
+using QuantReason.Data.Datasets;
+using QuantReason.Weights;
 
 namespace QuantReason.Evaluation.Runs;
 

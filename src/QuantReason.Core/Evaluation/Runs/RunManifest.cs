@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using QuantReason.Data.Datasets;
 
 namespace QuantReason.Evaluation.Runs;
 

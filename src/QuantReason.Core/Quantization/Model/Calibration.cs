@@ -1,9 +1,10 @@
 using System.Text.Json;
 using QuantReason.Evaluation;
-using QuantReason.Evaluation.Datasets;
 using QuantReason.Runtime;
-using QuantReason.StepMath;
 using QuantReason.Tokenizers;
+using QuantReason.Data;
+using QuantReason.Data.Datasets;
+using QuantReason.Data.StepMath;
 
 namespace QuantReason.Quantization.Model;
 

@@ -4,6 +4,7 @@ using QuantReason.Models;
 using QuantReason.Runtime;
 using QuantReason.Tensors;
 using QuantReason.Tokenizers;
+using QuantReason.Weights;
 
 namespace QuantReason.Quantization.Model;
 

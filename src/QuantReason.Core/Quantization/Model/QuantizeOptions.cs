@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using QuantReason.Weights;
 
 namespace QuantReason.Quantization.Model;
 

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using QuantReason.Models;
 using QuantReason.Tensors;
+using QuantReason.Weights;
 
 namespace QuantReason.Quantization.Model;
 

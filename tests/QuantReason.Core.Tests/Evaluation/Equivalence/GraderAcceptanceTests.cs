@@ -1,8 +1,9 @@
 using System.Text.Json;
 using QuantReason.Evaluation;
-using QuantReason.Evaluation.Datasets;
 using QuantReason.Evaluation.Equivalence;
 using Xunit.Abstractions;
+using QuantReason.Data;
+using QuantReason.Data.Datasets;
 
 namespace QuantReason.Tests.Evaluation.Equivalence;
 

@@ -7,8 +7,9 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using QuantReason.Evaluation.Prompts;
 using QuantReason.Evaluation.Runs;
+using QuantReason.Data.Prompts;
+using QuantReason.Jobs;
 
 namespace QuantReason.Tests.Evaluation.Runs;
 

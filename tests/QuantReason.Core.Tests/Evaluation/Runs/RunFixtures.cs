@@ -1,5 +1,5 @@
-using QuantReason.Evaluation.Datasets;
 using QuantReason.Evaluation.Runs;
+using QuantReason.Data.Datasets;
 
 namespace QuantReason.Tests.Evaluation.Runs;
 

@@ -5,6 +5,7 @@ using QuantReason.Models;
 using QuantReason.Quantization;
 using QuantReason.Quantization.Model;
 using QuantReason.Tests.Quantization.Model;
+using QuantReason.Weights;
 
 namespace QuantReason.Tests.Evaluation.Runs;
 

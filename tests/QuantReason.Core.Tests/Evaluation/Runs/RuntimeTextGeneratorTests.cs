@@ -1,8 +1,7 @@
-using QuantReason.Evaluation.Prompts;
 using QuantReason.Evaluation.Runs;
 using ModelSession = QuantReason.Runtime.ModelSession;
 using QuantReason.Tests.Cli;
-using QuantReason.Tests.StepMath;
+using QuantReason.Data.Prompts;
 
 namespace QuantReason.Tests.Evaluation.Runs;
 

@@ -5,6 +5,7 @@ using QuantReason.Runtime;
 using QuantReason.Tensors;
 using QuantReason.Tests.Cli;
 using RuntimeModel = QuantReason.Runtime.Model;
+using QuantReason.Weights;
 
 namespace QuantReason.Tests.Quantization.Model;
 

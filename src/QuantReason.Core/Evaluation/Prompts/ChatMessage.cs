@@ -1,4 +1,0 @@
-namespace QuantReason.Evaluation.Prompts;
-
-/// <summary>A role ("system", "user", "assistant") and its text, as chat templates and OpenAI endpoints take them.</summary>
-public sealed record ChatMessage(string Role, string Content);

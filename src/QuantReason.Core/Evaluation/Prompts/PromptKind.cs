@@ -1,4 +1,0 @@
-namespace QuantReason.Evaluation.Prompts;
-
-/// <summary>Chat prompts become messages for the model's chat template; completion prompts are one raw string.</summary>
-public enum PromptKind { Chat, Completion }

@@ -1,4 +1,0 @@
-namespace QuantReason.Evaluation.Prompts;
-
-/// <summary>One worked example of a few-shot prompt, with the answer its solution must yield.</summary>
-public sealed record PromptShot(string Problem, string Solution, string Answer);

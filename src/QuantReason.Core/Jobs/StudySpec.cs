@@ -1,0 +1,141 @@
+using QuantReason.Quantization.Model;
+using YamlDotNet.Core;
+using YamlDotNet.Serialization;
+using YamlDotNet.Serialization.NamingConventions;
+using QuantReason.Data.StepMath;
+
+namespace QuantReason.Jobs;
+
+/// <summary>A StepMath split generated for the study: <c>PerLevel</c> problems at each of the five levels.</summary>
+public sealed record StepMathSet(StepMathSplit Split, int Seed, int PerLevel);
+
+/// <summary>One configuration of the study: full precision (<c>Method</c> null) or a quantization method with its settings.</summary>
+public sealed record StudyConfiguration(QuantMethod? Method, int? Bits, int? GroupSize, bool Sym, bool DescAct)
+{
+    /// <summary>The run's suffix: <c>fp</c>, <c>rtn-w4g32</c>, <c>smoothquant-w8a8</c>, <c>ptqtp-g32</c>.</summary>
+    public string Id(QuantizeOptions? o) => o is null ? "fp" : o.Method switch
+    {
+        QuantMethod.SmoothQuant => "smoothquant-w8a8",
+        QuantMethod.Ptqtp => $"ptqtp-g{o.GroupSize}",
+        _ => $"{o.Method.ToString().ToLowerInvariant()}-w{o.Bits}g{(o.GroupSize < 0 ? "c" : o.GroupSize)}{(o.DescAct ? "-act" : "")}",
+    };
+}
+
+/// <summary>
+/// A degradation study as read from YAML (data/studies/stepmath.yaml): one model, one dataset and prompt, and the
+/// configurations to quantize it into and evaluate. Relative paths resolve against the file's folder. Validated by
+/// <see cref="Load"/>: unknown keys, unknown methods and missing fields are one error naming the file.
+/// </summary>
+public sealed record StudySpec
+{
+    public required string Path { get; init; }
+    public required string Name { get; init; }
+    public required string Model { get; init; }
+    /// <summary>A generated StepMath split, or else <see cref="Dataset"/> (math500, math, gsm8k or a JSONL file).</summary>
+    public StepMathSet? StepMath { get; init; }
+    public string? Dataset { get; init; }
+    public required string Prompt { get; init; }
+    public int MaxNewTokens { get; init; }
+    public int Batch { get; init; }
+    public required CalibrationOptions Calibration { get; init; }
+    public required IReadOnlyList<StudyConfiguration> Configurations { get; init; }
+
+    /// <summary>The quantizer's options for a configuration (null for full precision), validated by the quantizer's rules.</summary>
+    public QuantizeOptions? QuantizeOptionsFor(StudyConfiguration c) =>
+        c.Method is { } m ? QuantizeOptions.Create(m, c.Bits, c.GroupSize, c.Sym, c.DescAct, Calibration) : null;
+
+    public static StudySpec Load(string path)
+    {
+        if (!File.Exists(path)) throw new QuantReasonException("study file not found", path);
+        Dto dto;
+        try
+        {
+            dto = new DeserializerBuilder().WithNamingConvention(UnderscoredNamingConvention.Instance).Build()
+                .Deserialize<Dto>(File.ReadAllText(path)) ?? throw new QuantReasonException("empty study file", path);
+        }
+        catch (YamlException e)
+        {
+            throw new QuantReasonException($"line {e.Start.Line}: {(e.InnerException ?? e).Message}", path);
+        }
+        var dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
+        string Resolve(string p) => System.IO.Path.GetFullPath(System.IO.Path.Combine(dir, p));
+        string Required(string? v, string key) => string.IsNullOrWhiteSpace(v) ? throw new QuantReasonException($"missing '{key}'", path) : v;
+
+        var d = dto.Dataset ?? throw new QuantReasonException("missing 'dataset'", path);
+        if ((d.Stepmath is null) == (d.Name is null)) throw new QuantReasonException("dataset: give exactly one of 'stepmath' or 'name'", path);
+        StepMathSet? stepmath = d.Stepmath is { } s
+            ? new StepMathSet(StepMathSplits.Parse(Required(s.Split, "dataset.stepmath.split"), path), s.Seed,
+                s.PerLevel > 0 ? s.PerLevel : throw new QuantReasonException($"dataset.stepmath.per_level must be positive, got {s.PerLevel}", path))
+            : null;
+        string? dataset = d.Name is { } n ? (n.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase) ? Resolve(n) : n) : null;
+
+        if (dto.Configurations is not { Count: > 0 }) throw new QuantReasonException("'configurations' lists no configuration", path);
+        var configs = dto.Configurations.Select((c, i) =>
+        {
+            var method = Required(c.Method, $"configurations[{i}].method");
+            QuantMethod? m;
+            try { m = method == "fp" ? null : QuantizeOptions.ParseMethod(method); }
+            catch (QuantReasonException e) { throw new QuantReasonException($"configurations[{i}]: {e.Message} (or fp)", path); }
+            return new StudyConfiguration(m, c.Bits, c.GroupSize, c.Sym, c.DescAct);
+        }).ToList();
+        var cal = dto.Calibration ?? new CalibrationDto();
+        var spec = new StudySpec
+        {
+            Path = System.IO.Path.GetFullPath(path),
+            Name = dto.Name ?? System.IO.Path.GetFileNameWithoutExtension(path),
+            Model = Resolve(Required(dto.Model, "model")),
+            StepMath = stepmath,
+            Dataset = dataset,
+            Prompt = Required(dto.Prompt, "prompt"),
+            MaxNewTokens = dto.MaxNewTokens > 0 ? dto.MaxNewTokens : throw new QuantReasonException($"max_new_tokens must be positive, got {dto.MaxNewTokens}", path),
+            Batch = dto.Batch > 0 ? dto.Batch : throw new QuantReasonException($"batch must be positive, got {dto.Batch}", path),
+            Calibration = new CalibrationOptions(cal.Source is { } src && src.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase) ? Resolve(src) : cal.Source ?? "stepmath",
+                cal.Samples, cal.Length, cal.Seed, cal.ChatTemplate),
+            Configurations = configs,
+        };
+        return spec;
+    }
+
+    sealed class Dto
+    {
+        public string? Name { get; set; }
+        public string? Model { get; set; }
+        public DatasetDto? Dataset { get; set; }
+        public string? Prompt { get; set; }
+        public int MaxNewTokens { get; set; } = 1024;
+        public int Batch { get; set; } = 16;
+        public CalibrationDto? Calibration { get; set; }
+        public List<ConfigurationDto>? Configurations { get; set; }
+    }
+
+    sealed class DatasetDto
+    {
+        public StepMathDto? Stepmath { get; set; }
+        public string? Name { get; set; }
+    }
+
+    sealed class StepMathDto
+    {
+        public string? Split { get; set; }
+        public int Seed { get; set; }
+        public int PerLevel { get; set; } = 300;
+    }
+
+    sealed class CalibrationDto
+    {
+        public string? Source { get; set; }
+        public int Samples { get; set; } = 128;
+        public int Length { get; set; } = 512;
+        public ulong Seed { get; set; }
+        public bool ChatTemplate { get; set; }
+    }
+
+    sealed class ConfigurationDto
+    {
+        public string? Method { get; set; }
+        public int? Bits { get; set; }
+        public int? GroupSize { get; set; }
+        public bool Sym { get; set; }
+        public bool DescAct { get; set; }
+    }
+}

@@ -1,0 +1,72 @@
+using System.Text.Json;
+using QuantReason.Evaluation.Runs;
+using Xunit;
+using QuantReason.Jobs;
+using QuantReason.Tests;
+
+namespace QuantReason.Tests.Jobs;
+
+/// <summary>The main job end to end on the shipped StepMath reference model, on a few problems per level.</summary>
+public class StudyRunnerTests : IDisposable
+{
+    readonly string _dir = Directory.CreateTempSubdirectory("qr-study-run-").FullName;
+    internal static readonly string Model = RepoFiles.PathOf("data", "models", "stepmath-ref");
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [ReferenceModelFact]
+    public async Task Quantizes_evaluates_labels_and_resumes_without_change()
+    {
+        var yaml = Path.Combine(_dir, "study.yaml");
+        File.WriteAllText(yaml, $"""
+            model: {Model}
+            dataset:
+              stepmath: {"{"}split: test, seed: 0, per_level: 2{"}"}
+            prompt: step-tags
+            max_new_tokens: 96
+            batch: 4
+            calibration: {"{"}source: stepmath, samples: 8, length: 64, chat_template: true{"}"}
+            configurations:
+              - {"{"}method: fp{"}"}
+              - {"{"}method: rtn, bits: 8, group_size: 32{"}"}
+              - {"{"}method: gptq, bits: 4, group_size: 32{"}"}
+            """);
+        var spec = StudySpec.Load(yaml);
+        var runs = Path.Combine(_dir, "runs");
+        var rows = await StudyRunner.RunAsync(spec, runs, NullProgress.Instance, _ => { });
+
+        Assert.Equal(["stepmath-ref-fp", "stepmath-ref-rtn-w8g32", "stepmath-ref-gptq-w4g32"], rows.Select(r => r.RunId));
+        var digests = new HashSet<string?>();
+        foreach (var row in rows)
+        {
+            var manifest = RunDirectory.ReadManifest(row.RunDir);
+            Assert.Equal("stepmath-ref", manifest.Model.Name);
+            Assert.Equal(row.Quantization?.Bits, manifest.Quantization?.Bits);
+            Assert.Equal(row.Quantization?.Method.ToString().ToLowerInvariant(), manifest.Quantization?.Method);
+            Assert.Equal(row.Quantization is null, manifest.Quantization is null);
+            digests.Add(manifest.Dataset.Digest);
+            var predictions = RunDirectory.ReadPredictions(Path.Combine(row.RunDir, RunDirectory.PredictionsFile));
+            Assert.Equal(10, predictions.Count);
+            var labels = File.ReadAllLines(Path.Combine(row.RunDir, "labels.jsonl")).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+            Assert.Equal(predictions.Select(p => p.ProblemId), labels.Select(l => l.GetProperty("problem_id").GetString()));
+            // a chain the verifier finds no error in must end in the right answer
+            foreach (var (p, l) in predictions.Zip(labels))
+                if (l.GetProperty("first_error_step").GetInt32() == -1) Assert.True(p.Correct, $"{row.RunId} {p.ProblemId}: verified but graded wrong");
+        }
+        Assert.Single(digests);
+
+        var before = rows.Select(r => File.ReadAllBytes(Path.Combine(r.RunDir, RunDirectory.PredictionsFile))).ToList();
+        var again = await StudyRunner.RunAsync(spec, runs, NullProgress.Instance, _ => { });
+        Assert.Equal(before, again.Select(r => File.ReadAllBytes(Path.Combine(r.RunDir, RunDirectory.PredictionsFile))));
+    }
+}
+
+/// <summary>A fact that needs the committed reference model (skipped, saying how to make it, where it is absent).</summary>
+public sealed class ReferenceModelFactAttribute : FactAttribute
+{
+    public ReferenceModelFactAttribute()
+    {
+        if (!File.Exists(Path.Combine(StudyRunnerTests.Model, "model.safetensors")))
+            Skip = $"the reference model is not in {StudyRunnerTests.Model}; `quantreason train --config data/models/stepmath-ref/train.yaml` makes it";
+    }
+}
