@@ -141,8 +141,8 @@ public static class Gptq
                 }
             }, (long)count * count);
             if (i2 < cols)
-                fixed (float* pe = err, ph = Hinv, pw = W)
-                    Gemm.Run(rows, cols - i2, count, -1f, pe, 1, bs, ph + (long)i1 * cols + i2, cols, 1, pw + i2, cols);
+                GemmF32F32.Multiply(false, false, rows, cols - i2, count, err, bs, Hinv.AsSpan(i1 * cols + i2), cols, W.AsSpan(i2), cols,
+                    accumulate: true, alpha: -1f);
             progress?.Advance(count);
         }
         progress?.Finish();
