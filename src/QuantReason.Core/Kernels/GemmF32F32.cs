@@ -129,12 +129,17 @@ public static unsafe class GemmF32F32
             // features, k = thousands of tokens, 24 blocks of k) was a third of the time: with the vectorised
             // transposed packing below, [128, 128] × 6144 tokens went from 118 to 178 GFLOP/s on 2 threads (forward
             // NT: 183). Each element still sums k in the same blocked order, so the result is bit-identical.
+            // Tall products (a Hessian's 2048 rows) split into up to 4 shares per thread, each of at least MC rows, claimed
+            // dynamically: on a shared machine a preempted thread then holds up a quarter of its rows, not all of them
+            // (two static halves ran the Hessian's XᵀX at a third of the speed under load); a share's own B packing
+            // is under 1/MC of its multiply-adds.
+            int shares = threads * Math.Clamp(m / (threads * MC), 1, 4);
             nint A = (nint)a, B = (nint)b, C = (nint)c;
-            KernelThreads.For(threads, 1, (t0, t1) =>
+            KernelThreads.For(shares, 1, (t0, t1) =>
             {
                 for (int t = t0; t < t1; t++)
                 {
-                    int s = SplitRow(m, n, tri, panels, t, threads), e = SplitRow(m, n, tri, panels, t + 1, threads);
+                    int s = SplitRow(m, n, tri, panels, t, shares), e = SplitRow(m, n, tri, panels, t + 1, shares);
                     if (s < e) Blocks(transA, transB, s, e, n, k, (float*)A, lda, (float*)B, ldb, (float*)C, ldc, accumulate, nr, path, store);
                 }
             }, workPerItem: (long)m * n * k);
@@ -144,7 +149,7 @@ public static unsafe class GemmF32F32
         Blocks(transA, transB, 0, m, n, k, a, lda, b, ldb, c, ldc, accumulate, nr, path, store, shareB: parallel);
     }
 
-    /// <summary>The first row of thread t's share (whole panels of MR rows): equal shares of the written elements, so a
+    /// <summary>The first row of share t (whole panels of MR rows): equal shares of the written elements, so a
     /// triangle's long rows and short rows balance.</summary>
     static int SplitRow(int m, int n, Triangle tri, int panels, int t, int threads)
     {
@@ -436,6 +441,8 @@ public static unsafe class GemmF32F32
         StoreTile(tile, 16, c, ldc, mr, nrr, acc, store, diag);
     }
 
+    // Inlined: a call that takes the accumulators as arguments made the JIT keep all twelve on the stack through the k loop.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static void Store256(float* c, Vector256<float> lo, Vector256<float> hi, bool acc, float alpha)
     {
         if (alpha != 1f)
@@ -485,6 +492,8 @@ public static unsafe class GemmF32F32
         StoreTile(tile, 32, c, ldc, mr, nrr, acc, store, diag);
     }
 
+    // Inlined, as Store256.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static void Store512(float* c, Vector512<float> lo, Vector512<float> hi, bool acc, float alpha)
     {
         if (alpha != 1f)
