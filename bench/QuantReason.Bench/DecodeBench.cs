@@ -172,8 +172,8 @@ public static class DecodeBench
             return QuantizedLinear.Pack(new QuantizedTensor(f, outF, inF, codes, scales, zeros, QuantizedTensor.SequentialGIdx(inF, gl)));
         }
         foreach (var l in model.Weights.Layers)
-            foreach (var name in new[] { "self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj", "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj" })
-                l[name] = Q(l[name]);
+            foreach (var p in Enum.GetValues<Projection>())
+                l[p] = Q(l[p]);
         model.Weights.LmHead = Q(model.Weights.LmHead);
     }
 
@@ -192,8 +192,8 @@ public static class DecodeBench
         {
             var clock = new Clock();
             foreach (var l in w.Layers)
-                foreach (var name in new[] { "self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj", "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj" })
-                    l[name] = new TimedLinear(l[name], clock);
+                foreach (var p in Enum.GetValues<Projection>())
+                    l[p] = new TimedLinear(l[p], clock);
             w.LmHead = new TimedLinear(w.LmHead, clock);
             return clock;
         }

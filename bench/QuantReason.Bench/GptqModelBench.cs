@@ -86,7 +86,7 @@ public static class GptqModelBench
             bench = "gptq-model",
             shape = "llama-3.2-1b",
             layers = cfg.NumLayers,
-            linears = cfg.NumLayers * WeightNames.Linears.Length,
+            linears = cfg.NumLayers * cfg.Architecture.Wiring.Projections.Count,
             calibration_tokens = (long)samples * seqLen,
             bits,
             group_size = group,
@@ -123,8 +123,8 @@ public static class GptqModelBench
             var L = w.Layers[l];
             tensors.Add(TensorData.BF16(WeightNames.Layer(l, "input_layernorm.weight"), L.InputNorm, cfg.HiddenSize));
             tensors.Add(TensorData.BF16(WeightNames.Layer(l, "post_attention_layernorm.weight"), L.PostAttentionNorm, cfg.HiddenSize));
-            foreach (var n in WeightNames.Linears)
-                tensors.Add(TensorData.BF16(WeightNames.Layer(l, n + ".weight"), L[n].ToF32(), L[n].OutFeatures, L[n].InFeatures));
+            foreach (var p in cfg.Architecture.Wiring.Projections)
+                tensors.Add(TensorData.BF16(WeightNames.Layer(l, p.Name + ".weight"), L[p.Id].ToF32(), L[p.Id].OutFeatures, L[p.Id].InFeatures));
         }
         SafeTensorsWriter.Write(Path.Combine(dir, "model.safetensors"), tensors);
         var config = new Dictionary<string, object?>

@@ -12,13 +12,14 @@ public sealed record ArchitectureTraits(
     string ModelType,        // config.json "model_type"
     bool QkvBias,            // q/k/v projections carry biases (Qwen2)
     bool QkNorm,             // per-head RMSNorm of q and k before RoPE (Qwen3)
-    bool DefaultTied)        // tie_word_embeddings when config.json omits it
+    bool DefaultTied,        // tie_word_embeddings when config.json omits it
+    LayerWiring Wiring)      // the layer's projections and the groups sharing an input
 {
     public static readonly IReadOnlyList<ArchitectureTraits> Table =
     [
-        new(ArchitectureKind.Llama, "LlamaForCausalLM", "llama", QkvBias: false, QkNorm: false, DefaultTied: false),
-        new(ArchitectureKind.Qwen2, "Qwen2ForCausalLM", "qwen2", QkvBias: true, QkNorm: false, DefaultTied: false),
-        new(ArchitectureKind.Qwen3, "Qwen3ForCausalLM", "qwen3", QkvBias: false, QkNorm: true, DefaultTied: true),
+        new(ArchitectureKind.Llama, "LlamaForCausalLM", "llama", QkvBias: false, QkNorm: false, DefaultTied: false, LayerWiring.LlamaFamily),
+        new(ArchitectureKind.Qwen2, "Qwen2ForCausalLM", "qwen2", QkvBias: true, QkNorm: false, DefaultTied: false, LayerWiring.LlamaFamily),
+        new(ArchitectureKind.Qwen3, "Qwen3ForCausalLM", "qwen3", QkvBias: false, QkNorm: true, DefaultTied: true, LayerWiring.LlamaFamily),
     ];
 
     public static ArchitectureTraits Of(ArchitectureKind kind) => Table.First(t => t.Kind == kind);
@@ -35,10 +36,22 @@ public static class WeightNames
 
     public static string Layer(int i, string suffix) => $"model.layers.{i}.{suffix}";
 
-    /// <summary>The linear projections of one decoder layer, in the order they run.</summary>
-    public static readonly string[] Linears =
-    [
-        "self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj",
-        "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj",
-    ];
+    /// <summary>A projection's name relative to a decoder layer, the Hugging Face module path every supported architecture uses.</summary>
+    public static string Of(Projection p) => p switch
+    {
+        Projection.Q => "self_attn.q_proj",
+        Projection.K => "self_attn.k_proj",
+        Projection.V => "self_attn.v_proj",
+        Projection.O => "self_attn.o_proj",
+        Projection.Gate => "mlp.gate_proj",
+        Projection.Up => "mlp.up_proj",
+        Projection.Down => "mlp.down_proj",
+        _ => throw new ArgumentOutOfRangeException(nameof(p), p, null),
+    };
+
+    /// <summary>The last part of a projection's module path, as LoRA target lists name modules.</summary>
+    public static string Module(Projection p) => Of(p)[(Of(p).LastIndexOf('.') + 1)..];
+
+    /// <summary>Every projection's name, in the order they run.</summary>
+    public static readonly string[] Linears = Enum.GetValues<Projection>().Select(Of).ToArray();
 }

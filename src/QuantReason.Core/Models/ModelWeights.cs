@@ -23,30 +23,41 @@ public sealed class LayerWeights
     public float[]? QNorm { get; init; }                      // [headDim]         (Qwen3)
     public float[]? KNorm { get; init; }                      // [headDim]
 
-    /// <summary>The linears by their Hugging Face suffix (`self_attn.q_proj`, …), for quantizers that swap them.</summary>
-    public ILinearWeight this[string suffix]
+    /// <summary>The linears by projection, for quantizers that swap them.</summary>
+    public ILinearWeight this[Projection p]
     {
-        get => suffix switch
+        get => p switch
         {
-            "self_attn.q_proj" => Q, "self_attn.k_proj" => K, "self_attn.v_proj" => V, "self_attn.o_proj" => O,
-            "mlp.gate_proj" => Gate, "mlp.up_proj" => Up, "mlp.down_proj" => Down,
-            _ => throw new ArgumentOutOfRangeException(nameof(suffix), suffix, null),
+            Projection.Q => Q, Projection.K => K, Projection.V => V, Projection.O => O,
+            Projection.Gate => Gate, Projection.Up => Up, Projection.Down => Down,
+            _ => throw new ArgumentOutOfRangeException(nameof(p), p, null),
         };
         set
         {
-            switch (suffix)
+            switch (p)
             {
-                case "self_attn.q_proj": Q = value; break;
-                case "self_attn.k_proj": K = value; break;
-                case "self_attn.v_proj": V = value; break;
-                case "self_attn.o_proj": O = value; break;
-                case "mlp.gate_proj": Gate = value; break;
-                case "mlp.up_proj": Up = value; break;
-                case "mlp.down_proj": Down = value; break;
-                default: throw new ArgumentOutOfRangeException(nameof(suffix), suffix, null);
+                case Projection.Q: Q = value; break;
+                case Projection.K: K = value; break;
+                case Projection.V: V = value; break;
+                case Projection.O: O = value; break;
+                case Projection.Gate: Gate = value; break;
+                case Projection.Up: Up = value; break;
+                case Projection.Down: Down = value; break;
+                default: throw new ArgumentOutOfRangeException(nameof(p), p, null);
             }
         }
     }
+
+    /// <summary>A projection's bias, when it has one (Qwen2's q, k and v).</summary>
+    public float[]? Bias(Projection p) => p switch { Projection.Q => QBias, Projection.K => KBias, Projection.V => VBias, _ => null };
+
+    /// <summary>An RMSNorm weight by its checkpoint name in the layer (<see cref="InputGroup.Norm"/>).</summary>
+    public float[] Norm(string name) => name switch
+    {
+        "input_layernorm" => InputNorm,
+        "post_attention_layernorm" => PostAttentionNorm,
+        _ => throw new ArgumentOutOfRangeException(nameof(name), name, null),
+    };
 }
 
 /// <summary>All weights of a Llama-family decoder, loaded from a checkpoint and checked against the configuration.</summary>
@@ -77,7 +88,7 @@ public sealed class ModelWeights
     /// <summary>One decoder layer's weights (quantizers stream a model one layer at a time).</summary>
     public static LayerWeights LoadLayer(Checkpoint ck, ModelConfig cfg, int i, CheckpointQuantization? quant)
     {
-        int h = cfg.HiddenSize, q = cfg.QDim, kv = cfg.KvDim, ff = cfg.IntermediateSize, hd = cfg.HeadDim;
+        int h = cfg.HiddenSize, hd = cfg.HeadDim;
         var traits = cfg.Architecture;
         float[] Vec(string name, int n) => ck.ReadF32(name, n);
         float[]? OptVec(string name, int n, bool expected)
@@ -86,22 +97,28 @@ public sealed class ModelWeights
             if (expected) throw new QuantReasonException($"tensor missing (the {traits.HfClass} configuration requires it)", $"{ck.Directory}: {name}");
             return null;
         }
-        ILinearWeight Lin(string prefix, int outF, int inF) => CheckpointQuantization.LoadLinear(ck, prefix, outF, inF, quant);
+        var wiring = traits.Wiring;
         string L(string s) => WeightNames.Layer(i, s);
+        ILinearWeight Lin(Projection p)
+        {
+            var (outF, inF) = wiring[p].Shape(cfg);
+            return CheckpointQuantization.LoadLinear(ck, L(wiring[p].Name), outF, inF, quant);
+        }
+        float[]? Bias(Projection p) => OptVec(L(wiring[p].Name + ".bias"), wiring[p].Shape(cfg).Out, cfg.AttentionBias);
         return new LayerWeights
         {
             InputNorm = Vec(L("input_layernorm.weight"), h),
             PostAttentionNorm = Vec(L("post_attention_layernorm.weight"), h),
-            Q = Lin(L("self_attn.q_proj"), q, h),
-            K = Lin(L("self_attn.k_proj"), kv, h),
-            V = Lin(L("self_attn.v_proj"), kv, h),
-            O = Lin(L("self_attn.o_proj"), h, q),
-            Gate = Lin(L("mlp.gate_proj"), ff, h),
-            Up = Lin(L("mlp.up_proj"), ff, h),
-            Down = Lin(L("mlp.down_proj"), h, ff),
-            QBias = OptVec(L("self_attn.q_proj.bias"), q, cfg.AttentionBias),
-            KBias = OptVec(L("self_attn.k_proj.bias"), kv, cfg.AttentionBias),
-            VBias = OptVec(L("self_attn.v_proj.bias"), kv, cfg.AttentionBias),
+            Q = Lin(Projection.Q),
+            K = Lin(Projection.K),
+            V = Lin(Projection.V),
+            O = Lin(Projection.O),
+            Gate = Lin(Projection.Gate),
+            Up = Lin(Projection.Up),
+            Down = Lin(Projection.Down),
+            QBias = Bias(Projection.Q),
+            KBias = Bias(Projection.K),
+            VBias = Bias(Projection.V),
             QNorm = OptVec(L("self_attn.q_norm.weight"), hd, traits.QkNorm),
             KNorm = OptVec(L("self_attn.k_norm.weight"), hd, traits.QkNorm),
         };

@@ -24,11 +24,11 @@ public sealed record GptqOptions(
 public sealed record GptqResult(QuantizedTensor Quantized, double Loss);
 
 /// <summary>
-/// GPTQ (Frantar et al. 2022) in the reference implementation's order of operations: per-channel parameters on the
-/// original W; dead columns (H_ii = 0) get H_ii = 1, W_:,i = 0; static groups fixed on that W; act-order permutes by
-/// descending diag(H); H += percDamp·mean(diag H)·I; Hinv = upper Cholesky factor of H⁻¹; then columns in blocks of
-/// blockSize: each column is rounded, its error err = (w − q)/Hinv_ii spread over the rest of the block
-/// (W_:,i: −= err·Hinv_i,i:), and the block's errors applied lazily to all later columns (W_:,i₂: −= Err·Hinv_i₁:i₂,i₂:).
+/// GPTQ (Frantar et al. 2022) in the reference implementation's order of operations. <see cref="Prepare"/>: per-channel
+/// parameters on the original W; dead columns (H_jj = 0) get H_jj = 1, W[:, j] = 0; static groups fixed on that W;
+/// act-order permutes by descending diag(H); H += percDamp·mean(diag H)·I; Hinv = upper Cholesky factor of H⁻¹.
+/// <see cref="Sweep"/> is the paper's Algorithm 1 (blocks of B columns, errors spread inside a block at once and to the
+/// later columns lazily); <see cref="Unpermute"/> returns the codes to input order with each channel's group.
 /// Group parameters are found when a group starts, on the columns as they stood at the start of the current block, as
 /// the reference does. Rows are independent inside a block, so they run in parallel; the lazy update is a GEMM.
 /// </summary>
@@ -45,7 +45,7 @@ public static class Gptq
     }
 
     /// <summary>GPTQ given H [in, in] (2/n·XᵀX, undamped; not modified).</summary>
-    public static unsafe GptqResult Quantize(float[] weight, int outFeatures, int inFeatures, float[] h, GptqOptions opt,
+    public static GptqResult Quantize(float[] weight, int outFeatures, int inFeatures, float[] h, GptqOptions opt,
         string layer = "weight", IProgressSink? progress = null)
     {
         var format = opt.Format(layer);
@@ -58,110 +58,174 @@ public static class Gptq
             throw new QuantReasonException($"block size {opt.BlockSize} must be a positive multiple of the group size {format.GroupSize}", layer);
         if (opt.PercDamp < 0) throw new QuantReasonException($"negative damping {opt.PercDamp}", layer);
 
-        int rows = outFeatures, cols = inFeatures, maxq = format.MaxQ;
-        int gl = format.GroupLength(cols), groups = cols / gl;
-        var W = (float[])weight.Clone(); // [rows, cols], permuted in place under act-order
-        var H = (float[])h.Clone();      // [cols, cols]
-        var scales = new float[rows * groups];
-        var zeros = new float[rows * groups];
+        var W = new Matrix<float>((float[])weight.Clone(), outFeatures, inFeatures); // [rows, cols], permuted under act-order
+        var H = new Matrix<float>((float[])h.Clone(), inFeatures, inFeatures);      // [cols, cols]
+        var grid = new Grid(format, opt, outFeatures, inFeatures);
+        var (Hinv, perm) = Prepare(ref W, H, grid, opt, layer);
+        progress?.Start(layer, inFeatures);
+        var (Q, loss) = Sweep(W, Hinv, grid, perm, opt.BlockSize, progress);
+        progress?.Finish();
+        return new GptqResult(Unpermute(Q, perm, grid), loss);
+    }
 
-        if (format.PerChannel)
-            for (int o = 0; o < rows; o++) SetParams(o, 0, Rtn.FindParams(W.AsSpan(o * cols, cols), opt.Bits, opt.Sym, opt.Mse));
-
-        for (int j = 0; j < cols; j++)
-            if (H[(long)j * cols + j] == 0)
-            {
-                H[(long)j * cols + j] = 1;
-                for (int o = 0; o < rows; o++) W[o * cols + j] = 0;
-            }
-
-        if (opt.StaticGroups && !format.PerChannel)
-            for (int o = 0; o < rows; o++)
-                for (int g = 0; g < groups; g++)
-                    SetParams(o, g, Rtn.FindParams(W.AsSpan(o * cols + g * gl, gl), opt.Bits, opt.Sym, opt.Mse));
-
-        int[] perm = Enumerable.Range(0, cols).ToArray();
+    /// <summary>Everything before Algorithm 1: grid parameters that come from the unquantized W, dead columns, the
+    /// act-order permutation of W and H, damping and Hinv = Cholesky((H + λI)⁻¹)ᵀ (upper). H is consumed.</summary>
+    static (Matrix<float> Hinv, int[] Perm) Prepare(ref Matrix<float> W, Matrix<float> H, Grid grid, GptqOptions opt, string layer)
+    {
+        if (grid.PerChannel)
+            for (int r = 0; r < W.Rows; r++) grid[r, 0] = grid.Find(W.Row(r));
+        ZeroDeadColumns(H, W);
+        if (opt.StaticGroups && !grid.PerChannel)
+            for (int r = 0; r < W.Rows; r++)
+                for (int g = 0; g < grid.Groups; g++) grid[r, g] = grid.Find(W.Row(r, g * grid.GroupLength, grid.GroupLength));
+        int[] perm = Enumerable.Range(0, W.Cols).ToArray();
         if (opt.ActOrder)
         {
-            var diag = new float[cols];
-            for (int j = 0; j < cols; j++) diag[j] = H[(long)j * cols + j];
-            perm = perm.OrderByDescending(j => diag[j]).ToArray(); // stable: ties keep input order
-            W = PermuteColumns(W, rows, cols, perm);
-            var hp = new float[H.Length];
-            for (int i = 0; i < cols; i++)
-                for (int j = 0; j < cols; j++) hp[(long)i * cols + j] = H[(long)perm[i] * cols + perm[j]];
-            H = hp;
+            perm = ActOrder(H);
+            W = PermuteColumns(W, perm);
+            H = PermuteSymmetric(H, perm);
         }
+        Damp(H, opt.PercDamp);
+        return (new Matrix<float>(Cholesky.UpperCholeskyOfInverse(H.Data, H.Rows, layer), H.Rows, H.Cols), perm);
+    }
 
+    /// <summary>An input that never fired (H_jj = 0) carries no information: H_jj ← 1 keeps H invertible, W[:, j] ← 0.</summary>
+    static void ZeroDeadColumns(Matrix<float> H, Matrix<float> W)
+    {
+        for (int j = 0; j < H.Cols; j++)
+            if (H[j, j] == 0)
+            {
+                H[j, j] = 1;
+                for (int r = 0; r < W.Rows; r++) W[r, j] = 0;
+            }
+    }
+
+    /// <summary>Act-order: columns by descending H_jj, the most activated first (stable: ties keep input order).</summary>
+    static int[] ActOrder(Matrix<float> H)
+    {
+        var diag = new float[H.Cols];
+        for (int j = 0; j < H.Cols; j++) diag[j] = H[j, j];
+        return Enumerable.Range(0, H.Cols).OrderByDescending(j => diag[j]).ToArray();
+    }
+
+    /// <summary>W[:, perm].</summary>
+    static Matrix<float> PermuteColumns(Matrix<float> W, int[] perm)
+    {
+        var P = new Matrix<float>(W.Rows, W.Cols);
+        for (int r = 0; r < W.Rows; r++)
+            for (int j = 0; j < W.Cols; j++) P[r, j] = W[r, perm[j]];
+        return P;
+    }
+
+    /// <summary>H[perm, perm].</summary>
+    static Matrix<float> PermuteSymmetric(Matrix<float> H, int[] perm)
+    {
+        var P = new Matrix<float>(H.Rows, H.Cols);
+        for (int i = 0; i < H.Rows; i++)
+            for (int j = 0; j < H.Cols; j++) P[i, j] = H[perm[i], perm[j]];
+        return P;
+    }
+
+    /// <summary>H += λI with λ = percDamp·mean(diag H).</summary>
+    static void Damp(Matrix<float> H, float percDamp)
+    {
         double diagSum = 0;
-        for (int j = 0; j < cols; j++) diagSum += H[(long)j * cols + j];
-        float damp = opt.PercDamp * (float)(diagSum / cols);
-        for (int j = 0; j < cols; j++) H[(long)j * cols + j] += damp;
-        var Hinv = Cholesky.UpperCholeskyOfInverse(H, cols, layer); // [cols, cols] upper
-        H = null!;
+        for (int j = 0; j < H.Cols; j++) diagSum += H[j, j];
+        float lambda = percDamp * (float)(diagSum / H.Cols);
+        for (int j = 0; j < H.Cols; j++) H[j, j] += lambda;
+    }
 
-        var codes = new byte[(long)rows * cols]; // [rows, cols] in processing (permuted) order
+    /// <summary>
+    /// Algorithm 1 of the paper, over columns in processing order:
+    /// <code>
+    /// for i = 0, B, 2B, …:
+    ///     for j = i, …, i+B−1:                                  (QuantizeBlockRow, row by row)
+    ///         Q[:, j]     ← quant(W[:, j])
+    ///         E[:, j−i]   ← (W[:, j] − Q[:, j]) / Hinv[j, j]
+    ///         W[:, j:i+B] ← W[:, j:i+B] − E[:, j−i] · Hinv[j, j:i+B]
+    ///     W[:, i+B:] ← W[:, i+B:] − E · Hinv[i:i+B, i+B:]      (the lazy batch update)
+    /// </code>
+    /// Returns the codes [rows, cols] (processing order) and the reference's loss Σ (w − q)²/(2·Hinv_jj²).
+    /// </summary>
+    static (Matrix<byte> Q, double Loss) Sweep(Matrix<float> W, Matrix<float> Hinv, Grid grid, int[] perm, int B, IProgressSink? progress)
+    {
+        int rows = W.Rows, cols = W.Cols;
+        var Q = new Matrix<byte>(rows, cols);
+        var E = new Matrix<float>(rows, B); // the block's errors, each scaled by 1/Hinv[j, j]
         var rowLoss = new double[rows];
-        int bs = opt.BlockSize;
-        var err = new float[(long)rows * bs]; // [rows, blockSize]: Err1
-        progress?.Start(layer, cols);
-        for (int i1 = 0; i1 < cols; i1 += bs)
+        for (int i = 0; i < cols; i += B)
         {
-            int i2 = Math.Min(i1 + bs, cols), count = i2 - i1;
+            int b = Math.Min(B, cols - i), i0 = i;
             KernelThreads.For(rows, 1, (r0, r1) =>
             {
-                var pre = new float[count]; // the block as it stood before this block's own updates
-                for (int o = r0; o < r1; o++)
-                {
-                    var w = W.AsSpan(o * cols + i1, count);
-                    w.CopyTo(pre);
-                    var p = format.PerChannel ? GetParams(o, 0) : default;
-                    double loss = 0;
-                    for (int i = 0; i < count; i++)
-                    {
-                        int col = i1 + i;
-                        if (!format.PerChannel)
-                        {
-                            if (opt.StaticGroups) p = GetParams(o, perm[col] / gl);
-                            else if (col % gl == 0)
-                            {
-                                p = Rtn.FindParams(pre.AsSpan(i, gl), opt.Bits, opt.Sym, opt.Mse);
-                                SetParams(o, col / gl, p);
-                            }
-                        }
-                        float wi = w[i], d = Hinv[(long)col * cols + col];
-                        int q = p.Code(wi, maxq);
-                        float qv = p.Dequantize(q);
-                        codes[(long)o * cols + col] = (byte)q;
-                        float e = (wi - qv) / d;
-                        loss += (double)(wi - qv) * (wi - qv) / ((double)d * d) / 2;
-                        err[(long)o * bs + i] = e;
-                        SubtractScaled(w.Slice(i), e, Hinv.AsSpan((int)((long)col * cols + col), count - i));
-                    }
-                    rowLoss[o] += loss;
-                }
-            }, (long)count * count);
-            if (i2 < cols)
-                fixed (float* pe = err, ph = Hinv, pw = W)
-                    Gemm.Run(rows, cols - i2, count, -1f, pe, 1, bs, ph + (long)i1 * cols + i2, cols, 1, pw + i2, cols);
-            progress?.Advance(count);
+                var start = new float[b]; // W[r, i:i+b] as the block found it
+                for (int r = r0; r < r1; r++) rowLoss[r] += QuantizeBlockRow(W, Hinv, Q, E, grid, perm, r, i0, b, start);
+            }, (long)b * b);
+            if (i + b < cols)
+                GemmF32F32.Multiply(false, false, rows, cols - (i + b), b, E.Data, B, Hinv.From(i, i + b), cols, W.From(0, i + b), cols,
+                    accumulate: true, alpha: -1f);
+            progress?.Advance(b);
         }
-        progress?.Finish();
+        return (Q, rowLoss.Sum());
+    }
 
-        // Codes back to input order; g_idx records each input channel's group.
-        var gidx = new int[cols];
-        var outCodes = new byte[codes.Length];
-        for (int pcol = 0; pcol < cols; pcol++)
+    /// <summary>The inner loop of Algorithm 1 on row r of block [i, i+b) (rows do not interact inside a block); its loss.</summary>
+    static double QuantizeBlockRow(Matrix<float> W, Matrix<float> Hinv, Matrix<byte> Q, Matrix<float> E, Grid grid, int[] perm,
+        int r, int i, int b, float[] start)
+    {
+        W.Row(r, i, b).CopyTo(start);
+        var p = grid.PerChannel ? grid[r, 0] : default;
+        double loss = 0;
+        for (int j = i; j < i + b; j++)
         {
-            int k = perm[pcol];
-            gidx[k] = format.PerChannel ? 0 : opt.StaticGroups ? k / gl : pcol / gl;
-            for (int o = 0; o < rows; o++) outCodes[(long)o * cols + k] = codes[(long)o * cols + pcol];
+            if (grid.Static) p = grid[r, perm[j] / grid.GroupLength];
+            else if (!grid.PerChannel && j % grid.GroupLength == 0)
+                p = grid[r, j / grid.GroupLength] = grid.Find(start.AsSpan(j - i, grid.GroupLength));
+            float w = W[r, j], d = Hinv[j, j];
+            int q = p.Code(w, grid.MaxQ);
+            float wq = p.Dequantize(q);
+            Q[r, j] = (byte)q;
+            E[r, j - i] = (w - wq) / d;
+            loss += (double)(w - wq) * (w - wq) / ((double)d * d) / 2;
+            SubtractScaled(W.Row(r, j, i + b - j), E[r, j - i], Hinv.Row(j, j, i + b - j));
         }
-        var qt = new QuantizedTensor(format, rows, cols, outCodes, scales, zeros, gidx);
-        return new GptqResult(qt, rowLoss.Sum());
+        return loss;
+    }
 
-        void SetParams(int o, int g, QuantParams p) { scales[o * groups + g] = p.Scale; zeros[o * groups + g] = p.Zero; }
-        QuantParams GetParams(int o, int g) => new(scales[o * groups + g], zeros[o * groups + g]);
+    /// <summary>Codes back to input order; g_idx records each input channel's group (its processing-order group under
+    /// act-order, unless the groups were fixed statically on the input order).</summary>
+    static QuantizedTensor Unpermute(Matrix<byte> Q, int[] perm, Grid grid)
+    {
+        var codes = new Matrix<byte>(Q.Rows, Q.Cols);
+        var gidx = new int[Q.Cols];
+        for (int j = 0; j < Q.Cols; j++)
+        {
+            int k = perm[j];
+            gidx[k] = grid.PerChannel ? 0 : grid.Static ? k / grid.GroupLength : j / grid.GroupLength;
+            for (int r = 0; r < Q.Rows; r++) codes[r, k] = Q[r, j];
+        }
+        return new QuantizedTensor(grid.Format, Q.Rows, Q.Cols, codes.Data, grid.Scales.Data, grid.Zeros.Data, gidx);
+    }
+
+    /// <summary>Per row and group, the grid (scale, zero) columns are rounded onto.</summary>
+    sealed class Grid(QuantFormat format, GptqOptions opt, int rows, int cols)
+    {
+        public QuantFormat Format => format;
+        public bool PerChannel => format.PerChannel;
+        public bool Static => opt.StaticGroups && !format.PerChannel;
+        public int MaxQ => format.MaxQ;
+        public int GroupLength { get; } = format.GroupLength(cols);
+        public int Groups => Scales.Cols;
+        public Matrix<float> Scales { get; } = new(rows, format.Groups(cols)); // [rows, groups]
+        public Matrix<float> Zeros { get; } = new(rows, format.Groups(cols));  // [rows, groups]
+
+        public QuantParams this[int r, int g]
+        {
+            get => new(Scales[r, g], Zeros[r, g]);
+            set { Scales[r, g] = value.Scale; Zeros[r, g] = value.Zero; }
+        }
+
+        public QuantParams Find(ReadOnlySpan<float> w) => Rtn.FindParams(w, opt.Bits, opt.Sym, opt.Mse);
     }
 
     /// <summary>w −= e·h as a separate multiply and subtract (torch's outer product then in-place subtraction).</summary>
@@ -178,13 +242,5 @@ public static class Gptq
             }
         }
         for (; k < w.Length; k++) w[k] -= e * h[k];
-    }
-
-    static float[] PermuteColumns(float[] w, int rows, int cols, int[] perm)
-    {
-        var r = new float[w.Length];
-        for (int o = 0; o < rows; o++)
-            for (int j = 0; j < cols; j++) r[(long)o * cols + j] = w[(long)o * cols + perm[j]];
-        return r;
     }
 }

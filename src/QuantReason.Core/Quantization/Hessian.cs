@@ -1,13 +1,13 @@
-using QuantReason.Quantization.LinAlg;
+using QuantReason.Kernels;
 
 namespace QuantReason.Quantization;
 
 /// <summary>
 /// GPTQ's layer Hessian H = 2/n·Σ xᵀx, accumulated batch by batch as the reference's <c>add_batch</c> does
 /// (H ← H·n/(n+m), n ← n+m, H += 2/n·XᵀX), so calibration activations stream through and are never held together.
-/// XᵀX is the blocked SIMD <see cref="Gemm"/> on the upper triangle, mirrored once at <see cref="ToMatrix"/>.
+/// XᵀX is <see cref="GemmF32F32.SymmetricRankK"/> on the upper triangle, mirrored once at <see cref="ToMatrix"/>.
 /// </summary>
-public sealed unsafe class Hessian
+public sealed class Hessian
 {
     readonly float[] _h; // [columns, columns], upper triangle valid
     public int Columns { get; }
@@ -40,8 +40,7 @@ public sealed unsafe class Hessian
         Samples += samples;
         Tokens += rows;
         float alpha = (float)(2.0 / Samples);
-        fixed (float* px = x, ph = _h)
-            Gemm.Run(Columns, Columns, rows, alpha, px, Columns, 1, px, Columns, 1, ph, Columns, Triangle.Upper);
+        GemmF32F32.SymmetricRankK(Columns, rows, x, Columns, _h, Columns, alpha, accumulate: true);
     }
 
     /// <summary>The full symmetric H [columns, columns].</summary>

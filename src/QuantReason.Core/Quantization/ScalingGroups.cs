@@ -2,37 +2,20 @@ using QuantReason.Models;
 
 namespace QuantReason.Quantization;
 
-/// <summary>The op before a group of linears that read one input: an RMSNorm (its weight absorbs 1/s) or a linear
-/// (its output rows and bias absorb 1/s).</summary>
-public enum PrevOpKind { RmsNorm, Linear }
-
-/// <summary>Linears that share one input, and the op whose output that input is (names relative to a decoder layer).
-/// <paramref name="RequiresMatchingShape"/>: only when the previous linear's outputs are exactly these linears'
-/// inputs (v_proj → o_proj holds for multi-head attention, not for grouped-query attention).</summary>
-public sealed record ScalingGroup(string PrevOp, PrevOpKind PrevKind, string[] Linears, bool RequiresMatchingShape = false, bool SmoothQuant = false);
-
 /// <summary>
-/// Per architecture, where activation-aware scales (AWQ) and smoothing scales (SmoothQuant) can be folded: X ← X/s is
-/// absorbed by the previous op, W ← W·diag(s) by the linears, leaving the layer's function unchanged in exact arithmetic.
-/// SmoothQuant smooths only the groups behind an RMSNorm, as its reference implementation does.
+/// Where activation-aware scales (AWQ) and smoothing scales (SmoothQuant) can be folded: per input group of the
+/// architecture's <see cref="LayerWiring"/>, X ← X/s is absorbed by the op producing the input (an RMSNorm's weight, or
+/// the previous projection's output rows and bias), W ← W·diag(s) by the group's projections, leaving the layer's
+/// function unchanged in exact arithmetic. SmoothQuant smooths only the groups behind an RMSNorm, as its reference
+/// implementation does.
 /// </summary>
 public static class ScalingGroups
 {
-    static readonly ScalingGroup[] LlamaFamily =
-    [
-        new("input_layernorm", PrevOpKind.RmsNorm, ["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj"], SmoothQuant: true),
-        new("self_attn.v_proj", PrevOpKind.Linear, ["self_attn.o_proj"], RequiresMatchingShape: true),
-        new("post_attention_layernorm", PrevOpKind.RmsNorm, ["mlp.gate_proj", "mlp.up_proj"], SmoothQuant: true),
-        new("mlp.up_proj", PrevOpKind.Linear, ["mlp.down_proj"]),
-    ];
+    /// <summary>The groups of an architecture: every input group of its wiring.</summary>
+    public static IReadOnlyList<InputGroup> For(ArchitectureKind kind) => ArchitectureTraits.Of(kind).Wiring.Groups;
 
-    /// <summary>The groups of an architecture (Llama, Qwen2 and Qwen3 share the same decoder wiring; Qwen3's q/k norms
-    /// act after the projections and do not interfere).</summary>
-    public static IReadOnlyList<ScalingGroup> For(ArchitectureKind kind) => kind switch
-    {
-        ArchitectureKind.Llama or ArchitectureKind.Qwen2 or ArchitectureKind.Qwen3 => LlamaFamily,
-        _ => throw new QuantReasonException($"no scaling groups for architecture {kind}", "awq"),
-    };
+    /// <summary>The groups SmoothQuant smooths: those behind an RMSNorm.</summary>
+    public static IEnumerable<InputGroup> Smoothed(ArchitectureKind kind) => For(kind).Where(g => g.Norm is not null);
 
     /// <summary>RMSNorm weight g ← g/s.</summary>
     public static void FoldIntoNorm(Span<float> normWeight, ReadOnlySpan<float> s)

@@ -9,9 +9,10 @@ public sealed record SequenceChunk(KvCache Cache, int[] Tokens);
 
 public enum LogitsMode { None, Last, All }
 
-/// <summary>Sees the input [tokens, in] of linear <paramref name="linear"/> (a <see cref="WeightNames.Linears"/> suffix)
-/// just before it runs: quantizers gather Hessians, AWQ and SmoothQuant statistics through this.</summary>
-public delegate void LinearInputObserver(string linear, ReadOnlySpan<float> input, int tokens);
+/// <summary>Sees the input [tokens, in] that the projections of <paramref name="group"/> (one of the architecture's
+/// <see cref="LayerWiring.Groups"/>) share, just before they run: quantizers gather Hessians, AWQ and SmoothQuant
+/// statistics through this.</summary>
+public delegate void LinearInputObserver(InputGroup group, ReadOnlySpan<float> input, int tokens);
 
 /// <summary>
 /// Precision of activations between operations. Arithmetic is always f32; <see cref="BF16"/> rounds each operation's result
@@ -105,14 +106,15 @@ public sealed class Transformer
     /// <summary>
     /// Runs decoder layer <paramref name="layer"/> alone on the residual stream <paramref name="x"/> [tokens, hidden] of
     /// the chunks (all starting at their cache's current length), updating it in place, so that quantizers can stream
-    /// calibration activations one layer at a time. <paramref name="observe"/> sees each linear's input before the linear
-    /// runs; with <paramref name="stopBefore"/> the layer stops after observing that linear's input (x is then partly
+    /// calibration activations one layer at a time. <paramref name="observe"/> sees each input group's input before its
+    /// linears run; with <paramref name="stopBefore"/> the layer stops after observing that group's input (x is then partly
     /// updated and should be a scratch copy). The caches only serve as attention scratch: their lengths do not advance.
     /// </summary>
-    public void ForwardLayer(int layer, IReadOnlyList<SequenceChunk> chunks, float[] x, LinearInputObserver? observe = null, string? stopBefore = null)
+    public void ForwardLayer(int layer, IReadOnlyList<SequenceChunk> chunks, float[] x, LinearInputObserver? observe = null, InputGroup? stopBefore = null)
     {
         if ((uint)layer >= (uint)Config.NumLayers) throw new ArgumentOutOfRangeException(nameof(layer));
-        if (stopBefore is not null && !WeightNames.Linears.Contains(stopBefore)) throw new ArgumentException($"unknown linear '{stopBefore}'", nameof(stopBefore));
+        if (stopBefore is not null && !Config.Architecture.Wiring.Groups.Contains(stopBefore))
+            throw new ArgumentException($"not an input group of {Config.Architecture.HfClass}", nameof(stopBefore));
         var (starts, total) = Reserve(chunks);
         if (x.Length != total * Config.HiddenSize) throw new ArgumentException($"x has {x.Length} values, expected {total}×{Config.HiddenSize}", nameof(x));
         RunLayer(layer, chunks, starts, x, new LayerScratch(Config, chunks, starts, total), observe, stopBefore);
@@ -155,7 +157,7 @@ public sealed class Transformer
         }
     }
 
-    void RunLayer(int l, IReadOnlyList<SequenceChunk> chunks, int[] starts, float[] x, LayerScratch s, LinearInputObserver? observe, string? stopBefore)
+    void RunLayer(int l, IReadOnlyList<SequenceChunk> chunks, int[] starts, float[] x, LayerScratch s, LinearInputObserver? observe, InputGroup? stopBefore)
     {
         var cfg = Config;
         int hidden = cfg.HiddenSize, kvDim = cfg.KvDim, total = s.Total;
@@ -163,20 +165,18 @@ public sealed class Transformer
         bool bf = Precision == ActivationPrecision.BF16;
         float eps = (float)cfg.RmsNormEps;
         void Round(Span<float> a) { if (bf) Ops.RoundToBF16(a); }
-        // Observes the input of each linear in turn; false when the caller asked to stop at this one.
-        bool Observe(float[] input, int width, params string[] linears)
+        // Observes the input the group of `first` shares; false when the caller asked to stop at this group.
+        var wiring = cfg.Architecture.Wiring;
+        bool Observe(float[] input, int width, Projection first)
         {
-            foreach (var name in linears)
-            {
-                observe?.Invoke(name, input.AsSpan(0, total * width), total);
-                if (name == stopBefore) return false;
-            }
-            return true;
+            var group = wiring.GroupOf(first);
+            observe?.Invoke(group, input.AsSpan(0, total * width), total);
+            return !ReferenceEquals(group, stopBefore);
         }
 
         var L = Weights.Layers[l];
         Ops.RmsNorm(x, L.InputNorm, h, total, hidden, eps, bf);
-        if (!Observe(h, hidden, "self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj")) return;
+        if (!Observe(h, hidden, Projection.Q)) return;
         L.Q.Forward(h, q, total);
         L.K.Forward(h, k, total);
         L.V.Forward(h, v, total);
@@ -199,19 +199,19 @@ public sealed class Transformer
         }
         Attention(chunks, starts, l, q, att);
         Round(att);
-        if (!Observe(att, cfg.QDim, "self_attn.o_proj")) return;
+        if (!Observe(att, cfg.QDim, Projection.O)) return;
         L.O.Forward(att, h, total);
         Round(h);
         TensorPrimitives.Add(x, h, x);
         Round(x);
 
         Ops.RmsNorm(x, L.PostAttentionNorm, h, total, hidden, eps, bf);
-        if (!Observe(h, hidden, "mlp.gate_proj", "mlp.up_proj")) return;
+        if (!Observe(h, hidden, Projection.Gate)) return;
         L.Gate.Forward(h, gate, total);
         L.Up.Forward(h, up, total);
         Round(gate); Round(up);
         Ops.SwiGlu(gate, up, gate, bf);
-        if (!Observe(gate, cfg.IntermediateSize, "mlp.down_proj")) return;
+        if (!Observe(gate, cfg.IntermediateSize, Projection.Down)) return;
         L.Down.Forward(gate, h, total);
         Round(h);
         TensorPrimitives.Add(x, h, x);

@@ -5,7 +5,7 @@ namespace QuantReason.Training;
 
 /// <summary>
 /// The self-attention sub-layer: q/k/v projections (with Qwen2's biases), Qwen3's per-head q_norm / k_norm, RoPE,
-/// causal grouped-query <see cref="Attention"/>, o_proj. Forward and backward side by side; buffers are reused across steps.
+/// causal grouped-query <see cref="Attention"/>, the o projection. Forward and backward side by side; buffers are reused across steps.
 /// </summary>
 public sealed class AttentionBlock
 {
@@ -31,7 +31,7 @@ public sealed class AttentionBlock
 
     static void Ensure(ref float[] buf, long n) { if (buf.Length < n) buf = new float[n]; }
 
-    /// <summary>x [tokens, hidden] → y [tokens, hidden] (o_proj output, before the residual add).</summary>
+    /// <summary>x [tokens, hidden] → y [tokens, hidden] (the o projection's output, before the residual add).</summary>
     public void Forward(float[] x, int batch, int seqLen, float[] y)
     {
         int t = batch * seqLen, qd = _cfg.QDim, kd = _cfg.KvDim, hd = _cfg.HeadDim;

@@ -1,4 +1,5 @@
 using QuantReason.Kernels;
+using QuantReason.Models;
 
 namespace QuantReason.Training;
 
@@ -11,10 +12,11 @@ public sealed record LoraOptions(int Rank, float Alpha, IReadOnlyList<string> Ta
     {
         if (Rank <= 0) throw new QuantReasonException($"LoRA rank must be positive, got {Rank}", "lora");
         if (!(Alpha > 0)) throw new QuantReasonException($"LoRA alpha must be positive, got {Alpha}", "lora");
-        if (Targets.Count == 0) throw new QuantReasonException("LoRA needs at least one target module (e.g. q_proj)", "lora");
+        if (Targets.Count == 0) throw new QuantReasonException($"LoRA needs at least one target module (e.g. {WeightNames.Module(Projection.Q)})", "lora");
     }
 
-    /// <summary>Targets name the last part of a module path ("q_proj" matches "model.layers.3.self_attn.q_proj").</summary>
+    /// <summary>Targets name the last part of a module path (<see cref="WeightNames.Module"/>: the q projection's matches
+    /// its path in every layer).</summary>
     public bool Matches(string module) => Targets.Any(t => module == t || module.EndsWith("." + t, StringComparison.Ordinal));
 }
 

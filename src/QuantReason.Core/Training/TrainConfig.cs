@@ -286,7 +286,7 @@ public sealed record TrainConfig
 
         LoraSection? lora = d.Lora is { } l
             ? new LoraSection(l.Rank ?? throw Bad("missing lora.rank"), l.Alpha ?? 2f * l.Rank.Value,
-                l.Targets ?? ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"], l.Seed ?? 0)
+                l.Targets ?? LayerWiring.LlamaFamily.Projections.Select(p => WeightNames.Module(p.Id)).ToList(), l.Seed ?? 0)
             : null;
         if (lora is not null)
         {

@@ -37,9 +37,11 @@ public sealed class TrainableModel
         var ps = new List<Parameter>();
         var linears = new List<TrainableLinear>();
         Parameter P(string name, params long[] shape) { var p = new Parameter(name, read(name, shape), shape); ps.Add(p); return p; }
-        TrainableLinear L(int layer, string module, int outDim, int inDim, bool bias)
+        var wiring = cfg.Architecture.Wiring;
+        TrainableLinear L(int layer, Projection p, bool bias)
         {
-            string m = WeightNames.Layer(layer, module);
+            string m = WeightNames.Layer(layer, wiring[p].Name);
+            var (outDim, inDim) = wiring[p].Shape(cfg);
             var lin = new TrainableLinear(m, P(m + ".weight", outDim, inDim), bias ? P(m + ".bias", outDim) : null);
             linears.Add(lin);
             return lin;
@@ -51,10 +53,10 @@ public sealed class TrainableModel
         for (int i = 0; i < cfg.NumLayers; i++)
         {
             var inNorm = P(WeightNames.Layer(i, "input_layernorm.weight"), h);
-            var q = L(i, "self_attn.q_proj", cfg.QDim, cfg.HiddenSize, qkvBias);
-            var k = L(i, "self_attn.k_proj", cfg.KvDim, cfg.HiddenSize, qkvBias);
-            var v = L(i, "self_attn.v_proj", cfg.KvDim, cfg.HiddenSize, qkvBias);
-            var o = L(i, "self_attn.o_proj", cfg.HiddenSize, cfg.QDim, false);
+            var q = L(i, Projection.Q, qkvBias);
+            var k = L(i, Projection.K, qkvBias);
+            var v = L(i, Projection.V, qkvBias);
+            var o = L(i, Projection.O, false);
             Parameter? qn = null, kn = null;
             if (cfg.Architecture.QkNorm)
             {
@@ -62,9 +64,9 @@ public sealed class TrainableModel
                 kn = P(WeightNames.Layer(i, "self_attn.k_norm.weight"), cfg.HeadDim);
             }
             var postNorm = P(WeightNames.Layer(i, "post_attention_layernorm.weight"), h);
-            var gate = L(i, "mlp.gate_proj", cfg.IntermediateSize, cfg.HiddenSize, cfg.MlpBias);
-            var up = L(i, "mlp.up_proj", cfg.IntermediateSize, cfg.HiddenSize, cfg.MlpBias);
-            var down = L(i, "mlp.down_proj", cfg.HiddenSize, cfg.IntermediateSize, cfg.MlpBias);
+            var gate = L(i, Projection.Gate, cfg.MlpBias);
+            var up = L(i, Projection.Up, cfg.MlpBias);
+            var down = L(i, Projection.Down, cfg.MlpBias);
             layers.Add(new DecoderLayer(cfg, inNorm, postNorm, new AttentionBlock(cfg, _rope, q, k, v, o, qn, kn, _scratch), gate, up, down, _scratch));
         }
         FinalNorm = P(WeightNames.FinalNorm, h);

@@ -119,7 +119,7 @@ public sealed record CheckpointQuantization(CheckpointQuantMethod Method, GptqCo
     };
 
     /// <summary>
-    /// Loads linear <paramref name="prefix"/> (e.g. <c>model.layers.0.self_attn.q_proj</c>) as the runtime's weight:
+    /// Loads linear <paramref name="prefix"/> (<see cref="WeightNames.Layer(int, string)"/> of a projection) as the runtime's weight:
     /// packed GPTQ/AWQ codes, W8A8 or trit-planes when its tensors are there, else the dense <c>.weight</c>. The shape is
     /// checked against [<paramref name="outFeatures"/>, <paramref name="inFeatures"/>]; every error names the layer.
     /// </summary>

@@ -103,7 +103,7 @@ public class QuantizeCommandTests(CliFixture fx) : IClassFixture<CliFixture>
         var c = ModelConfig.Load(fx.Dir);
         // The first linear (in running order) whose in_features 32 does not divide, if the fixture has one; else 64.
         int g = new[] { c.HiddenSize, c.QDim, c.IntermediateSize }.Any(d => d % 32 != 0) ? 32 : 64;
-        var (name, inF) = WeightNames.Linears.Select(n => (n, QuantReason.Quantization.Model.ModelQuantizer.LinearShape(c, n).In)).First(x => x.Item2 % g != 0);
+        var (name, inF) = c.Architecture.Wiring.Projections.Select(p => (p.Name, p.Shape(c).In)).First(x => x.Item2 % g != 0);
         var outDir = NewOut();
         try
         {

@@ -85,6 +85,79 @@ public class GemmF32F32Tests
         Assert.Equal(one, two);
     }
 
+    /// <summary>α and a triangle (the quantizers' calls: α·XᵀX, C −= A·Bᵀ on the lower half) on every path, shapes off
+    /// the 6-row, 16/32-column and 256-deep edges and off the diagonal's tile boundaries; the other half of C keeps its values.</summary>
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void Alpha_and_triangles_match_the_scalar_reference(GemmPath path)
+    {
+        int[][] shapes = [[1, 1, 1], [7, 7, 5], [37, 53, 301], [50, 50, 200], [61, 61, 77], [100, 513, 40], [200, 200, 260]];
+        int seed = 100;
+        foreach (var s in shapes)
+            foreach (var tri in new[] { Triangle.Full, Triangle.Upper, Triangle.Lower })
+                foreach (bool acc in new[] { false, true })
+                    foreach (bool ta in new[] { false, true })
+                    {
+                        var rng = new Random(seed++);
+                        int m = s[0], n = s[1], k = s[2], lda = ta ? m : k, ldb = n, ldc = n + 2;
+                        float alpha = acc ? -1f : 0.37f;
+                        var a = Random(rng, (ta ? k : m) * lda);
+                        var b = Random(rng, k * ldb);
+                        var c0 = Random(rng, m * ldc);
+                        var expected = (float[])c0.Clone();
+                        var actual = (float[])c0.Clone();
+                        GemmF32F32.Reference(ta, false, m, n, k, a, lda, b, ldb, expected, ldc, acc, alpha, tri);
+                        GemmF32F32.Multiply(ta, false, m, n, k, a, lda, b, ldb, actual, ldc, acc, parallel: true, path, alpha, tri);
+                        for (int i = 0; i < m; i++)
+                            for (int j = 0; j < ldc; j++)
+                            {
+                                float e = expected[i * ldc + j], x = actual[i * ldc + j];
+                                bool inside = j < n && (tri == Triangle.Full || (tri == Triangle.Upper ? j >= i : j <= i));
+                                if (!inside) Assert.Equal(c0[i * ldc + j], x);
+                                else Assert.True(Math.Abs(e - x) <= 1e-5f * (k + 1), $"{path} {tri} α={alpha} ta={ta} [{m},{n},{k}] C[{i},{j}] {x} vs {e}");
+                            }
+                    }
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void Symmetric_rank_k_is_the_upper_half_of_xT_x(GemmPath path)
+    {
+        // A Hessian-like Gram matrix: 2/k·XᵀX over k rows of X [k, n], accumulated onto an existing H.
+        var rng = new Random(9);
+        int n = 131, k = 300;
+        var x = Random(rng, k * n);
+        var h0 = Random(rng, n * n);
+        var expected = (float[])h0.Clone();
+        var actual = (float[])h0.Clone();
+        GemmF32F32.Reference(true, false, n, n, k, x, n, x, n, expected, n, accumulate: true, alpha: 2f / k, Triangle.Upper);
+        GemmF32F32.SymmetricRankK(n, k, x, n, actual, n, alpha: 2f / k, accumulate: true, path: path);
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < n; j++)
+                if (j < i) Assert.Equal(h0[i * n + j], actual[i * n + j]);
+                else Assert.True(Math.Abs(expected[i * n + j] - actual[i * n + j]) <= 1e-5f, $"{path} H[{i},{j}]");
+    }
+
+    [Fact]
+    public void Triangle_results_do_not_depend_on_the_thread_count()
+    {
+        var rng = new Random(6);
+        int n = 400, k = 300;
+        var x = Random(rng, k * n);
+        var one = new float[n * n];
+        var two = new float[n * n];
+        int saved = KernelThreads.Count;
+        try
+        {
+            KernelThreads.Count = 1;
+            GemmF32F32.SymmetricRankK(n, k, x, n, one, n, alpha: 0.5f);
+            KernelThreads.Count = 2;
+            GemmF32F32.SymmetricRankK(n, k, x, n, two, n, alpha: 0.5f);
+        }
+        finally { KernelThreads.Count = saved; }
+        Assert.Equal(one, two);
+    }
+
     [Fact]
     public void An_operand_shorter_than_its_shape_is_rejected()
     {

@@ -12,8 +12,11 @@ public class ScalingGroupsTests
     [InlineData(ArchitectureKind.Qwen3)]
     public void EveryLinearIsScaledByExactlyOneGroup(ArchitectureKind kind)
     {
-        var scaled = ScalingGroups.For(kind).SelectMany(g => g.Linears).OrderBy(x => x).ToArray();
+        var scaled = ScalingGroups.For(kind).SelectMany(g => g.Projections).Select(WeightNames.Of).OrderBy(x => x).ToArray();
         Assert.Equal(WeightNames.Linears.OrderBy(x => x).ToArray(), scaled);
+        // SmoothQuant smooths the RMSNorm-fed inputs: q/k/v and gate/up.
+        Assert.Equal([[Projection.Q, Projection.K, Projection.V], [Projection.Gate, Projection.Up]],
+            ScalingGroups.Smoothed(kind).Select(g => g.Projections));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using QuantReason.Models;
 using QuantReason.Runtime;
 using QuantReason.Tensors;
 
@@ -107,7 +108,10 @@ public class TransformerForwardLayerTests
         for (int l = 0; l < model.Config.NumLayers; l++)
         {
             seen.Clear();
-            t.ForwardLayer(l, chunks, xs, (linear, input, tokens) => seen.Add((linear, input.Length / tokens, tokens)));
+            t.ForwardLayer(l, chunks, xs, (group, input, tokens) =>
+            {
+                foreach (var p in group.Projections) seen.Add((WeightNames.Of(p), input.Length / tokens, tokens));
+            });
             Assert.Equal(0, cache.Length);
             if (l < model.Config.NumLayers - 1) Assert.Equal(hidden[l + 1], xs);
             var c = model.Config;
@@ -130,7 +134,8 @@ public class TransformerForwardLayerTests
         var x = t.Embed(chunks);
         var before = (float[])x.Clone();
         var seen = new List<string>();
-        t.ForwardLayer(0, chunks, x, (linear, _, _) => seen.Add(linear), stopBefore: "self_attn.o_proj");
+        var wiring = model.Config.Architecture.Wiring;
+        t.ForwardLayer(0, chunks, x, (group, _, _) => seen.AddRange(group.Projections.Select(WeightNames.Of)), stopBefore: wiring.GroupOf(Projection.O));
         Assert.Equal(["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj"], seen);
         Assert.Equal(before, x); // the residual stream is only written after o_proj
     }

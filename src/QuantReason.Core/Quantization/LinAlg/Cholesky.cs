@@ -5,7 +5,7 @@ namespace QuantReason.Quantization.LinAlg;
 /// <summary>
 /// Blocked Cholesky factorisation and triangular inverse for symmetric positive definite f32 matrices. Matrices are
 /// stored in f32 like the reference's torch tensors; the small diagonal blocks are factored and inverted in f64, and the
-/// O(n³) work is <see cref="Gemm"/> (trailing updates L₂₂ −= L₂₁L₂₁ᵀ, block-row products for the inverse).
+/// O(n³) work is <see cref="GemmF32F32"/> (trailing updates L₂₂ −= L₂₁L₂₁ᵀ, block-row products for the inverse).
 /// </summary>
 public static unsafe class Cholesky
 {
@@ -47,8 +47,9 @@ public static unsafe class Cholesky
                     }
                 }, (long)nb * nb);
                 // Trailing update of the lower triangle: A₂₂ −= A₂₁·A₂₁ᵀ.
-                float* p21 = A + (long)r0 * n + k0;
-                Gemm.Run(rows, rows, nb, -1f, p21, 1, n, p21, 1, n, A + (long)r0 * n + r0, n, Triangle.Lower);
+                var a21 = a.AsSpan(r0 * n + k0); // [rows, nb], row stride n
+                GemmF32F32.Multiply(false, true, rows, rows, nb, a21, n, a21, n, a.AsSpan(r0 * n + r0), n,
+                    accumulate: true, alpha: -1f, triangle: Triangle.Lower);
             }
             for (int i = 0; i < n; i++)
                 for (int j = i + 1; j < n; j++) A[(long)i * n + j] = 0f;
@@ -92,17 +93,15 @@ public static unsafe class Cholesky
                     for (int j = 0; j <= i; j++) px[(long)(i0 + i) * n + i0 + j] = xii[i * nb + j] = (float)inv[i * nb + j];
                 if (i0 == 0) continue;
                 var t = new float[nb * i0]; // [nb, i0] = L[i-block, 0:i0] · X[0:i0, 0:i0]
-                fixed (float* pt = t, pxii = xii)
+                // X is lower triangular: column block [j0, j0+jn) of X is zero above row j0, so its product
+                // only needs L columns from j0 on — half the flops of the full product.
+                for (int j0 = 0; j0 < i0; j0 += ColumnBlock)
                 {
-                    // X is lower triangular: column block [j0, j0+jn) of X is zero above row j0, so its product
-                    // only needs L columns from j0 on — half the flops of the full product.
-                    for (int j0 = 0; j0 < i0; j0 += ColumnBlock)
-                    {
-                        int jn = Math.Min(ColumnBlock, i0 - j0);
-                        Gemm.Run(nb, jn, i0 - j0, 1f, pl + (long)i0 * n + j0, 1, n, px + (long)j0 * n + j0, n, 1, pt + j0, i0);
-                    }
-                    Gemm.Run(nb, i0, nb, -1f, pxii, 1, nb, pt, i0, 1, px + (long)i0 * n, n);
+                    int jn = Math.Min(ColumnBlock, i0 - j0);
+                    GemmF32F32.Multiply(false, false, nb, jn, i0 - j0, l.AsSpan(i0 * n + j0), n, x.AsSpan(j0 * n + j0), n, t.AsSpan(j0), i0);
                 }
+                // X[i-block, 0:i0] = −X_ii · T
+                GemmF32F32.Multiply(false, false, nb, i0, nb, xii, nb, t, i0, x.AsSpan(i0 * n), n, alpha: -1f);
             }
         }
         return x;

@@ -15,9 +15,10 @@ namespace QuantReason.Quantization.Model;
 /// the work folder, read back from it, and finally run once more to produce the next layer's inputs — so layer i+1
 /// is calibrated on the outputs of quantized layer i exactly as the runtime will compute them.
 /// <list type="bullet">
-/// <item>GPTQ, true-sequential: one Hessian per shared input, in the order q/k/v, o, gate/up, down, each gathered with
-/// the layer's earlier linears already quantized (a pass stops right after the input it observes).</item>
-/// <item>AWQ: inputs of the four groups captured from the unquantized layer; per <see cref="ScalingGroups"/> group the
+/// <item>GPTQ, true-sequential: one Hessian per input group of the architecture's <see cref="LayerWiring"/> (q/k/v, o,
+/// gate/up, down), in the order the layer computes them, each gathered with the layer's earlier linears already
+/// quantized (a pass stops right after the input it observes).</item>
+/// <item>AWQ: the groups' inputs captured from the unquantized layer; per <see cref="ScalingGroups"/> group the
 /// scale search; all scales folded (previous RMSNorm or linear, the group's weights) before clipping and quantizing,
 /// as AutoAWQ does; q and k are not clipped.</item>
 /// <item>SmoothQuant: per-channel |x| maxima of the two RMSNorm-fed inputs, smoothing folded into the norms, W8A8.</item>
@@ -27,15 +28,8 @@ namespace QuantReason.Quantization.Model;
 /// </summary>
 public sealed class ModelQuantizer
 {
-    static readonly string[][] GptqStages =
-    [
-        ["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj"],
-        ["self_attn.o_proj"],
-        ["mlp.gate_proj", "mlp.up_proj"],
-        ["mlp.down_proj"],
-    ];
-
     readonly ModelConfig _cfg;
+    readonly LayerWiring _wiring;
     readonly ModelWeights _weights;
     readonly Transformer _transformer;
     readonly QuantizeOptions _o;
@@ -48,7 +42,7 @@ public sealed class ModelQuantizer
 
     ModelQuantizer(ModelConfig cfg, ModelWeights weights, QuantizeOptions o, Dictionary<string, DType> dtypes, IProgressSink progress, CancellationToken cancel)
     {
-        _cfg = cfg; _weights = weights; _o = o; _dtypes = dtypes; _progress = progress; _cancel = cancel;
+        _cfg = cfg; _wiring = cfg.Architecture.Wiring; _weights = weights; _o = o; _dtypes = dtypes; _progress = progress; _cancel = cancel;
         _transformer = new Transformer(weights);
     }
 
@@ -103,13 +97,13 @@ public sealed class ModelQuantizer
             }
             else
             {
-                progress.Start($"layer {l + 1}/{cfg.NumLayers}", WeightNames.Linears.Length);
+                progress.Start($"layer {l + 1}/{cfg.NumLayers}", cfg.Architecture.Wiring.Projections.Count);
                 var (tensors, targets, losses) = mq.QuantizeLayer(l);
                 writer.WriteLayer(l, tensors);
                 tensors.Clear();
                 mq.Reload(l, writer);
-                var linears = WeightNames.Linears.Select(n => new LinearReport(WeightNames.Layer(l, n),
-                    RelativeError(targets[n], weights.Layers[l][n].ToF32()), losses.TryGetValue(n, out var loss) ? loss : null)).ToList();
+                var linears = cfg.Architecture.Wiring.Projections.Select(p => new LinearReport(WeightNames.Layer(l, p.Name),
+                    RelativeError(targets[p.Id], weights.Layers[l][p.Id].ToF32()), losses.TryGetValue(p.Id, out var loss) ? loss : null)).ToList();
                 writer.MarkDone(new LayerReport(l, Stopwatch.GetElapsedTime(layerStart).TotalSeconds, linears, mq.TakePassSeconds()));
             }
             layerStart = Stopwatch.GetTimestamp();
@@ -135,32 +129,21 @@ public sealed class ModelQuantizer
     static void Preflight(ModelConfig cfg, QuantizeOptions o)
     {
         for (int l = 0; l < cfg.NumLayers; l++)
-            foreach (var name in WeightNames.Linears)
+            foreach (var p in cfg.Architecture.Wiring.Projections)
             {
-                var (outF, inF) = LinearShape(cfg, name);
-                o.CheckLinear(WeightNames.Layer(l, name), outF, inF);
+                var (outF, inF) = p.Shape(cfg);
+                o.CheckLinear(WeightNames.Layer(l, p.Name), outF, inF);
             }
         if (o.Calibration is { } c && c.Length > cfg.MaxPositionEmbeddings)
             throw new QuantReasonException($"calibration length {c.Length} exceeds the model's context of {cfg.MaxPositionEmbeddings}", "calibration");
         if (o.Calibration is { } c2 && (long)c2.Samples * c2.Length < QuantizeOptions.MinCalibrationTokens)
             throw new QuantReasonException($"too few calibration tokens: {c2.Samples} × {c2.Length} < {QuantizeOptions.MinCalibrationTokens}",
-                WeightNames.Layer(0, WeightNames.Linears[0]));
+                WeightNames.Layer(0, cfg.Architecture.Wiring.Projections[0].Name));
     }
 
-    /// <summary>[out, in] of a decoder layer's linear (a <see cref="WeightNames.Linears"/> suffix) under a configuration.</summary>
     /// <summary>Seconds spent in calibration passes (forward + statistics) since the last call.</summary>
     double TakePassSeconds() { var s = _passSeconds; _passSeconds = 0; return s; }
     double _passSeconds;
-
-    public static (int Out, int In) LinearShape(ModelConfig cfg, string linear) => linear switch
-    {
-        "self_attn.q_proj" => (cfg.QDim, cfg.HiddenSize),
-        "self_attn.k_proj" or "self_attn.v_proj" => (cfg.KvDim, cfg.HiddenSize),
-        "self_attn.o_proj" => (cfg.HiddenSize, cfg.QDim),
-        "mlp.gate_proj" or "mlp.up_proj" => (cfg.IntermediateSize, cfg.HiddenSize),
-        "mlp.down_proj" => (cfg.HiddenSize, cfg.IntermediateSize),
-        _ => throw new ArgumentOutOfRangeException(nameof(linear)),
-    };
 
     string PrepareCalibration(string modelDir, CalibrationSet? given)
     {
@@ -168,7 +151,7 @@ public sealed class ModelQuantizer
         if (set.Samples.Count == 0 || set.Samples.Any(s => s.Length != set.Length))
             throw new QuantReasonException($"calibration samples must all have {set.Length} tokens", "calibration");
         if (set.Tokens < QuantizeOptions.MinCalibrationTokens)
-            throw new QuantReasonException($"too few calibration tokens: {set.Tokens} < {QuantizeOptions.MinCalibrationTokens}", WeightNames.Layer(0, WeightNames.Linears[0]));
+            throw new QuantReasonException($"too few calibration tokens: {set.Tokens} < {QuantizeOptions.MinCalibrationTokens}", WeightNames.Layer(0, _wiring.Projections[0].Name));
         foreach (var s in set.Samples)
             foreach (var id in s)
                 if ((uint)id >= (uint)_cfg.VocabSize)
@@ -193,7 +176,7 @@ public sealed class ModelQuantizer
 
     /// <summary>Runs layer <paramref name="layer"/> over all calibration samples in batches of whole samples, either
     /// updating the stored activations (the next layer's inputs) or on scratch copies for an observing pass.</summary>
-    void Pass(int layer, bool inPlace, LinearInputObserver? observe, string? stopBefore)
+    void Pass(int layer, bool inPlace, LinearInputObserver? observe, InputGroup? stopBefore)
     {
         long t0 = Stopwatch.GetTimestamp();
         int len = _samples[0].Length, hidden = _cfg.HiddenSize;
@@ -219,26 +202,26 @@ public sealed class ModelQuantizer
     }
 
     /// <summary>Quantizes one layer in memory: the tensors to store, the weights each linear approximates, method losses.</summary>
-    (List<TensorData> Tensors, Dictionary<string, float[]> Targets, Dictionary<string, double> Losses) QuantizeLayer(int l)
+    (List<TensorData> Tensors, Dictionary<Projection, float[]> Targets, Dictionary<Projection, double> Losses) QuantizeLayer(int l)
     {
         var L = _weights.Layers[l];
         var tensors = new List<TensorData>();
-        var targets = new Dictionary<string, float[]>();
-        var losses = new Dictionary<string, double>();
-        string P(string n) => WeightNames.Layer(l, n);
-        void Done(string name)
+        var targets = new Dictionary<Projection, float[]>();
+        var losses = new Dictionary<Projection, double>();
+        string P(Projection p) => WeightNames.Layer(l, WeightNames.Of(p));
+        void Done(Projection p)
         {
             // Each linear leaves LOH temporaries (f32 weight, Hessian copies, Cholesky factor); collect them now rather
             // than let the peak working set grow with garbage.
             GC.Collect();
             _cancel.ThrowIfCancellationRequested();
-            _progress.Advance(1, name);
+            _progress.Advance(1, WeightNames.Of(p));
         }
 
         switch (_o.Method)
         {
             case QuantMethod.Rtn:
-                foreach (var n in WeightNames.Linears)
+                foreach (var n in _wiring.Projections.Select(p => p.Id))
                 {
                     var w = targets[n] = L[n].ToF32();
                     tensors.AddRange(GptqCheckpoint.Write(P(n), Rtn.Quantize(w, L[n].OutFeatures, L[n].InFeatures, _o.Format(P(n)), P(n)), GptqCheckpointFormat.V2));
@@ -247,7 +230,7 @@ public sealed class ModelQuantizer
                 break;
 
             case QuantMethod.Ptqtp:
-                foreach (var n in WeightNames.Linears)
+                foreach (var n in _wiring.Projections.Select(p => p.Id))
                 {
                     var w = targets[n] = L[n].ToF32();
                     tensors.AddRange(PackedCheckpoint.WriteTritPlanes(P(n), Ptqtp.Quantize(w, L[n].OutFeatures, L[n].InFeatures, _o.Format(P(n)), layer: P(n))));
@@ -257,11 +240,11 @@ public sealed class ModelQuantizer
 
             case QuantMethod.Gptq:
                 var gopt = new GptqOptions(_o.Bits, _o.GroupSize, _o.Sym, _o.DescAct, PercDamp: (float)_o.DampPercent, MinTokens: QuantizeOptions.MinCalibrationTokens);
-                foreach (var stage in GptqStages)
+                foreach (var stage in _wiring.Groups)
                 {
-                    var h = new Hessian(L[stage[0]].InFeatures);
-                    Pass(l, inPlace: false, (name, input, tokens) => { if (name == stage[0]) h.Add(input, tokens, layer: P(name)); }, stopBefore: stage[0]);
-                    foreach (var n in stage)
+                    var h = new Hessian(L[stage.First].InFeatures);
+                    Pass(l, inPlace: false, (g, input, tokens) => { if (g == stage) h.Add(input, tokens, layer: P(g.First)); }, stopBefore: stage);
+                    foreach (var n in stage.Projections)
                     {
                         var w = targets[n] = L[n].ToF32();
                         var r = Gptq.Quantize(w, L[n].OutFeatures, L[n].InFeatures, h, gopt, P(n));
@@ -275,7 +258,7 @@ public sealed class ModelQuantizer
                 break;
 
             case QuantMethod.Awq:
-                QuantizeAwq(l, tensors, targets, losses, Done);
+                QuantizeAwq(l, tensors, targets, Done);
                 break;
 
             case QuantMethod.SmoothQuant:
@@ -285,109 +268,103 @@ public sealed class ModelQuantizer
         return (tensors, targets, losses);
     }
 
-    void QuantizeAwq(int l, List<TensorData> tensors, Dictionary<string, float[]> targets, Dictionary<string, double> losses, Action<string> done)
+    void QuantizeAwq(int l, List<TensorData> tensors, Dictionary<Projection, float[]> targets, Action<Projection> done)
     {
         var L = _weights.Layers[l];
-        string P(string n) => WeightNames.Layer(l, n);
+        string P(Projection p) => WeightNames.Layer(l, WeightNames.Of(p));
         var opt = new AwqOptions(_o.Bits, _o.GroupSize, ZeroPoint: !_o.Sym, MinTokens: QuantizeOptions.MinCalibrationTokens);
-        // Inputs of the four shared-input points, on an evenly strided subset of calibration tokens.
-        string[] points = ["self_attn.q_proj", "self_attn.o_proj", "mlp.gate_proj", "mlp.down_proj"];
+        // Each input group's input, on an evenly strided subset of calibration tokens.
         long total = (long)_samples.Count * _samples[0].Length;
         int stride = (int)Math.Max(1, (total + _o.AwqMaxTokens - 1) / _o.AwqMaxTokens);
-        var rows = points.ToDictionary(p => p, _ => new List<float>());
-        var seen = points.ToDictionary(p => p, _ => 0L);
-        Pass(l, inPlace: false, (name, input, tokens) =>
+        var rows = _wiring.Groups.ToDictionary(g => g, _ => new List<float>());
+        var seen = _wiring.Groups.ToDictionary(g => g, _ => 0L);
+        Pass(l, inPlace: false, (g, input, tokens) =>
         {
-            if (!rows.TryGetValue(name, out var list)) return;
+            var list = rows[g];
             int width = input.Length / tokens;
             for (int t = 0; t < tokens; t++)
-                if ((seen[name] + t) % stride == 0) list.AddRange(input.Slice(t * width, width));
-            seen[name] += tokens;
+                if ((seen[g] + t) % stride == 0) list.AddRange(input.Slice(t * width, width));
+            seen[g] += tokens;
         }, null);
         var x = rows.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray()); // each [sampled tokens, in]
-        int Tokens(string point) => x[point].Length / L[point].InFeatures;
-        string PointOf(string linear) => linear switch
-        {
-            "self_attn.q_proj" or "self_attn.k_proj" or "self_attn.v_proj" => "self_attn.q_proj",
-            "mlp.gate_proj" or "mlp.up_proj" => "mlp.gate_proj",
-            _ => linear,
-        };
+        int Tokens(InputGroup g) => x[g].Length / L[g.First].InFeatures;
 
-        var w = WeightNames.Linears.ToDictionary(n => n, n => L[n].ToF32());
-        var scales = WeightNames.Linears.ToDictionary(n => n, n => Enumerable.Repeat(1f, L[n].InFeatures).ToArray());
+        var ids = _wiring.Projections.Select(p => p.Id).ToList();
+        var w = ids.ToDictionary(n => n, n => L[n].ToF32());
+        var scales = ids.ToDictionary(n => n, n => Enumerable.Repeat(1f, L[n].InFeatures).ToArray());
         var groups = ScalingGroups.For(_cfg.Architecture.Kind)
-            .Where(g => !g.RequiresMatchingShape || L[g.PrevOp].OutFeatures == L[g.Linears[0]].InFeatures).ToList();
+            .Where(g => !g.RequiresMatchingShape || L[g.Previous!.Value].OutFeatures == L[g.First].InFeatures).ToList();
         // Every scale is searched on the unscaled layer, then all are folded (AutoAWQ's order).
         var found = groups.Select(g =>
         {
-            var point = PointOf(g.Linears[0]);
-            var (s, _, _) = Awq.SearchScales(g.Linears.Select(n => w[n]).ToList(), g.Linears.Select(n => L[n].OutFeatures).ToList(),
-                L[g.Linears[0]].InFeatures, x[point], Tokens(point), opt, P(g.Linears[0]));
+            var (s, _, _) = Awq.SearchScales(g.Projections.Select(n => w[n]).ToList(), g.Projections.Select(n => L[n].OutFeatures).ToList(),
+                L[g.First].InFeatures, x[g], Tokens(g), opt, P(g.First));
             return (g, s);
         }).ToList();
-        var changed = new HashSet<string>();
+        var changed = new Dictionary<string, float[]>();
         foreach (var (g, s) in found)
         {
-            if (g.PrevKind == PrevOpKind.RmsNorm)
+            if (g.Norm is { } norm)
             {
-                ScalingGroups.FoldIntoNorm(g.PrevOp == "input_layernorm" ? L.InputNorm : L.PostAttentionNorm, s);
-                changed.Add(g.PrevOp + ".weight");
+                ScalingGroups.FoldIntoNorm(L.Norm(norm), s);
+                changed[norm + ".weight"] = L.Norm(norm);
             }
             else
             {
-                var bias = g.PrevOp == "self_attn.v_proj" && L.VBias is not null ? L.VBias : null;
-                ScalingGroups.FoldIntoLinear(w[g.PrevOp], L[g.PrevOp].OutFeatures, L[g.PrevOp].InFeatures, bias, s);
-                if (bias is not null) changed.Add(g.PrevOp + ".bias");
+                var prev = g.Previous!.Value;
+                var bias = L.Bias(prev);
+                ScalingGroups.FoldIntoLinear(w[prev], L[prev].OutFeatures, L[prev].InFeatures, bias, s);
+                if (bias is not null) changed[WeightNames.Of(prev) + ".bias"] = bias;
             }
-            foreach (var n in g.Linears)
+            foreach (var n in g.Projections)
             {
                 ScalingGroups.ScaleInputs(w[n], L[n].OutFeatures, L[n].InFeatures, s);
                 scales[n] = s;
             }
         }
-        foreach (var n in WeightNames.Linears)
+        foreach (var p in _wiring.Projections)
         {
+            var n = p.Id;
             targets[n] = (float[])w[n].Clone();
-            var point = PointOf(n);
-            // AutoAWQ leaves q and k unclipped: their errors pass through softmax, which the clip objective does not see.
-            var o = n is "self_attn.q_proj" or "self_attn.k_proj" ? opt with { Clip = false } : opt;
-            var qt = Awq.QuantizeScaled(w[n], L[n].OutFeatures, L[n].InFeatures, x[point], Tokens(point), scales[n], o, P(n));
+            var g = _wiring.GroupOf(n);
+            var o = p.FeedsAttentionScores ? opt with { Clip = false } : opt;
+            var qt = Awq.QuantizeScaled(w[n], L[n].OutFeatures, L[n].InFeatures, x[g], Tokens(g), scales[n], o, P(n));
             tensors.AddRange(AwqCheckpoint.Write(P(n), qt));
             done(n);
         }
         AddChanged(l, changed, tensors);
-        _ = losses;
     }
 
-    void QuantizeSmoothQuant(int l, List<TensorData> tensors, Dictionary<string, float[]> targets, Action<string> done)
+    void QuantizeSmoothQuant(int l, List<TensorData> tensors, Dictionary<Projection, float[]> targets, Action<Projection> done)
     {
         var L = _weights.Layers[l];
-        string P(string n) => WeightNames.Layer(l, n);
-        var groups = ScalingGroups.For(_cfg.Architecture.Kind).Where(g => g.SmoothQuant).ToList();
-        var actMax = groups.ToDictionary(g => g.Linears[0], g => new float[L[g.Linears[0]].InFeatures]);
-        Pass(l, inPlace: false, (name, input, tokens) =>
+        string P(Projection p) => WeightNames.Layer(l, WeightNames.Of(p));
+        var groups = ScalingGroups.Smoothed(_cfg.Architecture.Kind).ToList();
+        var actMax = groups.ToDictionary(g => g, g => new float[L[g.First].InFeatures]);
+        Pass(l, inPlace: false, (g, input, tokens) =>
         {
-            if (!actMax.TryGetValue(name, out var m)) return;
+            if (!actMax.TryGetValue(g, out var m)) return;
             var batch = SmoothQuant.ActivationMax(input, tokens, m.Length);
             System.Numerics.Tensors.TensorPrimitives.Max(m, batch, m);
         }, null);
-        var changed = new HashSet<string>();
-        var quantized = new Dictionary<string, W8A8Linear>();
+        var changed = new Dictionary<string, float[]>();
+        var quantized = new Dictionary<Projection, W8A8Linear>();
         foreach (var g in groups)
         {
-            var ws = g.Linears.Select(n => L[n].ToF32()).ToList();
-            var r = SmoothQuant.QuantizeFromMax(ws, g.Linears.Select(n => L[n].OutFeatures).ToList(), L[g.Linears[0]].InFeatures,
-                actMax[g.Linears[0]], _o.SmoothQuantAlpha, P(g.Linears[0]));
-            ScalingGroups.FoldIntoNorm(g.PrevOp == "input_layernorm" ? L.InputNorm : L.PostAttentionNorm, r.InputScales);
-            changed.Add(g.PrevOp + ".weight");
-            for (int i = 0; i < g.Linears.Length; i++)
+            var ws = g.Projections.Select(n => L[n].ToF32()).ToList();
+            var r = SmoothQuant.QuantizeFromMax(ws, g.Projections.Select(n => L[n].OutFeatures).ToList(), L[g.First].InFeatures,
+                actMax[g], _o.SmoothQuantAlpha, P(g.First));
+            ScalingGroups.FoldIntoNorm(L.Norm(g.Norm!), r.InputScales);
+            changed[g.Norm + ".weight"] = L.Norm(g.Norm!);
+            for (int i = 0; i < g.Projections.Length; i++)
             {
-                ScalingGroups.ScaleInputs(ws[i], L[g.Linears[i]].OutFeatures, L[g.Linears[i]].InFeatures, r.InputScales);
-                targets[g.Linears[i]] = ws[i];
-                quantized[g.Linears[i]] = r.Layers[i];
+                var n = g.Projections[i];
+                ScalingGroups.ScaleInputs(ws[i], L[n].OutFeatures, L[n].InFeatures, r.InputScales);
+                targets[n] = ws[i];
+                quantized[n] = r.Layers[i];
             }
         }
-        foreach (var n in WeightNames.Linears)
+        foreach (var n in _wiring.Projections.Select(p => p.Id))
         {
             if (!quantized.TryGetValue(n, out var q))
                 q = W8A8Linear.Quantize(targets[n] = L[n].ToF32(), L[n].OutFeatures, L[n].InFeatures, P(n));
@@ -398,19 +375,11 @@ public sealed class ModelQuantizer
     }
 
     /// <summary>Norms and biases a method rescaled, stored in the dtype the source checkpoint used for them.</summary>
-    void AddChanged(int l, IEnumerable<string> suffixes, List<TensorData> tensors)
+    void AddChanged(int l, Dictionary<string, float[]> changed, List<TensorData> tensors)
     {
-        var L = _weights.Layers[l];
-        foreach (var suffix in suffixes.Order(StringComparer.Ordinal))
+        foreach (var (suffix, values) in changed.OrderBy(kv => kv.Key, StringComparer.Ordinal))
         {
             var name = WeightNames.Layer(l, suffix);
-            var values = suffix switch
-            {
-                "input_layernorm.weight" => L.InputNorm,
-                "post_attention_layernorm.weight" => L.PostAttentionNorm,
-                "self_attn.v_proj.bias" => L.VBias!,
-                _ => throw new ArgumentOutOfRangeException(nameof(suffixes), suffix, null),
-            };
             tensors.Add(QuantizedModelWriter.Tensor(name, values, _dtypes.GetValueOrDefault(name, DType.F32)));
         }
     }
@@ -422,10 +391,10 @@ public sealed class ModelQuantizer
         var L = _weights.Layers[l];
         var layout = QuantizedModelWriter.LayerLayout(_o);
         using var ck = Checkpoint.Open(writer.LayerDir(l));
-        foreach (var n in WeightNames.Linears)
+        foreach (var p in _wiring.Projections)
         {
-            var (outF, inF) = LinearShape(_cfg, n);
-            L[n] = CheckpointQuantization.LoadLinear(ck, WeightNames.Layer(l, n), outF, inF, layout);
+            var (outF, inF) = p.Shape(_cfg);
+            L[p.Id] = CheckpointQuantization.LoadLinear(ck, WeightNames.Layer(l, p.Name), outF, inF, layout);
         }
         void Copy(string suffix, float[]? dst)
         {
@@ -434,7 +403,7 @@ public sealed class ModelQuantizer
         }
         Copy("input_layernorm.weight", L.InputNorm);
         Copy("post_attention_layernorm.weight", L.PostAttentionNorm);
-        Copy("self_attn.v_proj.bias", L.VBias);
+        foreach (var p in _wiring.Projections) Copy(p.Name + ".bias", L.Bias(p.Id)); // biases a scale was folded into
     }
 
     static double RelativeError(float[] w, float[] q)

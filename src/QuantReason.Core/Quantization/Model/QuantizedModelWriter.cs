@@ -140,9 +140,9 @@ public sealed class QuantizedModelWriter
             var gptqFormat = GptqCheckpointFormat.V1;
             if (layout.Method == CheckpointQuantMethod.Gptq)
                 foreach (var (ck, l) in layerCks.Select((c, l) => (c, l)))
-                    foreach (var lin in WeightNames.Linears)
+                    foreach (var lin in cfg.Architecture.Wiring.Projections)
                     {
-                        var prefix = WeightNames.Layer(l, lin);
+                        var prefix = WeightNames.Layer(l, lin.Name);
                         if (GptqCheckpoint.Read(ck.FileOf(prefix + ".qweight"), prefix, layout.Gptq!).Zeros.Any(z => z == 0)) gptqFormat = GptqCheckpointFormat.V2;
                     }
 
@@ -153,14 +153,14 @@ public sealed class QuantizedModelWriter
                 var names = ck.Tensors.Select(t => t.Name).ToList();
                 fromLayers.UnionWith(names);
                 if (layout.Method == CheckpointQuantMethod.Gptq)
-                    foreach (var lin in WeightNames.Linears)
+                    foreach (var lin in cfg.Architecture.Wiring.Projections)
                     {
-                        var prefix = WeightNames.Layer(l, lin);
+                        var prefix = WeightNames.Layer(l, lin.Name);
                         tensors.AddRange(GptqCheckpoint.Write(prefix, GptqCheckpoint.Read(ck.FileOf(prefix + ".qweight"), prefix, layout.Gptq!), gptqFormat));
                         names.RemoveAll(n => n.StartsWith(prefix + ".", StringComparison.Ordinal));
                     }
                 tensors.AddRange(names.Select(n => Raw(ck, n)));
-                for (int i = 0; i < WeightNames.Linears.Length; i++) fromLayers.Add(WeightNames.Layer(l, WeightNames.Linears[i]) + ".weight");
+                foreach (var lin in cfg.Architecture.Wiring.Projections) fromLayers.Add(WeightNames.Layer(l, lin.Name) + ".weight");
             }
             tensors.AddRange(src.Tensors.Where(t => !fromLayers.Contains(t.Name)).Select(t => Raw(src, t.Name)));
             SafeTensorsWriter.Write(Path.Combine(OutDir, "model.safetensors"), tensors, PtMetadata);

@@ -3,7 +3,7 @@ using QuantReason.Kernels;
 
 namespace QuantReason.Training.Ops;
 
-/// <summary>The SwiGLU gate of the Llama MLP: h = silu(gate) ⊙ up, elementwise; down_proj follows as a <see cref="Linear"/>.</summary>
+/// <summary>The SwiGLU gate of the Llama MLP: h = silu(gate) ⊙ up, elementwise; the down projection follows as a <see cref="Linear"/>.</summary>
 public static class SwiGlu
 {
     const int Chunk = 1024;

@@ -115,7 +115,7 @@ public class ModelQuantizerTests
         var q = RuntimeModel.Load(dir);
         var d = RuntimeModel.Load(dir);
         foreach (var layer in d.Weights.Layers)
-            foreach (var n in WeightNames.Linears)
+            foreach (var n in Enum.GetValues<Projection>())
                 layer[n] = layer[n] switch
                 {
                     W8A8Linear w => new FakeQuantW8A8(w),
@@ -166,10 +166,10 @@ public class ModelQuantizerTests
             var c = ModelConfig.Load(Shared.PathOf("fixtures", "models", f));
             try
             {
-                foreach (var n in WeightNames.Linears)
+                foreach (var p in c.Architecture.Wiring.Projections)
                 {
-                    var (outF, inF) = ModelQuantizer.LinearShape(c, n);
-                    options.CheckLinear(n, outF, inF);
+                    var (outF, inF) = p.Shape(c);
+                    options.CheckLinear(p.Name, outF, inF);
                 }
                 return true;
             }
