@@ -146,15 +146,8 @@ public class GemmF32F32Tests
         var x = Random(rng, k * n);
         var one = new float[n * n];
         var two = new float[n * n];
-        int saved = KernelThreads.Count;
-        try
-        {
-            KernelThreads.Count = 1;
-            GemmF32F32.SymmetricRankK(n, k, x, n, one, n, alpha: 0.5f);
-            KernelThreads.Count = 2;
-            GemmF32F32.SymmetricRankK(n, k, x, n, two, n, alpha: 0.5f);
-        }
-        finally { KernelThreads.Count = saved; }
+        using (KernelThreads.Use(1)) GemmF32F32.SymmetricRankK(n, k, x, n, one, n, alpha: 0.5f);
+        using (KernelThreads.Use(2)) GemmF32F32.SymmetricRankK(n, k, x, n, two, n, alpha: 0.5f);
         Assert.Equal(one, two);
     }
 
