@@ -27,7 +27,11 @@ public static class Commands
         return root;
     }
 
-    public static int Run(string[] args) => Build().Parse(args).Invoke();
+    public static int Run(string[] args)
+    {
+        var parse = Build().Parse(args);
+        return Cli.ApplyThreads(parse) ? parse.Invoke() : 1;
+    }
 
     /// <summary>Runs the CLI with its output captured (tests, notebooks).</summary>
     public static int Run(string[] args, TextWriter output, TextWriter error)
@@ -35,7 +39,8 @@ public static class Commands
         Cli.Redirect(output, error);
         try
         {
-            return Build().Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = error });
+            var parse = Build().Parse(args);
+            return Cli.ApplyThreads(parse) ? parse.Invoke(new InvocationConfiguration { Output = output, Error = error }) : 1;
         }
         finally { Cli.Redirect(null, null); }
     }

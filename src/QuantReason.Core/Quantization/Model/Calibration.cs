@@ -64,7 +64,13 @@ public static class Calibration
         foreach (var d in docs)
         {
             if (stream.Count >= need) break;
-            stream.AddRange(Encode(tokenizer, template, d, description));
+            try { stream.AddRange(Encode(tokenizer, template, d, description)); }
+            catch (QuantReasonException e) when (used == 0)
+            {
+                // the first document already fails: the source does not fit this tokenizer at all
+                var bare = e.Where is null ? e.Message : e.Message[(e.Where.Length + 2)..];
+                throw new QuantReasonException($"{bare}; the calibration source {description} does not fit the model's vocabulary: choose another --calib (or --chat-template)", e.Where ?? description, e);
+            }
             used++;
         }
         if (stream.Count < need)
@@ -100,7 +106,8 @@ public static class Calibration
             {
                 var file = DatasetCatalog.Get("gsm8k").Files.First(f => f.RelativePath.EndsWith("train.jsonl", StringComparison.Ordinal));
                 var path = Path.Combine(DataDirectory.Resolve(o.DataDirectory), file.RelativePath);
-                if (!File.Exists(path)) throw new QuantReasonException("GSM8K train split not found; run `quantreason data fetch gsm8k`", path);
+                if (!File.Exists(path))
+                    throw new QuantReasonException("GSM8K train split not found; run `quantreason data fetch gsm8k`, or choose another --calib (stepmath is generated offline, or a text/JSONL file)", path);
                 return (Shuffle(ReadJsonl(path), o.Seed), $"gsm8k train ({path})");
             }
             case "math":

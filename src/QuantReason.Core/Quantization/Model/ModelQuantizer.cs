@@ -133,6 +133,13 @@ public sealed class ModelQuantizer
     /// <summary>Every linear against the method, format and layout before anything runs; the first failure names its layer.</summary>
     static void Preflight(ModelConfig cfg, QuantizeOptions o)
     {
+        if (QuantizeDefaults.ValidGroupSizes(cfg, o) is { Count: > 0 } valid && !valid.Contains(o.GroupSize))
+        {
+            var misfit = WeightNames.Linears.FirstOrDefault(n => o.GroupSize > 0 && LinearShape(cfg, n).In % o.GroupSize != 0);
+            var why = misfit is null ? $"group size {o.GroupSize} is not supported" : $"group size {o.GroupSize} does not divide in_features {LinearShape(cfg, misfit).In}";
+            throw new QuantReasonException($"{why}; this model takes --group-size {string.Join(", ", valid)}",
+                misfit is null ? "--group-size" : WeightNames.Layer(0, misfit));
+        }
         for (int l = 0; l < cfg.NumLayers; l++)
             foreach (var name in WeightNames.Linears)
             {
@@ -140,7 +147,7 @@ public sealed class ModelQuantizer
                 o.CheckLinear(WeightNames.Layer(l, name), outF, inF);
             }
         if (o.Calibration is { } c && c.Length > cfg.MaxPositionEmbeddings)
-            throw new QuantReasonException($"calibration length {c.Length} exceeds the model's context of {cfg.MaxPositionEmbeddings}", "calibration");
+            throw new QuantReasonException($"calibration length {c.Length} exceeds the model's context of {cfg.MaxPositionEmbeddings}; give --calib-len {cfg.MaxPositionEmbeddings} or less", "--calib-len");
         if (o.Calibration is { } c2 && (long)c2.Samples * c2.Length < QuantizeOptions.MinCalibrationTokens)
             throw new QuantReasonException($"too few calibration tokens: {c2.Samples} × {c2.Length} < {QuantizeOptions.MinCalibrationTokens}",
                 WeightNames.Layer(0, WeightNames.Linears[0]));
