@@ -70,9 +70,8 @@ public static class ServeBenchCommand
         try { session.EncodeCompletion(options.Prompt(0)); }
         catch (QuantReasonException e)
         {
-            var bare = e.Where is null ? e.Message : e.Message[(e.Where.Length + 2)..];
             throw new QuantReasonException(
-                $"{bare}; serve-bench's prompts do not fit the model's vocabulary: give --prompts stepmath, gsm8k, math or a text/JSONL file", e.Where ?? "--prompts");
+                $"the prompts do not fit the model's vocabulary ({e.Message}); give --prompts stepmath, gsm8k, math or a text/JSONL file", "--prompts", e);
         }
         var server = OpenAiServer.StartAsync(session, "127.0.0.1", 0).GetAwaiter().GetResult();
         try { return LoadBench.RunAsync(server, options, NullProgress.Instance).GetAwaiter().GetResult(); }

@@ -1,17 +1,9 @@
-using QuantReason.Cli;
+using static QuantReason.Tests.Cli.CliRun;
 
 namespace QuantReason.Tests.Cli;
 
 public sealed class CliTests
 {
-    static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = Commands.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
-
     /// <summary>A thread count that is not a whole number in 1..max is refused with one line naming --threads, by every verb.</summary>
     [Theory]
     [InlineData("0")]

@@ -177,6 +177,7 @@ public class QuantizeCommandTests(CliFixture fx) : IClassFixture<CliFixture>
     [InlineData("--group-size", "128", "error: model.layers.0.mlp.down_proj: group size 128 does not divide in_features 320; this model takes --group-size -1, 32, 64")]
     [InlineData("--calib-len", "512", "error: --calib-len: calibration length 512 exceeds the model's context of 128; give --calib-len 128 or less")]
     [InlineData("--calib", "gsm8k", "or choose another --calib (stepmath is generated offline, or a text/JSONL file)")]
+    [InlineData("--chat-template", "false", "does not fit the model's vocabulary (")] // "\n\n" between problem and solution, outside its vocabulary
     public void Explicit_settings_the_model_cannot_take_name_the_flag(string flag, string value, string expected)
     {
         var outDir = NewOut();

@@ -1,4 +1,4 @@
-using QuantReason.Cli;
+using static QuantReason.Tests.Cli.CliRun;
 using QuantReason.Tests.Studies;
 
 namespace QuantReason.Tests.Cli;
@@ -7,14 +7,6 @@ public sealed class ServeBenchCommandTests : IDisposable
 {
     readonly string _dir = Directory.CreateTempSubdirectory("qr-serve-bench-").FullName;
     public void Dispose() => Directory.Delete(_dir, recursive: true);
-
-    static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = Commands.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
 
     /// <summary>
     /// The shipped model's character vocabulary cannot encode the built-in English questions; with only --model the

@@ -1,5 +1,5 @@
+using static QuantReason.Tests.Cli.CliRun;
 using System.Security.Cryptography;
-using QuantReason.Cli;
 using QuantReason.Evaluation.Runs;
 using QuantReason.Tests.StepMath;
 using QuantReason.Tests.Studies;
@@ -16,14 +16,6 @@ public sealed class StudyCommandTests : IDisposable
     static readonly string Committed = RepoFiles.PathOf("data", "runs", "stepmath-demo");
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
-
-    static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = Commands.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
 
     /// <summary>The committed StepMath study cut to 2 problems per level and the given configurations.</summary>
     string Study(string reference, params string[] configurations)

@@ -63,7 +63,7 @@ public static class PredictionImport
             Model = new ModelInfo(job.ModelName ?? Path.GetFileName(Path.GetDirectoryName(file)) ?? "imported", null, null, null, null),
             Dataset = dataset is not null
                 ? RunIdentity.Dataset(job.Dataset!, datasetPath!, dataset.Problems.Count, job.Out)
-                : new DatasetInfo(task, file, DatasetFetcher.DigestAsync(file).GetAwaiter().GetResult(), problems),
+                : new DatasetInfo(task, RunIdentity.Portable(file, job.Out), DatasetFetcher.DigestAsync(file).GetAwaiter().GetResult(), problems),
             Prompt = new PromptInfo($"{tool}:{task}", null),
             Generation = Generation(job, file, graded.Max(p => p.Sample) + 1),
             Backend = new BackendInfo(tool, file, 0, 0),

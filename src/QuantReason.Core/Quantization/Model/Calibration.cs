@@ -68,8 +68,7 @@ public static class Calibration
             catch (QuantReasonException e) when (used == 0)
             {
                 // the first document already fails: the source does not fit this tokenizer at all
-                var bare = e.Where is null ? e.Message : e.Message[(e.Where.Length + 2)..];
-                throw new QuantReasonException($"{bare}; the calibration source {description} does not fit the model's vocabulary: choose another --calib (or --chat-template)", e.Where ?? description, e);
+                throw new QuantReasonException($"the calibration source does not fit the model's vocabulary ({e.Message}); choose another --calib (or --chat-template)", description, e);
             }
             used++;
         }

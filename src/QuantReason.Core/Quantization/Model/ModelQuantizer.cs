@@ -133,13 +133,12 @@ public sealed class ModelQuantizer
     /// <summary>Every linear against the method, format and layout before anything runs; the first failure names its layer.</summary>
     static void Preflight(ModelConfig cfg, QuantizeOptions o)
     {
-        if (QuantizeDefaults.ValidGroupSizes(cfg, o) is { Count: > 0 } valid && !valid.Contains(o.GroupSize))
-        {
-            var misfit = WeightNames.Linears.FirstOrDefault(n => o.GroupSize > 0 && LinearShape(cfg, n).In % o.GroupSize != 0);
-            var why = misfit is null ? $"group size {o.GroupSize} is not supported" : $"group size {o.GroupSize} does not divide in_features {LinearShape(cfg, misfit).In}";
-            throw new QuantReasonException($"{why}; this model takes --group-size {string.Join(", ", valid)}",
-                misfit is null ? "--group-size" : WeightNames.Layer(0, misfit));
-        }
+        // a group size that does not divide a width: say which ones do (other misfits get the format's own error below)
+        if (WeightNames.Linears.FirstOrDefault(n => o.GroupSize > 0 && LinearShape(cfg, n).In % o.GroupSize != 0) is { } misfit
+            && QuantizeDefaults.ValidGroupSizes(cfg, o) is { Count: > 0 } valid)
+            throw new QuantReasonException(
+                $"group size {o.GroupSize} does not divide in_features {LinearShape(cfg, misfit).In}; this model takes --group-size {string.Join(", ", valid)}",
+                WeightNames.Layer(0, misfit));
         for (int l = 0; l < cfg.NumLayers; l++)
             foreach (var name in WeightNames.Linears)
             {
