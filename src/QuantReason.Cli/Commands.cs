@@ -27,7 +27,12 @@ public static class Commands
         return root;
     }
 
-    public static int Run(string[] args) => Build().Parse(args).Invoke();
+    public static int Run(string[] args)
+    {
+        var parse = Build().Parse(args);
+        if (!Cli.TryUseThreads(parse, out var threads)) return 1;
+        using (threads) return parse.Invoke();
+    }
 
     /// <summary>Runs the CLI with its output captured (tests, notebooks).</summary>
     public static int Run(string[] args, TextWriter output, TextWriter error)
@@ -35,7 +40,9 @@ public static class Commands
         Cli.Redirect(output, error);
         try
         {
-            return Build().Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = error });
+            var parse = Build().Parse(args);
+            if (!Cli.TryUseThreads(parse, out var threads)) return 1;
+            using (threads) return parse.Invoke(new InvocationConfiguration { Output = output, Error = error });
         }
         finally { Cli.Redirect(null, null); }
     }

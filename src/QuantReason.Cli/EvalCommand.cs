@@ -1,6 +1,7 @@
 using System.CommandLine;
 using QuantReason.Evaluation;
 using QuantReason.Evaluation.Runs;
+using QuantReason.Models;
 using Spectre.Console;
 using QuantReason.Jobs;
 
@@ -22,7 +23,7 @@ public static class EvalCommand
         var retries = new Option<int>("--retries") { Description = "endpoint retries per request, with exponential backoff", DefaultValueFactory = _ => 5 };
         var dataset = new Option<string?>("--dataset") { Description = "math500, math, gsm8k, or a JSONL file with their fields" };
         var dataDir = new Option<string?>("--data-dir") { Description = "where named datasets live (default $QUANTREASON_DATA)" };
-        var prompt = new Option<string>("--prompt") { Description = "prompt name in data/prompts, or a .yaml file", DefaultValueFactory = _ => "zero-shot-boxed" };
+        var prompt = new Option<string?>("--prompt") { Description = "prompt name in data/prompts, or a .yaml file (default: the model's quantreason.json, else zero-shot-boxed)" };
         var limit = new Option<int?>("--limit") { Description = "evaluate the first N problems only" };
         var samples = new Option<int>("--samples") { Description = "samples per problem (pass@k, maj@k)", DefaultValueFactory = _ => 1 };
         var temperature = new Option<double>("--temperature") { Description = "sampling temperature; 0 is greedy", DefaultValueFactory = _ => 0 };
@@ -53,9 +54,10 @@ public static class EvalCommand
                         Timeout = TimeSpan.FromSeconds(parse.GetValue(timeout)), MaxRetries = parse.GetValue(retries),
                     }
                     : null,
-                Dataset = parse.GetValue(dataset) ?? throw new QuantReasonException("--dataset is required (math500, math, gsm8k or a JSONL file)", "eval"),
+                Dataset = parse.GetValue(dataset) ?? throw new QuantReasonException("--dataset is required (math500, math, gsm8k or a JSONL file, e.g. one from `quantreason stepmath generate`)", "--dataset"),
                 DataDir = parse.GetValue(dataDir),
-                Prompt = parse.GetValue(prompt)!,
+                // a model that ships its prompt (quantreason.json) is evaluated with it unless told otherwise
+                Prompt = parse.GetValue(prompt) ?? (parse.GetValue(model) is { } dir && Directory.Exists(dir) ? ModelDefaults.Load(dir).Prompt : null) ?? "zero-shot-boxed",
                 Limit = parse.GetValue(limit),
                 Samples = parse.GetValue(samples),
                 Temperature = parse.GetValue(temperature),

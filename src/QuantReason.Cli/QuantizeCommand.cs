@@ -1,4 +1,5 @@
 using System.CommandLine;
+using QuantReason.Models;
 using QuantReason.Quantization.Model;
 using Spectre.Console;
 
@@ -16,13 +17,13 @@ public static class QuantizeCommand
         var model = new Option<string>("--model") { Description = "Dense checkpoint directory", Required = true };
         var method = new Option<string>("--method") { Description = "rtn, gptq, awq, smoothquant (W8A8) or ptqtp (trit-planes)", Required = true };
         var bits = new Option<int?>("--bits") { Description = "Bits per weight: 2, 3, 4 or 8 (default 4; smoothquant 8; ptqtp 2)" };
-        var group = new Option<int?>("--group-size") { Description = "Input channels per group: -1 (per channel), 32, 64 or 128 (default 128; smoothquant -1)" };
+        var group = new Option<int?>("--group-size") { Description = "Input channels per group: -1 (per channel), 32, 64 or 128 (default 128, or the largest that divides the model's widths; smoothquant -1)" };
         var sym = new Option<bool>("--sym") { Description = "Symmetric grid (no zero point; for awq: zero_point false)" };
         var descAct = new Option<bool>("--desc-act", "--act-order") { Description = "GPTQ act-order: quantize columns by descending Hessian diagonal" };
-        var calib = new Option<string>("--calib") { Description = "Calibration source: gsm8k, math, stepmath, or a text/JSONL file", DefaultValueFactory = _ => "gsm8k" };
+        var calib = new Option<string?>("--calib") { Description = "Calibration source: gsm8k, math, stepmath, or a text/JSONL file (default: the model's quantreason.json, else gsm8k)" };
         var samples = new Option<int>("--calib-samples") { Description = "Calibration samples", DefaultValueFactory = _ => 128 };
-        var length = new Option<int>("--calib-len", "--calib-seq-len") { Description = "Tokens per calibration sample", DefaultValueFactory = _ => 512 };
-        var chat = new Option<bool>("--chat-template") { Description = "Render calibration documents as chat exchanges in the model's template" };
+        var length = new Option<int?>("--calib-len", "--calib-seq-len") { Description = "Tokens per calibration sample (default 512, or the model's context if shorter)" };
+        var chat = new Option<bool?>("--chat-template") { Description = "Render calibration documents as chat exchanges in the model's template (default: as the model's quantreason.json says)" };
         var seed = new Option<ulong>("--seed") { Description = "Seed for drawing calibration documents", DefaultValueFactory = _ => 0UL };
         var alpha = new Option<double>("--alpha") { Description = "SmoothQuant migration strength", DefaultValueFactory = _ => 0.5 };
         var dataDir = new Option<string?>("--data-dir") { Description = "Where gsm8k/math live (default $QUANTREASON_DATA, else a per-user folder)" };
@@ -35,10 +36,13 @@ public static class QuantizeCommand
         cmd.SetAction((p, cancel) => Task.Run(() => Cli.Guard(p, () =>
         {
             var m = QuantizeOptions.ParseMethod(p.GetValue(method)!);
-            var options = QuantizeOptions.Create(m, p.GetValue(bits), p.GetValue(group), p.GetValue(sym), p.GetValue(descAct),
-                new CalibrationOptions(p.GetValue(calib)!, p.GetValue(samples), p.GetValue(length), p.GetValue(seed), p.GetValue(chat), p.GetValue(dataDir)))
+            var modelDir = p.GetValue(model)!;
+            if (!Directory.Exists(modelDir)) throw new QuantReasonException("model directory not found", modelDir);
+            // what was left out follows the model: its widths, its context, its declared calibration source
+            var options = QuantizeDefaults.For(ModelConfig.Load(modelDir), ModelDefaults.Load(modelDir), m, p.GetValue(bits), p.GetValue(group),
+                    p.GetValue(sym), p.GetValue(descAct), p.GetValue(calib), p.GetValue(samples), p.GetValue(length), p.GetValue(chat), p.GetValue(seed), p.GetValue(dataDir))
                 with { SmoothQuantAlpha = p.GetValue(alpha) };
-            return Run(p.GetValue(model)!, p.GetValue(output)!, options, cancel);
+            return Run(modelDir, p.GetValue(output)!, options, cancel);
         })));
         return cmd;
     }

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
+using QuantReason.Models;
+using QuantReason.Quantization.Model;
 using QuantReason.Runtime;
 using QuantReason.Serving;
 using Spectre.Console;
@@ -21,16 +23,26 @@ public static class ServeBenchCommand
         var maxTokens = new Option<int>("--max-tokens") { Description = "max_tokens of each request", DefaultValueFactory = _ => 16 };
         var batch = new Option<int>("--batch") { Description = "server batch size", DefaultValueFactory = _ => 16 };
         var json = new Option<bool>("--json") { Description = "print the report as JSON" };
+        var prompts = new Option<string?>("--prompts")
+        {
+            Description = "where the requests' prompts come from: stepmath, gsm8k, math or a text/JSONL file (default: the model's quantreason.json calibration source, else arithmetic questions)",
+        };
         var cmd = new Command("serve-bench", "Load-test `serve` on loopback: requests/s, p50/p90/p99 latency, tok/s vs in-process batch 1.")
-            { model, requests, concurrency, maxTokens, batch, json };
+            { model, requests, concurrency, maxTokens, batch, json, prompts };
         cmd.SetAction(parse => Cli.Guard(parse, () =>
         {
+            var modelDir = parse.GetValue(model)!;
+            if (!Directory.Exists(modelDir)) throw new QuantReasonException("model directory not found", modelDir);
+            var source = parse.GetValue(prompts) ?? ModelDefaults.Load(modelDir).CalibrationSource;
             var options = new LoadBenchOptions
             {
                 Requests = parse.GetValue(requests), Concurrency = parse.GetValue(concurrency), MaxTokens = parse.GetValue(maxTokens),
+                // the problems of the model's own data, which its tokenizer can encode (a character vocabulary cannot encode English)
+                Prompts = source is null ? null
+                    : Calibration.Documents(new CalibrationOptions(source)).Docs.Take(PromptCount).Select(d => d.Prompt).ToList(),
             };
             options.Validate();
-            var report = Run(parse.GetValue(model)!, parse.GetValue(batch), options);
+            var report = Run(modelDir, parse.GetValue(batch), options);
             if (parse.GetValue(json)) Cli.Out.WriteLine(JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
             else
             {
@@ -49,9 +61,18 @@ public static class ServeBenchCommand
         return cmd;
     }
 
+    /// <summary>Distinct prompts drawn from a source; requests cycle through them.</summary>
+    const int PromptCount = 256;
+
     internal static LoadBenchReport Run(string modelDir, int batch, LoadBenchOptions options)
     {
         using var session = ModelSession.Load(modelDir, batch);
+        try { session.EncodeCompletion(options.Prompt(0)); }
+        catch (QuantReasonException e)
+        {
+            throw new QuantReasonException(
+                $"the prompts do not fit the model's vocabulary ({e.Message}); give --prompts stepmath, gsm8k, math or a text/JSONL file", "--prompts", e);
+        }
         var server = OpenAiServer.StartAsync(session, "127.0.0.1", 0).GetAwaiter().GetResult();
         try { return LoadBench.RunAsync(server, options, NullProgress.Instance).GetAwaiter().GetResult(); }
         finally { server.DisposeAsync().AsTask().GetAwaiter().GetResult(); }

@@ -8,7 +8,8 @@ namespace QuantReason.Evaluation;
 
 /// <summary>
 /// One candidate (e.g. a quantized model) against its full-precision baseline on the same problems. Scores and Δ are in
-/// percentage points, Δ% is relative to the baseline (Δ / baseline × 100) as the studies report it.
+/// percentage points; Δ = baseline − score is the points lost (positive = worse), Δ% = Δ / baseline × 100, as the
+/// studies, the README's table, <c>quantreason study</c> and the paper's tables all report it.
 /// <see cref="BaselineOnly"/>/<see cref="CandidateOnly"/> count the discordant problems McNemar's test uses.
 /// </summary>
 public sealed record PairedComparison(
@@ -40,15 +41,15 @@ public static class Comparison
         return Math.Min(1.0, p.ToDouble());
     }
 
-    /// <summary>Percentile bootstrap 95% interval of mean(candidate) − mean(baseline), in percentage points, resampling problems.</summary>
+    /// <summary>Percentile bootstrap 95% interval of Δ = mean(baseline) − mean(candidate) (points lost), in percentage points, resampling problems.</summary>
     public static (double Low, double High) BootstrapDelta(IReadOnlyList<bool> baseline, IReadOnlyList<bool> candidate,
         int resamples = DefaultResamples, int seed = 0)
     {
         if (baseline.Count != candidate.Count || baseline.Count == 0)
             throw new ArgumentException("paired samples must be non-empty and of equal length");
         var n = baseline.Count;
-        var diff = new int[n]; // per problem: candidate − baseline ∈ {−1, 0, 1}
-        for (var i = 0; i < n; i++) diff[i] = (candidate[i] ? 1 : 0) - (baseline[i] ? 1 : 0);
+        var diff = new int[n]; // per problem: baseline − candidate ∈ {−1, 0, 1}
+        for (var i = 0; i < n; i++) diff[i] = (baseline[i] ? 1 : 0) - (candidate[i] ? 1 : 0);
         var rng = new Random(seed);
         var deltas = new double[resamples];
         for (var r = 0; r < resamples; r++)
@@ -82,7 +83,7 @@ public static class Comparison
         var baseOnly = pairs.Count(p => p.Base && !p.Cand);
         var candOnly = pairs.Count(p => !p.Base && p.Cand);
         var (low, high) = BootstrapDelta(pairs.Select(p => p.Base).ToList(), pairs.Select(p => p.Cand).ToList(), resamples, seed);
-        var delta = score - baseScore;
+        var delta = baseScore - score;
         return new PairedComparison(model, method, bits, pairs.Count, baseScore, score, delta,
             baseScore == 0 ? double.NaN : 100.0 * delta / baseScore, baseOnly, candOnly, McNemarExact(baseOnly, candOnly), low, high);
     }
@@ -111,18 +112,19 @@ public static class Comparison
 
     static string Short(string? digest) => digest is null ? "no digest" : digest.Length > 12 ? digest[..12] : digest;
 
-    static readonly string[] Header = ["Model", "Method", "Bits", "N", "Baseline", "Score", "Δ", "Δ%", "McNemar p", "95% CI of Δ"];
+    static readonly string[] Header = ["Model", "Method", "Bits", "N", "Baseline", "Score", "Δ (points lost)", "Δ% (lost)", "McNemar p", "95% CI of Δ"];
 
     static string[] Cells(PairedComparison r) =>
     [
         r.Model, r.Method, r.Bits?.ToString(CultureInfo.InvariantCulture) ?? "–", r.Problems.ToString(CultureInfo.InvariantCulture),
-        F(r.BaselineScore), F(r.Score), Signed(r.Delta), double.IsNaN(r.DeltaPercent) ? "–" : Signed(r.DeltaPercent),
+        F(r.BaselineScore), F(r.Score), Points(r.Delta), double.IsNaN(r.DeltaPercent) ? "–" : Points(r.DeltaPercent),
         r.McNemarP < 1e-4 ? r.McNemarP.ToString("0.0E+0", CultureInfo.InvariantCulture) : r.McNemarP.ToString("0.0000", CultureInfo.InvariantCulture),
-        $"[{Signed(r.DeltaLow)}, {Signed(r.DeltaHigh)}]",
+        $"[{Points(r.DeltaLow)}, {Points(r.DeltaHigh)}]",
     ];
 
     static string F(double x) => x.ToString("0.00", CultureInfo.InvariantCulture);
-    static string Signed(double x) => (x > 0 ? "+" : x < 0 ? "−" : "") + Math.Abs(x).ToString("0.00", CultureInfo.InvariantCulture);
+    // as the study's table: a loss is a plain number, a gain carries the minus sign
+    static string Points(double x) => (x < 0 ? "−" : "") + Math.Abs(x).ToString("0.00", CultureInfo.InvariantCulture);
 
     public static string ToMarkdown(IReadOnlyList<PairedComparison> rows)
     {
@@ -136,7 +138,7 @@ public static class Comparison
     /// <summary>RFC 4180 CSV with plain ASCII numbers (no typographic minus) so spreadsheets read them as numbers.</summary>
     public static string ToCsv(IReadOnlyList<PairedComparison> rows)
     {
-        var sb = new StringBuilder("model,method,bits,n,baseline,score,delta,delta_percent,baseline_only,candidate_only,mcnemar_p,delta_low,delta_high\n");
+        var sb = new StringBuilder("model,method,bits,n,baseline,score,points_lost,percent_lost,baseline_only,candidate_only,mcnemar_p,points_lost_low,points_lost_high\n");
         foreach (var r in rows)
         {
             string[] cells =
@@ -158,7 +160,7 @@ public static class Comparison
     {
         var sb = new StringBuilder();
         sb.Append("\\begin{tabular}{llrrrrrrrl}\n\\toprule\n");
-        sb.Append("Model & Method & Bits & $N$ & Baseline & Score & $\\Delta$ & $\\Delta\\%$ & McNemar $p$ & 95\\% CI of $\\Delta$ \\\\\n\\midrule\n");
+        sb.Append("Model & Method & Bits & $N$ & Baseline & Score & $\\Delta$ (points lost) & $\\Delta\\%$ (lost) & McNemar $p$ & 95\\% CI of $\\Delta$ \\\\\n\\midrule\n");
         foreach (var r in rows)
             sb.AppendJoin(" & ", Cells(r).Select((c, i) => i < 2 ? Escape(c) : c.Replace("−", "$-$").Replace("–", "--"))).Append(" \\\\\n");
         sb.Append("\\bottomrule\n\\end{tabular}\n");

@@ -77,7 +77,7 @@ public sealed record EvalJob
             {
                 session = ModelSession.Load(ModelDir, Batch);
                 generator = new RuntimeTextGenerator(session);
-                model = RunIdentity.Model(ModelDir, session.Model.Config);
+                model = RunIdentity.Model(ModelDir, session.Model.Config, Out);
                 if (ModelName is not null) model = model with { Name = ModelName };
                 quantization = RunIdentity.Quantization(session.Model.Weights.Quantization, Calibration);
                 backend = new BackendInfo("in-process", null, 0, 0);
@@ -97,7 +97,7 @@ public sealed record EvalJob
                 RunId = System.IO.Path.GetFileName(System.IO.Path.TrimEndingDirectorySeparator(System.IO.Path.GetFullPath(Out))),
                 Model = model,
                 Quantization = quantization,
-                Dataset = RunIdentity.Dataset(Dataset, datasetPath, problems.Count),
+                Dataset = RunIdentity.Dataset(Dataset, datasetPath, problems.Count, Out),
                 Prompt = new PromptInfo(prompt.Name, prompt.Digest),
                 Generation = new GenerationInfo(MaxNewTokens, Temperature, TopP, TopK, Seed, Samples),
                 Backend = backend,

@@ -39,6 +39,8 @@ public sealed record StudySpec
     public int Batch { get; init; }
     public required CalibrationOptions Calibration { get; init; }
     public required IReadOnlyList<StudyConfiguration> Configurations { get; init; }
+    /// <summary>Committed reference runs of this study (a folder of run directories) that a fresh run is compared with.</summary>
+    public string? Reference { get; init; }
 
     /// <summary>The quantizer's options for a configuration (null for full precision), validated by the quantizer's rules.</summary>
     public QuantizeOptions? QuantizeOptionsFor(StudyConfiguration c) =>
@@ -92,6 +94,7 @@ public sealed record StudySpec
             Calibration = new CalibrationOptions(cal.Source is { } src && src.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase) ? Resolve(src) : cal.Source ?? "stepmath",
                 cal.Samples, cal.Length, cal.Seed, cal.ChatTemplate),
             Configurations = configs,
+            Reference = dto.Reference is { } r ? Resolve(r) : null,
         };
         return spec;
     }
@@ -106,6 +109,7 @@ public sealed record StudySpec
         public int Batch { get; set; } = 16;
         public CalibrationDto? Calibration { get; set; }
         public List<ConfigurationDto>? Configurations { get; set; }
+        public string? Reference { get; set; }
     }
 
     sealed class DatasetDto

@@ -221,6 +221,9 @@ public sealed class TrainingRun
         }
         model.Save(Config.OutputDir);
         WriteGenerationConfig(model.Config, Tokenizer, Path.Combine(Config.OutputDir, "generation_config.json"));
+        // the prompt it learned, and (trained on StepMath) a calibration source its vocabulary covers: eval's and quantize's defaults
+        new ModelDefaults(Prompt.Name, Config.Data.JsonlPath is null && Config.Dpo is null ? "stepmath" : null, Prompt.Kind == PromptKind.Chat)
+            .Write(Config.OutputDir);
         Runtime.Model.Load(Config.OutputDir); // the runtime must accept what was written
     }
 
@@ -263,7 +266,7 @@ public sealed class TrainingRun
         var manifest = new RunManifest
         {
             RunId = $"{Path.GetFileName(Config.OutputDir.TrimEnd('/'))}-{split.Name()}-greedy",
-            Model = new ModelInfo(Path.GetFileName(Config.OutputDir.TrimEnd('/')), Config.OutputDir, ModelDigest(), model.Config.Architecture.HfClass, model.Config.ParameterCount),
+            Model = new ModelInfo(Path.GetFileName(Config.OutputDir.TrimEnd('/')), RunIdentity.Portable(Config.OutputDir, EvalDir), ModelDigest(), model.Config.Architecture.HfClass, model.Config.ParameterCount),
             Training = new TrainingInfo(Config.Dpo is not null ? "dpo" : Config.Lora is null ? "sft" : Config.QloraGroupSize is null ? "lora" : "qlora",
                 null, Config.Dpo is null ? null : Corpus.Sequences.Count, Config.Trainer.Seed),
             Dataset = new DatasetInfo($"stepmath-{split.Name()}", null, datasetDigest, problems.Count),

@@ -341,7 +341,8 @@ public static unsafe class GemvQxF32
     static void Rows4Block(in PackedRows w, float* x /* prescaled */, float* xsum, float* y, int o)
     {
         int bits = w.Bits, cpw = 32 / bits, block = 8 * cpw;
-        byte top = (byte)(bits * (cpw - 1));
+        // the last field's shift depends on the width, so it goes in a register (vpsrld ymm, ymm, xmm), not an immediate
+        var top = Vector128.CreateScalar((uint)(bits * (cpw - 1)));
         uint* masks = (uint*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(FieldMasks[bits])); // [field][8], pinned
         uint* tile = w.LoWord(o, 0); // [WordsLo/16, 4, 16]: block b of row i at (b/2)·64 + i·16 + (b mod 2)·8
         float* par = w.TileParams(o, 0); // [groups, 2, 4]

@@ -14,6 +14,13 @@ public sealed record LoadBenchOptions
     public int MaxTokens { get; init; } = 16;
     /// <summary>Sequential batch-1 requests run in-process first, for the reference throughput.</summary>
     public int ReferenceRequests { get; init; } = 8;
+    /// <summary>Prompts the requests cycle through (a model's own problems); null: arithmetic questions in plain English.</summary>
+    public IReadOnlyList<string>? Prompts { get; init; }
+
+    /// <summary>The prompt of request <paramref name="i"/> (−1 is the warm-up).</summary>
+    public string Prompt(int i) => Prompts is { Count: > 0 } p
+        ? p[((i % p.Count) + p.Count) % p.Count]
+        : $"Question {i}: what is {i % 97} + {i % 89}? Answer:";
 
     public void Validate()
     {
@@ -21,6 +28,7 @@ public sealed record LoadBenchOptions
         if (Concurrency < 1) throw new QuantReasonException($"--concurrency must be at least 1, got {Concurrency}", "--concurrency");
         if (MaxTokens < 1) throw new QuantReasonException($"--max-tokens must be at least 1, got {MaxTokens}", "--max-tokens");
         if (ReferenceRequests < 1) throw new QuantReasonException($"--reference-requests must be at least 1, got {ReferenceRequests}", "--reference-requests");
+        if (Prompts is { Count: 0 }) throw new QuantReasonException("no prompts to send", "--prompts");
     }
 }
 
@@ -48,8 +56,6 @@ public sealed record LoadBenchReport(
 /// <summary>Load test of an <see cref="OpenAiServer"/> over loopback HTTP, with the in-process batch-1 reference.</summary>
 public static class LoadBench
 {
-    static string Prompt(int i) => $"Question {i}: what is {i % 97} + {i % 89}? Answer:";
-
     public static async Task<LoadBenchReport> RunAsync(OpenAiServer server, LoadBenchOptions options, IProgressSink progress,
         CancellationToken cancel = default)
     {
@@ -57,7 +63,7 @@ public static class LoadBench
         var session = server.Session;
 
         // Reference: the same kind of request, one at a time, straight into the session (batch 1, no HTTP).
-        TextRequest Reference(int i) => new(session.EncodeCompletion(Prompt(i)), options.MaxTokens, new SamplingOptions(), 0, []);
+        TextRequest Reference(int i) => new(session.EncodeCompletion(options.Prompt(i)), options.MaxTokens, new SamplingOptions(), 0, []);
         await session.CompleteAsync(Reference(-1), cancel: cancel); // warm-up: JIT and first-touch of the weights stay out of the figure
         long refTokens = 0;
         var refClock = Stopwatch.StartNew();
@@ -86,7 +92,7 @@ public static class LoadBench
                 {
                     using var response = await http.PostAsJsonAsync("/v1/completions", new
                     {
-                        model = session.Name, prompt = Prompt(i), max_tokens = options.MaxTokens, temperature = 0, seed = i,
+                        model = session.Name, prompt = options.Prompt(i), max_tokens = options.MaxTokens, temperature = 0, seed = i,
                     }, cancel);
                     var body = await response.Content.ReadAsStringAsync(cancel);
                     if (!response.IsSuccessStatusCode) throw new HttpRequestException($"HTTP {(int)response.StatusCode}: {body}");

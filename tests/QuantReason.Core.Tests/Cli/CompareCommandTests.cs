@@ -37,13 +37,30 @@ public sealed class CompareCommandTests : IDisposable
         var q4 = MakeRun("q4", i => i < 6, new QuantizationInfo("gptq", 4, 128, true, false, null));
         var md = Run("compare", q4, "--baseline", fp);
         Assert.True(md.Code == 0, md.Err);
-        Assert.Contains("| toy | gptq | 4 | 10 | 80.00 | 60.00 | −20.00 | −25.00 |", md.Out);
+        Assert.Contains("| toy | gptq | 4 | 10 | 80.00 | 60.00 | 20.00 | 25.00 |", md.Out);
         var csv = Run("compare", q4, "--baseline", fp, "--format", "csv");
-        Assert.Contains("toy,gptq,4,10,80,60,-20,-25,2,0,0.5,", csv.Out);
+        Assert.Contains("toy,gptq,4,10,80,60,20,25,2,0,0.5,", csv.Out);
         var file = Path.Combine(_dir, "table.tex");
         var tex = Run("compare", q4, "--baseline", fp, "--format", "latex", "--out", file);
         Assert.Equal(0, tex.Code);
         Assert.Contains("\\toprule", File.ReadAllText(file));
+    }
+
+    /// <summary>
+    /// compare and study print Δ the same way, as the README's table does: points lost against the baseline, positive
+    /// for a run that answers fewer problems, under a header that says so.
+    /// </summary>
+    [Fact]
+    public void Delta_is_the_points_lost_as_in_the_study_table()
+    {
+        var fp = MakeRun("fp", i => i < 9);
+        var worse = MakeRun("worse", i => i < 6, new QuantizationInfo("rtn", 3, 32, false, false, null));
+        var better = MakeRun("better", _ => true, new QuantizationInfo("rtn", 8, 32, false, false, null));
+        var (code, stdout, err) = Run("compare", worse, better, "--baseline", fp);
+        Assert.True(code == 0, err);
+        Assert.Contains("| Δ (points lost) | Δ% (lost) |", stdout);
+        Assert.Contains("| toy | rtn | 3 | 10 | 90.00 | 60.00 | 30.00 | 33.33 |", stdout);
+        Assert.Contains("| toy | rtn | 8 | 10 | 90.00 | 100.00 | −10.00 | −11.11 |", stdout);
     }
 
     [Fact]

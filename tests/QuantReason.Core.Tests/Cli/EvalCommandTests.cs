@@ -123,4 +123,24 @@ public sealed class EvalCommandTests(CliFixture model) : IClassFixture<CliFixtur
         Assert.Equal(1, both.Code);
         Assert.Contains("exactly one of", both.Err);
     }
+
+    /// <summary>The shipped model is evaluated with the prompt it was trained with (its quantreason.json) when none is given.</summary>
+    [QuantReason.Tests.Jobs.ReferenceModelFact]
+    public void Eval_with_only_the_model_uses_the_models_own_prompt()
+    {
+        var model = QuantReason.Tests.Jobs.StudyRunnerTests.Model;
+        var data = _files.Path2("stepmath.jsonl");
+        using (var f = File.Create(data))
+            QuantReason.Data.StepMath.StepMathJsonl.Write(f, new QuantReason.Data.StepMath.StepMathGenerator(0).Generate(QuantReason.Data.StepMath.StepMathSplit.Test, 5));
+        var missing = Run("eval", "--model", model, "--out", _files.Path2("none"));
+        Assert.Equal(1, missing.Code);
+        Assert.StartsWith("error: --dataset: --dataset is required", missing.Err);
+
+        var run = _files.Path2("stepmath-run");
+        var (code, _, err) = Run("eval", "--model", model, "--dataset", data, "--limit", "2", "--max-new-tokens", "96", "--out", run);
+        Assert.True(code == 0, err);
+        var manifest = RunDirectory.ReadManifest(run);
+        Assert.Equal("step-tags", manifest.Prompt.Name);
+        Assert.All(RunDirectory.ReadPredictions(Path.Combine(run, RunDirectory.PredictionsFile)), p => Assert.Contains("<|answer_start|>", p.Output));
+    }
 }

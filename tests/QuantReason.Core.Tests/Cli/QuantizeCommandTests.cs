@@ -143,4 +143,56 @@ public class QuantizeCommandTests(CliFixture fx) : IClassFixture<CliFixture>
         }
         finally { Directory.Delete(Path.GetDirectoryName(outDir)!, true); }
     }
+
+    static readonly string StepMathRef = QuantReason.Tests.Jobs.StudyRunnerTests.Model;
+
+    /// <summary>
+    /// The shipped model with nothing but the method and the output: the group size follows its widths (128 does not
+    /// divide 320), the calibration length its 128-token context, the calibration source its quantreason.json (StepMath,
+    /// generated offline, in the chat rendering its newline-free vocabulary needs). Fewer samples keep it quick.
+    /// </summary>
+    [QuantReason.Tests.Jobs.ReferenceModelFact]
+    public void Gptq_with_only_the_model_follows_the_model()
+    {
+        var outDir = NewOut();
+        var empty = Directory.CreateTempSubdirectory("qr-no-data-").FullName; // GSM8K is not there: nothing may need it
+        try
+        {
+            var (code, stdout, err) = Run("quantize", "--model", StepMathRef, "--method", "gptq", "--out", outDir, "--calib-samples", "8", "--data-dir", empty);
+            Assert.True(code == 0, err);
+            Assert.Contains("gptq 4-bit g64: wrote", stdout.ReplaceLineEndings(""));
+            Assert.Contains("stepmath (train split): 8 × 128 tokens", stdout.ReplaceLineEndings(""));
+            Assert.Contains("chat template", stdout.ReplaceLineEndings(""));
+            Assert.Equal(File.ReadAllText(Path.Combine(StepMathRef, "quantreason.json")), File.ReadAllText(Path.Combine(outDir, "quantreason.json")));
+        }
+        finally
+        {
+            Directory.Delete(Path.GetDirectoryName(outDir)!, true);
+            Directory.Delete(empty, true);
+        }
+    }
+
+    /// <summary>Settings given explicitly that cannot work on the model fail before any work, naming the flag that fixes them.</summary>
+    [QuantReason.Tests.Jobs.ReferenceModelTheory]
+    [InlineData("--group-size", "128", "error: model.layers.0.mlp.down_proj: group size 128 does not divide in_features 320; this model takes --group-size -1, 32, 64")]
+    [InlineData("--calib-len", "512", "error: --calib-len: calibration length 512 exceeds the model's context of 128; give --calib-len 128 or less")]
+    [InlineData("--calib", "gsm8k", "or choose another --calib (stepmath is generated offline, or a text/JSONL file)")]
+    [InlineData("--chat-template", "false", "does not fit the model's vocabulary (")] // "\n\n" between problem and solution, outside its vocabulary
+    public void Explicit_settings_the_model_cannot_take_name_the_flag(string flag, string value, string expected)
+    {
+        var outDir = NewOut();
+        var empty = Directory.CreateTempSubdirectory("qr-no-data-").FullName;
+        try
+        {
+            var (code, _, err) = Run("quantize", "--model", StepMathRef, "--method", "gptq", "--out", outDir, "--data-dir", empty, flag, value);
+            Assert.Equal(1, code);
+            Assert.Contains(expected, err);
+            Assert.Single(err.TrimEnd().Split('\n'));
+        }
+        finally
+        {
+            if (Directory.Exists(Path.GetDirectoryName(outDir)!)) Directory.Delete(Path.GetDirectoryName(outDir)!, true);
+            Directory.Delete(empty, true);
+        }
+    }
 }

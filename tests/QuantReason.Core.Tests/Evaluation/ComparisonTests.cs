@@ -29,12 +29,12 @@ public class ComparisonTests
         var rng = new Random(3);
         var baseline = Enumerable.Range(0, 400).Select(_ => rng.NextDouble() < 0.6).ToList();
         var candidate = baseline.Select(b => b && rng.NextDouble() > 0.2).ToList();
-        var delta = 100.0 * (candidate.Count(x => x) - baseline.Count(x => x)) / 400;
+        var delta = 100.0 * (baseline.Count(x => x) - candidate.Count(x => x)) / 400; // points lost
         var (lo, hi) = Comparison.BootstrapDelta(baseline, candidate, 4000, seed: 1);
         Assert.InRange(delta, lo, hi);
-        Assert.True(hi < 0, "a candidate that only loses answers has a negative interval");
+        Assert.True(lo > 0, "a candidate that only loses answers has a positive interval of points lost");
         // Standard error of a mean of paired differences: the interval is about ±1.96·sd/√n.
-        var diffs = candidate.Zip(baseline, (c, b) => (c ? 1.0 : 0) - (b ? 1.0 : 0)).ToList();
+        var diffs = candidate.Zip(baseline, (c, b) => (b ? 1.0 : 0) - (c ? 1.0 : 0)).ToList();
         var sd = Math.Sqrt(diffs.Sum(d => Math.Pow(d - diffs.Average(), 2)) / (diffs.Count - 1));
         Assert.Equal(2 * 1.96 * 100 * sd / Math.Sqrt(400), hi - lo, 0.6);
         Assert.Equal((lo, hi), Comparison.BootstrapDelta(baseline, candidate, 4000, seed: 1));
@@ -50,21 +50,21 @@ public class ComparisonTests
         var candidate = Run(true, false, true, false, false, true, true, true, true, true);  // 70 %
         var row = Comparison.Compare("Llama-3.2-1B_x", "gptq", 4, baseline, candidate, 2000);
         Assert.Equal((80.0, 70.0), (row.BaselineScore, row.Score));
-        Assert.Equal(-10.0, row.Delta, 9);
-        Assert.Equal(-12.5, row.DeltaPercent, 9);
+        Assert.Equal(10.0, row.Delta, 9); // points lost, as the study and the README report Δ
+        Assert.Equal(12.5, row.DeltaPercent, 9);
         Assert.Equal((2, 1), (row.BaselineOnly, row.CandidateOnly));
         Assert.Equal(1.0, row.McNemarP, 12); // 2·(1+3)/2³ capped at 1
 
         var md = Comparison.ToMarkdown([row]);
-        Assert.Contains("| Llama-3.2-1B_x | gptq | 4 | 10 | 80.00 | 70.00 | −10.00 | −12.50 | 1.0000 |", md);
+        Assert.Contains("| Llama-3.2-1B_x | gptq | 4 | 10 | 80.00 | 70.00 | 10.00 | 12.50 | 1.0000 |", md);
         var csv = Comparison.ToCsv([row]).Split('\n');
-        Assert.StartsWith("model,method,bits,n,baseline,score,delta,delta_percent", csv[0]);
-        Assert.StartsWith("Llama-3.2-1B_x,gptq,4,10,80,70,-10,-12.5,2,1,1,", csv[1]);
+        Assert.StartsWith("model,method,bits,n,baseline,score,points_lost,percent_lost", csv[0]);
+        Assert.StartsWith("Llama-3.2-1B_x,gptq,4,10,80,70,10,12.5,2,1,1,", csv[1]);
         var tex = Comparison.ToLatex([row]);
         Assert.Contains("\\toprule", tex);
         Assert.Contains("\\midrule", tex);
         Assert.Contains("\\bottomrule", tex);
-        Assert.Contains("Llama-3.2-1B\\_x & gptq & 4 & 10 & 80.00 & 70.00 & $-$10.00", tex);
+        Assert.Contains("Llama-3.2-1B\\_x & gptq & 4 & 10 & 80.00 & 70.00 & 10.00", tex);
     }
 
     [Fact]

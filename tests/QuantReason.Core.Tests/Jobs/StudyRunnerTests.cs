@@ -70,3 +70,13 @@ public sealed class ReferenceModelFactAttribute : FactAttribute
             Skip = $"the reference model is not in {StudyRunnerTests.Model}; `quantreason train --config data/models/stepmath-ref/train.yaml` makes it";
     }
 }
+
+/// <summary>A theory that needs the committed reference model (skipped, saying how to make it, where it is absent).</summary>
+public sealed class ReferenceModelTheoryAttribute : TheoryAttribute
+{
+    public ReferenceModelTheoryAttribute()
+    {
+        if (!File.Exists(Path.Combine(StudyRunnerTests.Model, "model.safetensors")))
+            Skip = $"the reference model is not in {StudyRunnerTests.Model}; `quantreason train --config data/models/stepmath-ref/train.yaml` makes it";
+    }
+}

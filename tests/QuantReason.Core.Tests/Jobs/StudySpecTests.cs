@@ -39,6 +39,8 @@ public class StudySpecTests : IDisposable
         var spec = StudySpec.Load(RepoFiles.PathOf("data", "studies", "stepmath.yaml"));
         Assert.Equal(RepoFiles.PathOf("data", "models", "stepmath-ref"), spec.Model);
         Assert.Contains(spec.Configurations, c => c.Method is null);
+        // a fresh run is compared with the committed runs; they are not its output folder
+        Assert.Equal(RepoFiles.PathOf("data", "runs", "stepmath-demo"), spec.Reference);
     }
 
     [Fact]

@@ -69,7 +69,7 @@ public class AdamWTests
         Assert.Equal(5f, AdamW.ClipGradNorm([a, b], 1f), 5);
         double n = Math.Sqrt(a.Grad!.Sum(x => x * x) + b.Grad![0] * b.Grad[0]);
         Assert.Equal(1.0, n, 4);
-        Assert.Equal(0.6f, a.Grad[0], 4);
+        Assert.Equal(0.6f, a.Grad![0], 4);
         float before = b.Grad[0];
         AdamW.ClipGradNorm([a, b], 10f);
         Assert.Equal(before, b.Grad[0]);

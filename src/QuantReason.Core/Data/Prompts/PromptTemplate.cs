@@ -74,7 +74,12 @@ public sealed record PromptTemplate(
     public static PromptTemplate Load(string path)
     {
         if (!File.Exists(path)) throw new QuantReasonException("prompt file not found", path);
-        var bytes = File.ReadAllBytes(path);
+        return Parse(File.ReadAllBytes(path), path);
+    }
+
+    /// <summary>Parses a prompt file's bytes; <paramref name="path"/> names it in errors (a file, or a built-in prompt).</summary>
+    public static PromptTemplate Parse(byte[] bytes, string path)
+    {
         Dto dto;
         try
         {

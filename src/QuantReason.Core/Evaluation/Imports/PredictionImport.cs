@@ -63,8 +63,8 @@ public static class PredictionImport
             // Both tools name the folder of a model's files after the model (lm-eval's sanitized name, OpenCompass's abbr).
             Model = new ModelInfo(job.ModelName ?? Path.GetFileName(Path.GetDirectoryName(file)) ?? "imported", null, null, null, null),
             Dataset = dataset is not null
-                ? RunIdentity.Dataset(job.Dataset!, datasetPath!, dataset.Problems.Count)
-                : new DatasetInfo(task, file, DatasetFetcher.DigestAsync(file).GetAwaiter().GetResult(), problems),
+                ? RunIdentity.Dataset(job.Dataset!, datasetPath!, dataset.Problems.Count, job.Out)
+                : new DatasetInfo(task, RunIdentity.Portable(file, job.Out), DatasetFetcher.DigestAsync(file).GetAwaiter().GetResult(), problems),
             Prompt = new PromptInfo($"{tool}:{task}", null),
             Generation = Generation(job, file, graded.Max(p => p.Sample) + 1),
             Backend = new BackendInfo(tool, file, 0, 0),

@@ -148,7 +148,7 @@ public sealed class EndpointTextGenerator : ITextGenerator, IRetryCounts, IDispo
         message.Apply(options);
         await pipeline.SendAsync(message);
         if (message.Response!.IsError) throw new ClientResultException(message.Response);
-        return ClientResult.FromResponse(message.ExtractResponse());
+        return ClientResult.FromResponse(message.ExtractResponse() ?? throw new QuantReasonException("the endpoint sent no response", _options.ApiRoot.ToString()));
     }
 
     /// <summary>Reads the first choice and the usage counts of a (chat) completion response.</summary>

@@ -29,19 +29,26 @@ public static class RunIdentity
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
-    public static ModelInfo Model(string modelDir, ModelConfig config) => new(
+    public static ModelInfo Model(string modelDir, ModelConfig config, string runDir) => new(
         Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(modelDir))),
-        Path.GetFullPath(modelDir), WeightDigest(modelDir), config.Architecture.ModelType, config.ParameterCount);
+        Portable(modelDir, runDir), WeightDigest(modelDir), config.Architecture.ModelType, config.ParameterCount);
+
+    /// <summary>
+    /// A path as the manifest records it: relative to the run directory, with '/' separators, so a committed run names
+    /// the same files on every machine and a rerun elsewhere does not rewrite it (an absolute path would be this machine's).
+    /// </summary>
+    public static string Portable(string path, string runDir) =>
+        Path.GetRelativePath(Path.GetFullPath(runDir), Path.GetFullPath(path)).Replace(Path.DirectorySeparatorChar, '/');
 
     /// <summary>The loaded checkpoint's quantization as the manifest records it, or null for full precision.</summary>
     public static QuantizationInfo? Quantization(CheckpointQuantization? q, CalibrationInfo? calibration) =>
         q is null ? null : new QuantizationInfo(q.Algorithm, q.Bits, q.GroupSize, q.Sym, q.ActOrder, calibration);
 
     /// <summary>A dataset by the name it was asked for (a catalogue name, else the file name) with its file's digest.</summary>
-    public static DatasetInfo Dataset(string nameOrPath, string path, int size)
+    public static DatasetInfo Dataset(string nameOrPath, string path, int size, string runDir)
     {
         var known = DatasetCatalog.Entries.FirstOrDefault(e => string.Equals(e.Name, nameOrPath, StringComparison.OrdinalIgnoreCase));
-        return new DatasetInfo(known?.Name ?? Path.GetFileName(path), Path.GetFullPath(path),
+        return new DatasetInfo(known?.Name ?? Path.GetFileName(path), Portable(path, runDir),
             DatasetFetcher.DigestAsync(path).GetAwaiter().GetResult(), size);
     }
 }

@@ -65,7 +65,12 @@ public static class Calibration
         foreach (var d in docs)
         {
             if (stream.Count >= need) break;
-            stream.AddRange(Encode(tokenizer, template, d, description));
+            try { stream.AddRange(Encode(tokenizer, template, d, description)); }
+            catch (QuantReasonException e) when (used == 0)
+            {
+                // the first document already fails: the source does not fit this tokenizer at all
+                throw new QuantReasonException($"the calibration source does not fit the model's vocabulary ({e.Message}); choose another --calib (or --chat-template)", description, e);
+            }
             used++;
         }
         if (stream.Count < need)
@@ -101,7 +106,8 @@ public static class Calibration
             {
                 var file = DatasetCatalog.Get("gsm8k").Files.First(f => f.RelativePath.EndsWith("train.jsonl", StringComparison.Ordinal));
                 var path = Path.Combine(DataDirectory.Resolve(o.DataDirectory), file.RelativePath);
-                if (!File.Exists(path)) throw new QuantReasonException("GSM8K train split not found; run `quantreason data fetch gsm8k`", path);
+                if (!File.Exists(path))
+                    throw new QuantReasonException("GSM8K train split not found; run `quantreason data fetch gsm8k`, or choose another --calib (stepmath is generated offline, or a text/JSONL file)", path);
                 return (Shuffle(ReadJsonl(path), o.Seed), $"gsm8k train ({path})");
             }
             case "math":

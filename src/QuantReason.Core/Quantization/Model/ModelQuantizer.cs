@@ -128,6 +128,12 @@ public sealed class ModelQuantizer
     /// <summary>Every linear against the method, format and layout before anything runs; the first failure names its layer.</summary>
     static void Preflight(ModelConfig cfg, QuantizeOptions o)
     {
+        // a group size that does not divide a width: say which ones do (other misfits get the format's own error below)
+        if (cfg.Architecture.Wiring.Projections.FirstOrDefault(p => o.GroupSize > 0 && p.Shape(cfg).In % o.GroupSize != 0) is { } misfit
+            && QuantizeDefaults.ValidGroupSizes(cfg, o) is { Count: > 0 } valid)
+            throw new QuantReasonException(
+                $"group size {o.GroupSize} does not divide in_features {misfit.Shape(cfg).In}; this model takes --group-size {string.Join(", ", valid)}",
+                WeightNames.Layer(0, misfit.Name));
         for (int l = 0; l < cfg.NumLayers; l++)
             foreach (var p in cfg.Architecture.Wiring.Projections)
             {
@@ -135,7 +141,7 @@ public sealed class ModelQuantizer
                 o.CheckLinear(WeightNames.Layer(l, p.Name), outF, inF);
             }
         if (o.Calibration is { } c && c.Length > cfg.MaxPositionEmbeddings)
-            throw new QuantReasonException($"calibration length {c.Length} exceeds the model's context of {cfg.MaxPositionEmbeddings}", "calibration");
+            throw new QuantReasonException($"calibration length {c.Length} exceeds the model's context of {cfg.MaxPositionEmbeddings}; give --calib-len {cfg.MaxPositionEmbeddings} or less", "--calib-len");
         if (o.Calibration is { } c2 && (long)c2.Samples * c2.Length < QuantizeOptions.MinCalibrationTokens)
             throw new QuantReasonException($"too few calibration tokens: {c2.Samples} × {c2.Length} < {QuantizeOptions.MinCalibrationTokens}",
                 WeightNames.Layer(0, cfg.Architecture.Wiring.Projections[0].Name));

@@ -53,7 +53,7 @@ public sealed class QuantizedModelWriter
     static readonly string[] SideFiles =
     [
         "generation_config.json", "tokenizer.json", "tokenizer.model", "tokenizer_config.json", "special_tokens_map.json",
-        "added_tokens.json", "vocab.json", "merges.txt", "chat_template.jinja", "chat_template.json",
+        "added_tokens.json", "vocab.json", "merges.txt", "chat_template.jinja", "chat_template.json", Models.ModelDefaults.FileName,
     ];
 
     public string OutDir { get; }

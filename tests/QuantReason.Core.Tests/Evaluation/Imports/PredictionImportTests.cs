@@ -82,7 +82,7 @@ public sealed class PredictionImportTests : IDisposable
         var baseline = Path.Combine(_dir, "baseline");
         using (var run = RunDirectory.OpenOrCreate(baseline, RunFixtures() with
         {
-            Dataset = RunIdentity.Dataset(files.Dataset, files.Dataset, EvalFiles.Problems),
+            Dataset = RunIdentity.Dataset(files.Dataset, files.Dataset, EvalFiles.Problems, baseline),
         }))
             foreach (var r in records) run.Append(r with { Correct = true });
         var row = Assert.Single(Comparison.CompareRuns(baseline, [Path.Combine(_dir, "imported")], resamples: 200));

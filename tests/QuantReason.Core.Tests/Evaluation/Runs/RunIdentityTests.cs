@@ -82,9 +82,12 @@ public sealed class RunIdentityTests : IDisposable
     {
         var file = Path.Combine(_dir, "mine.jsonl");
         File.WriteAllText(file, "{}\n");
-        var info = RunIdentity.Dataset(file, file, 1);
+        var info = RunIdentity.Dataset(file, file, 1, Path.Combine(_dir, "runs", "r1"));
         Assert.Equal(("mine.jsonl", 1), (info.Name, info.Size));
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(file))), info.Digest);
-        Assert.Equal("gsm8k", RunIdentity.Dataset("GSM8K", file, 1).Name);
+        Assert.Equal("gsm8k", RunIdentity.Dataset("GSM8K", file, 1, _dir).Name);
+        // recorded relative to the run directory, so the manifest is the same on every machine and checkout
+        Assert.Equal("../../mine.jsonl", info.Path);
+        Assert.Equal("mine.jsonl", RunIdentity.Portable(file, _dir));
     }
 }
