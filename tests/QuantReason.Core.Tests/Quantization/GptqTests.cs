@@ -75,8 +75,10 @@ public class GptqTests(ITestOutputHelper output)
         double fraction = (double)same / q.Length;
         double error = OutputError(f, q);
         output.WriteLine($"{name}: {fraction:P3} on the reference grid point; error {error:F2} vs reference {f.GptqError:F2} ({(error / f.GptqError - 1):P3}); RTN {f.RtnError:F2}");
-        Assert.True(fraction >= 0.99, $"{name}: {fraction:P3} on the reference grid point");
-        Assert.True(Math.Abs(error - f.GptqError) <= 0.02 * f.GptqError, $"{name}: error {error} vs reference {f.GptqError}");
+        // Every fixture lands on 100.000 % of the reference's grid points with its output error to within 0.001 %; the
+        // margins leave room for f32 rounding on other SIMD paths, not for an algorithmic difference.
+        Assert.True(fraction >= 0.999, $"{name}: {fraction:P3} on the reference grid point");
+        Assert.True(Math.Abs(error - f.GptqError) <= 0.002 * f.GptqError, $"{name}: error {error} vs reference {f.GptqError}");
         Assert.True(error < f.RtnError, $"{name}: GPTQ error {error} not below RTN {f.RtnError}");
     }
 
