@@ -71,7 +71,7 @@ public static class ServeBenchCommand
         catch (QuantReasonException e)
         {
             throw new QuantReasonException(
-                $"the prompts do not fit the model's vocabulary ({e.Message}); give --prompts stepmath, gsm8k, math or a text/JSONL file", "--prompts", e);
+                $"the model cannot encode these prompts ({e.Message}); give --prompts stepmath, gsm8k, math or a text/JSONL file", "--prompts", e);
         }
         var server = OpenAiServer.StartAsync(session, "127.0.0.1", 0).GetAwaiter().GetResult();
         try { return LoadBench.RunAsync(server, options, NullProgress.Instance).GetAwaiter().GetResult(); }

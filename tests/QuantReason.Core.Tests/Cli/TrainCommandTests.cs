@@ -68,6 +68,8 @@ public class TrainCommandTests : IDisposable
         Assert.Equal([1, 2, 3, 4, 5, 6], log.Select(l => l.Step));
         Assert.All(log, l => Assert.True(l.Loss > 0 && l.TokensPerSecond > 0 && l.LearningRate > 0));
         Assert.Contains("Greedy accuracy", File.ReadAllText(Path.Combine(outDir, "training.md")));
+        // the prompt it learned and the data its vocabulary covers become eval's and quantize's defaults for it
+        Assert.Equal(new QuantReason.Models.ModelDefaults("step-tags", "stepmath", true), QuantReason.Models.ModelDefaults.Load(outDir));
 
         var tok = TokenizerLoader.FromDirectory(outDir);
         var model = Model.Load(outDir);

@@ -128,8 +128,9 @@ public sealed class ModelQuantizer
     /// <summary>Every linear against the method, format and layout before anything runs; the first failure names its layer.</summary>
     static void Preflight(ModelConfig cfg, QuantizeOptions o)
     {
-        // a group size that does not divide a width: say which ones do (other misfits get the format's own error below)
-        if (cfg.Architecture.Wiring.Projections.FirstOrDefault(p => o.GroupSize > 0 && p.Shape(cfg).In % o.GroupSize != 0) is { } misfit
+        // a supported group size that does not divide a width: say which ones do (other misfits get the format's own error below)
+        if (QuantFormat.SupportedGroupSizes.Contains(o.GroupSize)
+            && cfg.Architecture.Wiring.Projections.FirstOrDefault(p => o.GroupSize > 0 && p.Shape(cfg).In % o.GroupSize != 0) is { } misfit
             && QuantizeDefaults.ValidGroupSizes(cfg, o) is { Count: > 0 } valid)
             throw new QuantReasonException(
                 $"group size {o.GroupSize} does not divide in_features {misfit.Shape(cfg).In}; this model takes --group-size {string.Join(", ", valid)}",
