@@ -33,18 +33,24 @@ public sealed unsafe class GgufFile : IDisposable
     {
         Path = path;
         if (!File.Exists(path)) throw new QuantReasonException("GGUF file not found", path);
-        FileLength = new FileInfo(path).Length;
+        // Measured on the opened file, so a symlink counts its target's bytes (see SafeTensorsFile.Open).
+        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        FileLength = stream.Length;
         if (FileLength < 24)
+        {
+            stream.Dispose();
             throw new QuantReasonException($"truncated GGUF file: {FileLength} bytes is shorter than the 24-byte header", path);
+        }
         try
         {
-            _map = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
+            _map = MemoryMappedFile.CreateFromFile(stream, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: false);
             _view = _map.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
             _view.SafeMemoryMappedViewHandle.AcquirePointer(ref _ptr);
             _ptr += _view.PointerOffset;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
+            stream.Dispose();
             Dispose();
             throw new QuantReasonException($"cannot map GGUF file: {e.Message}", path, e);
         }

@@ -30,10 +30,19 @@ public sealed unsafe class SafeTensorsFile : IDisposable
     public static SafeTensorsFile Open(string path)
     {
         if (!File.Exists(path)) throw new QuantReasonException("file not found", path);
-        long length = new FileInfo(path).Length;
-        if (length < 8) throw new QuantReasonException($"truncated safetensors file ({length} bytes, no header)", path);
+        // Measured on the opened file, so a symlink (the Hugging Face cache links every file into blobs/) counts its
+        // target's bytes, and the length checked is the length mapped.
+        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        long length = stream.Length;
+        if (length < 8)
+        {
+            stream.Dispose();
+            throw new QuantReasonException($"truncated safetensors file ({length} bytes, no header)", path);
+        }
 
-        MemoryMappedFile map = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
+        MemoryMappedFile map;
+        try { map = MemoryMappedFile.CreateFromFile(stream, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: false); }
+        catch { stream.Dispose(); throw; }
         MemoryMappedViewAccessor view = map.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
         byte* ptr = null;
         view.SafeMemoryMappedViewHandle.AcquirePointer(ref ptr);
