@@ -3,7 +3,7 @@ using QuantReason.Models;
 
 namespace QuantReason.Tests.Models;
 
-public class ModelConfigTests
+public class ModelConfigTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     static ModelConfig Parse(string json) => ModelConfig.Parse(JsonDocument.Parse(json).RootElement, "config.json");
 
@@ -61,5 +61,35 @@ public class ModelConfigTests
         var e = Assert.Throws<QuantReasonException>(() => Parse(json));
         Assert.Contains(expected, e.Message);
         Assert.Contains("config.json", e.Message);
+    }
+
+    /// <summary>
+    /// 30 seeded mutations of each real config.json and 8 of its generation_config.json, each loaded with the real
+    /// weights: the model loads, or fails with one short line (no overflow, no absurd allocation from a declared size).
+    /// </summary>
+    [SharedFact]
+    public void Mutated_configs_of_real_checkpoints_load_or_fail_cleanly()
+    {
+        var scratch = Directory.CreateTempSubdirectory("qr-config-fuzz-").FullName;
+        try
+        {
+            IEnumerable<Fuzz.Case> Cases()
+            {
+                int seed = 100;
+                foreach (var source in Fuzz.ModelDirs())
+                {
+                    var dir = Fuzz.CopyOf(source, scratch, "config.json", "generation_config.json", "model.safetensors");
+                    foreach (var (file, count) in new[] { ("config.json", 30), ("generation_config.json", 8) })
+                    {
+                        var original = File.ReadAllBytes(Path.Combine(source, file));
+                        foreach (var c in Fuzz.JsonMutations(original, ++seed, count)) yield return c.For(Path.Combine(dir, file));
+                        File.WriteAllBytes(Path.Combine(dir, file), original);
+                    }
+                }
+            }
+            Fuzz.Run(Cases(), c => Fuzz.LoadModel(Path.GetDirectoryName(c.Target)!), Fuzz.ModelTimeBound(), 64L << 20)
+                .AssertClean(output, "config");
+        }
+        finally { Directory.Delete(scratch, true); }
     }
 }

@@ -3,7 +3,7 @@ using QuantReason.Tensors;
 
 namespace QuantReason.Tests.Tensors;
 
-public class SafeTensorsFileTests : IDisposable
+public class SafeTensorsFileTests(Xunit.Abstractions.ITestOutputHelper output) : IDisposable
 {
     readonly string _dir = Directory.CreateTempSubdirectory("qr-st-").FullName;
     public void Dispose() => Directory.Delete(_dir, true);
@@ -103,5 +103,31 @@ public class SafeTensorsFileTests : IDisposable
         File.WriteAllBytes(Path.Combine(_dir, "pytorch_model.bin"), [0]);
         var e = Assert.Throws<QuantReasonException>(() => Checkpoint.Open(_dir));
         Assert.Contains("pickle", e.Message);
+    }
+
+    /// <summary>
+    /// 60 seeded mutations of each real checkpoint's header (JSON edits with the length prefix rewritten, and raw edits
+    /// of the prefix and the first bytes), each loaded as a model: it loads, or fails with one short line.
+    /// </summary>
+    [SharedFact]
+    public void Mutated_headers_of_real_checkpoints_load_or_fail_cleanly()
+    {
+        IEnumerable<Fuzz.Case> Cases()
+        {
+            int seed = 0;
+            foreach (var source in Fuzz.ModelDirs())
+            {
+                var target = Path.Combine(Fuzz.CopyOf(source, _dir, "config.json", "generation_config.json"), "model.safetensors");
+                var file = File.ReadAllBytes(Path.Combine(source, "model.safetensors"));
+                int headerLength = checked((int)BitConverter.ToUInt64(file));
+                var (header, data) = (file[8..(8 + headerLength)], file[(8 + headerLength)..]);
+                foreach (var c in Fuzz.JsonMutations(header, ++seed, 50))
+                    yield return c.For(target) with { Bytes = [.. BitConverter.GetBytes((ulong)c.Bytes.Length), .. c.Bytes, .. data] };
+                foreach (var c in Fuzz.BinaryMutations(file[..(8 + headerLength)], ++seed, 10))
+                    yield return c.For(target) with { Bytes = [.. c.Bytes, .. data] };
+            }
+        }
+        var report = Fuzz.Run(Cases(), c => Fuzz.LoadModel(Path.GetDirectoryName(c.Target)!), Fuzz.ModelTimeBound(), 64L << 20);
+        report.AssertClean(output, "safetensors header");
     }
 }
