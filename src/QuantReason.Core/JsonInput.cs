@@ -25,12 +25,12 @@ public static partial class JsonInput
     {
         var prefix = what is null ? "" : what + ": ";
         if (FirstInvalidUtf8(utf8.Span) is int at)
-            throw new QuantReasonException($"{prefix}invalid UTF-8 at byte {at} (line {LineOf(utf8.Span, at)})", where);
+            throw new QuantReasonException($"{prefix}invalid UTF-8 at byte {at}", $"{where}:{LineOf(utf8.Span, at)}");
         try { return JsonDocument.Parse(utf8, options ?? Lenient); }
-        catch (JsonException e) { throw new QuantReasonException($"{prefix}{Describe(e)}", where); }
+        catch (JsonException e) { throw new QuantReasonException($"{prefix}{Describe(e)}", $"{where}:{(e.LineNumber ?? 0) + 1}"); }
     }
 
-    /// <summary>"malformed JSON at line L, byte B: reason", with quoted input cut short and the parser's path left out.</summary>
+    /// <summary>"malformed JSON at byte B of the line: reason", with quoted input cut short and the parser's path left out.</summary>
     public static string Describe(JsonException e)
     {
         var reason = e.Message;
@@ -38,7 +38,7 @@ public static partial class JsonInput
             if (reason.IndexOf(tail, StringComparison.Ordinal) is var i and >= 0) reason = reason[..i];
         reason = Quoted().Replace(reason, m => "'" + QuantReasonException.Quote(m.Groups[1].Value, 24) + "'");
         reason = QuantReasonException.Quote(reason, 200);
-        var at = e.LineNumber is { } line ? $" at line {line + 1}, byte {(e.BytePositionInLine ?? 0) + 1}" : "";
+        var at = e.BytePositionInLine is { } b ? $" at byte {b + 1} of the line" : "";
         return $"malformed JSON{at}: {reason.TrimEnd('.', ' ')}";
     }
 

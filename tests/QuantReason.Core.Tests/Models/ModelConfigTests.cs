@@ -31,6 +31,26 @@ public class ModelConfigTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.Equal(1_235_814_400, c.ParameterCount);
     }
 
+    [Theory]
+    [InlineData("\"vocab_size\": 128256", "\"vocab_size\": 2147483648", "'vocab_size' is 2147483648, not a 32-bit integer")]
+    [InlineData("\"hidden_size\": 2048", "\"hidden_size\": 20.5", "'hidden_size' is 20.5, not a 32-bit integer")]
+    [InlineData("\"eos_token_id\": [128001, 128008, 128009]", "\"eos_token_id\": [4294967296]", "'eos_token_id' holds 4294967296")]
+    [InlineData("\"rms_norm_eps\": 1e-5", "\"rms_norm_eps\": 1e999", "'rms_norm_eps' is 1e999, not a finite number")]
+    [InlineData("\"architectures\": [\"LlamaForCausalLM\"]", "\"architectures\": [7], \"model_type\": \"llama\"", null)]
+    public void Out_of_range_numbers_are_named_not_overflowed(string from, string to, string? expected)
+    {
+        var json = Llama32Old.Replace(from, to);
+        Assert.NotEqual(Llama32Old, json);
+        if (expected is null) { Assert.Equal(ArchitectureKind.Llama, Parse(json).Architecture.Kind); return; }
+        Assert.Contains(expected, Assert.Throws<QuantReasonException>(() => Parse(json)).Message);
+    }
+
+    [Fact]
+    public void A_config_that_is_not_an_object_is_refused()
+    {
+        Assert.Contains("expected a JSON object", Assert.Throws<QuantReasonException>(() => Parse("[1, 2]")).Message);
+    }
+
     [SharedTheory, MemberData(nameof(Fixtures))]
     public void ReadsEveryFixtureConfig(string name)
     {
