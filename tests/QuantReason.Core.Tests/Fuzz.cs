@@ -41,40 +41,24 @@ public static partial class Fuzz
     private static partial Regex NumberToken();
 
     /// <summary><paramref name="count"/> mutations of a JSON file, the same for the same seed.</summary>
-    public static IEnumerable<Case> JsonMutations(byte[] json, int seed, int count)
+    public static IEnumerable<Case> JsonMutations(byte[] json, int seed, int count) =>
+        Mutations(json, seed, count, [BitFlips, Truncate, Splice, NumberEdit, NumberEdit, TypeSwap, TypeSwap, InvalidUtf8]);
+
+    /// <summary>Mutations of a binary file: bit flips, truncation, splices and interesting bytes in its first bytes.</summary>
+    public static IEnumerable<Case> BinaryMutations(byte[] data, int seed, int count) =>
+        Mutations(data, seed, count, [BitFlips, Truncate, Splice, Overwrite]);
+
+    static IEnumerable<Case> Mutations(byte[] src, int seed, int count, Func<byte[], Random, (string, byte[])>[] operators)
     {
         var rng = new Random(seed);
         for (int i = 0; i < count; i++)
         {
-            var (what, bytes) = (rng.Next(8)) switch
-            {
-                0 => BitFlips(json, rng),
-                1 => ("truncate", json[..rng.Next(json.Length)]),
-                2 => Splice(json, rng),
-                3 or 4 => NumberEdit(json, rng),
-                5 or 6 => TypeSwap(json, rng),
-                _ => InvalidUtf8(json, rng),
-            };
+            var (what, bytes) = operators[rng.Next(operators.Length)](src, rng);
             yield return new Case($"#{i} {what}", bytes);
         }
     }
 
-    /// <summary>Mutations of a binary file: bit flips, truncation, splices and interesting bytes in its first bytes.</summary>
-    public static IEnumerable<Case> BinaryMutations(byte[] data, int seed, int count)
-    {
-        var rng = new Random(seed);
-        for (int i = 0; i < count; i++)
-        {
-            var (what, bytes) = (rng.Next(4)) switch
-            {
-                0 => BitFlips(data, rng),
-                1 => ("truncate", data[..rng.Next(data.Length)]),
-                2 => Splice(data, rng),
-                _ => Overwrite(data, rng),
-            };
-            yield return new Case($"#{i} {what}", bytes);
-        }
-    }
+    static (string, byte[]) Truncate(byte[] src, Random rng) => ("truncate", src[..rng.Next(src.Length)]);
 
     static (string, byte[]) BitFlips(byte[] src, Random rng)
     {

@@ -38,13 +38,13 @@ public static class HuggingFaceTokenizerJson
         }
         var added = new List<AddedToken>();
         foreach (var t in JsonFile.Items(root, "added_tokens", path))
-            {
-                var content = JsonFile.String(t, "content") ?? throw new QuantReasonException("added token without content", path);
-                if (!t.TryGetProperty("id", out var idEl) || JsonFile.Int(idEl) is not { } id || id < 0)
-                    throw new QuantReasonException($"added token '{QuantReasonException.Quote(content)}' has no valid id", path);
-                added.Add(new AddedToken(id, content, JsonFile.Bool(t, "special") ?? false,
-                    JsonFile.Bool(t, "lstrip") ?? false, JsonFile.Bool(t, "rstrip") ?? false));
-            }
+        {
+            var content = JsonFile.String(t, "content") ?? throw new QuantReasonException("added token without content", path);
+            if (!t.TryGetProperty("id", out var idEl) || JsonFile.Int(idEl) is not { } id || id < 0)
+                throw new QuantReasonException($"added token '{QuantReasonException.Quote(content)}' has no valid id", path);
+            added.Add(new AddedToken(id, content, JsonFile.Bool(t, "special") ?? false,
+                JsonFile.Bool(t, "lstrip") ?? false, JsonFile.Bool(t, "rstrip") ?? false));
+        }
 
         var maxId = Math.Max(entries.Count == 0 ? -1 : entries.Max(e => e.Id), added.Count == 0 ? -1 : added.Max(a => a.Id));
         // Ids index arrays sized by the largest: vocabularies are dense, so an id far past the entry count is corruption.
