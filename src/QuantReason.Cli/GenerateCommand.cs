@@ -38,6 +38,8 @@ public static class GenerateCommand
 
     static int Run(string dir, string prompt, bool chat, string? system, GenerationOptions options, bool stats)
     {
+        if (options.StopStrings.Any(s => s.Length == 0))
+            throw new QuantReasonException("a stop string must not be empty (it would match before the first token)", "--stop");
         var tokenizer = TokenizerLoader.FromDirectory(dir);
         var model = Model.Load(dir);
         if (tokenizer.VocabSize > model.Config.VocabSize)

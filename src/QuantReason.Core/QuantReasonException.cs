@@ -13,4 +13,16 @@ public sealed class QuantReasonException : Exception
     {
         Where = where;
     }
+
+    /// <summary>
+    /// Input quoted in a message, cut to <paramref name="max"/> characters with line breaks shown as \n: an error line
+    /// names the offending value, it must not echo a 4 KB header or a whole request.
+    /// </summary>
+    public static string Quote(string? text, int max = 80)
+    {
+        if (text is null) return "";
+        var cut = text.Length <= max ? text : text[..max];
+        cut = cut.Replace("\r", "\\r").Replace("\n", "\\n");
+        return text.Length <= max ? cut : $"{cut}… ({text.Length} characters)";
+    }
 }

@@ -75,6 +75,10 @@ public sealed class ModelWeights
     {
         // Quantized checkpoints (GPTQ, AWQ, W8A8, trit-planes) load each linear into its packed ILinearWeight.
         var quant = CheckpointQuantization.Load(ck.Directory);
+        // The layer count sizes an array: a config that declares more layers than the checkpoint holds is refused first.
+        var lastNorm = WeightNames.Layer(cfg.NumLayers - 1, "input_layernorm.weight");
+        if (!ck.Contains(lastNorm))
+            throw new QuantReasonException($"num_hidden_layers is {cfg.NumLayers} but the checkpoint has no '{lastNorm}'", ck.Directory);
         var layers = new LayerWeights[cfg.NumLayers];
         for (int i = 0; i < cfg.NumLayers; i++) layers[i] = LoadLayer(ck, cfg, i, quant);
         int h = cfg.HiddenSize;

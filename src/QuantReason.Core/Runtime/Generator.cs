@@ -85,6 +85,7 @@ public sealed class Generator(Transformer model, Func<int[], string>? decode = n
             int cut = -1;
             foreach (var s in options.StopStrings)
             {
+                if (s.Length == 0) continue; // as StopStringFilter: an empty stop would end every sequence before its first token
                 int at = text.IndexOf(s, StringComparison.Ordinal);
                 if (at >= 0 && (cut < 0 || at < cut)) cut = at;
             }

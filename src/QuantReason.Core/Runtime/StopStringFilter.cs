@@ -9,7 +9,7 @@ namespace QuantReason.Runtime;
 public sealed class StopStringFilter(IReadOnlyList<string> stops)
 {
     readonly StringBuilder _text = new(); // everything pushed so far
-    readonly int _holdBack = stops.Count == 0 ? 0 : stops.Max(s => s.Length) - 1;
+    readonly int _holdBack = Math.Max(0, stops.Select(s => s.Length).DefaultIfEmpty(0).Max() - 1); // empty stops never match
     int _emitted;
 
     /// <summary>True once a stop string has appeared; later pushes emit nothing.</summary>

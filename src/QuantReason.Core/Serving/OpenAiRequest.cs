@@ -100,7 +100,7 @@ public sealed record OpenAiRequest(
     static List<string> ParseStop(JsonElement root)
     {
         if (!root.TryGetProperty("stop", out var s) || s.ValueKind == JsonValueKind.Null) return [];
-        if (s.ValueKind == JsonValueKind.String) return [s.GetString()!];
+        if (s.ValueKind == JsonValueKind.String) return s.GetString() is { Length: > 0 } one ? [one] : [];
         if (s.ValueKind == JsonValueKind.Array && s.EnumerateArray().All(x => x.ValueKind == JsonValueKind.String))
             return s.EnumerateArray().Select(x => x.GetString()!).Where(x => x.Length > 0).ToList();
         throw new ApiError(400, "stop must be a string or an array of strings", "stop");

@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Net;
+using System.Net.Http.Headers;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Threading.Channels;
@@ -17,7 +19,9 @@ namespace QuantReason.Serving;
 /// An OpenAI-compatible server over one <see cref="ModelSession"/>: <c>/v1/models</c>, <c>/v1/completions</c> and
 /// <c>/v1/chat/completions</c>, streamed (server-sent events) or not. Concurrent requests share the session's queue, which
 /// batches them onto the single model. Every refused or failed request gets a JSON error body with a 4xx/5xx status;
-/// nothing a client sends can stop the server.
+/// nothing a client sends can stop the server. Sizes are checked before work that grows with them (see
+/// <see cref="ServerLimits"/>): a non-JSON Content-Type gets 415, a body past the limit 413 (declared or counted while
+/// reading), a prompt past what the context can hold 400, before it is tokenized.
 /// </summary>
 public sealed class OpenAiServer : IAsyncDisposable
 {
@@ -27,26 +31,35 @@ public sealed class OpenAiServer : IAsyncDisposable
     public ModelSession Session { get; }
     /// <summary>The address the server listens on, with the port the system chose when port 0 was asked for.</summary>
     public Uri Address { get; private set; } = null!;
+    public ServerLimits Limits { get; }
     readonly long _created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
 
-    OpenAiServer(ModelSession session, WebApplication app)
+    OpenAiServer(ModelSession session, WebApplication app, ServerLimits limits)
     {
         Session = session;
         _app = app;
+        Limits = limits;
     }
 
     /// <summary>Starts listening on host:port (port 0: any free port); <paramref name="log"/> gets one line per request.</summary>
     public static async Task<OpenAiServer> StartAsync(ModelSession session, string host = "127.0.0.1", int port = 8000,
-        TextWriter? log = null, CancellationToken cancel = default)
+        TextWriter? log = null, CancellationToken cancel = default, ServerLimits? limits = null)
     {
+        limits ??= ServerLimits.For(session);
+        limits.Validate();
         var address = host == "localhost" ? IPAddress.Loopback
             : IPAddress.TryParse(host, out var a) ? a : throw new QuantReasonException($"--host must be an IP address or localhost, got '{host}'", "--host");
         if (port is < 0 or > 65535) throw new QuantReasonException($"--port must be in 0..65535, got {port}", "--port");
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(address, port));
+        builder.WebHost.UseKestrel(k =>
+        {
+            k.Listen(address, port);
+            // The host's own guard, behind the checks in ReadBodyAsync, which drop refused bodies up to this size.
+            k.Limits.MaxRequestBodySize = Math.Max(limits.MaxBodyBytes, limits.DrainCeiling);
+        });
         var app = builder.Build();
-        var server = new OpenAiServer(session, app);
+        var server = new OpenAiServer(session, app, limits);
         server.Map(app, log);
         try { await app.StartAsync(cancel); }
         catch (IOException e)
@@ -66,6 +79,7 @@ public sealed class OpenAiServer : IAsyncDisposable
             var clock = System.Diagnostics.Stopwatch.StartNew();
             try { await next(ctx); }
             catch (ApiError e) { await Error(ctx, e); }
+            catch (BadHttpRequestException e) { await Error(ctx, new ApiError(e.StatusCode, e.Message)); }
             catch (OperationCanceledException) when (ctx.RequestAborted.IsCancellationRequested) { }
             catch (QuantReasonException e) { await Error(ctx, new ApiError(400, e.Message)); }
             catch (Exception e) { await Error(ctx, new ApiError(500, $"internal error: {e.Message}")); }
@@ -102,21 +116,35 @@ public sealed class OpenAiServer : IAsyncDisposable
 
     async Task Complete(HttpContext ctx, bool chat)
     {
-        JsonDocument doc;
-        try { doc = await JsonDocument.ParseAsync(ctx.Request.Body, default, ctx.RequestAborted); }
-        catch (JsonException e) { throw new ApiError(400, $"malformed JSON body: {e.Message.Split(" Path:")[0]}"); }
+        var body = await ReadBodyAsync(ctx);
         OpenAiRequest request;
-        using (doc) request = OpenAiRequest.Parse(doc.RootElement, chat);
+        using (var doc = JsonInput.Parse(body, "request body")) request = OpenAiRequest.Parse(doc.RootElement, chat);
         if (request.Model != Session.Name)
-            throw new ApiError(404, $"model '{request.Model}' does not exist; this server has '{Session.Name}'", "model", "model_not_found");
+            throw new ApiError(404, $"model '{QuantReasonException.Quote(request.Model)}' does not exist; this server has '{Session.Name}'", "model", "model_not_found");
 
-        int[] ids;
-        if (chat) ids = Session.EncodeChat(Session.RenderChat(request.Messages!));
-        else ids = Session.EncodeCompletion(request.Prompt!);
         int context = Session.Model.Config.MaxPositionEmbeddings;
+        void CheckLength(int chars)
+        {
+            if (chars > Limits.MaxPromptChars)
+                throw new ApiError(400, $"the prompt has {chars} characters; this model's context of {context} tokens holds at most {Limits.MaxPromptChars}",
+                    chat ? "messages" : "prompt", "context_length_exceeded");
+        }
+        int[] ids;
+        if (chat)
+        {
+            CheckLength(request.Messages!.Sum(m => m.Content.Length));
+            var rendered = Session.RenderChat(request.Messages!);
+            CheckLength(rendered.Length);
+            ids = Session.EncodeChat(rendered);
+        }
+        else
+        {
+            CheckLength(request.Prompt!.Length);
+            ids = Session.EncodeCompletion(request.Prompt!);
+        }
         if (ids.Length == 0) throw new ApiError(400, "prompt is empty", chat ? "messages" : "prompt");
         if (ids.Length >= context)
-            throw new ApiError(400, $"the prompt has {ids.Length} tokens; this model's context is {context}", chat ? "messages" : "prompt");
+            throw new ApiError(400, $"the prompt has {ids.Length} tokens; this model's context is {context}", chat ? "messages" : "prompt", "context_length_exceeded");
         var maxTokens = Math.Min(request.MaxTokens ?? context - ids.Length, context - ids.Length);
         var seed = request.Seed ?? (ulong)Random.Shared.NextInt64();
         var sampling = new SamplingOptions((float)request.Temperature, request.TopK, (float)request.TopP);
@@ -174,6 +202,55 @@ public sealed class OpenAiServer : IAsyncDisposable
             await Send(new { id, @object = chunkKind, created, model = Session.Name, choices = Array.Empty<object>(), usage = Usage(ids.Length, done) });
         await ctx.Response.WriteAsync("data: [DONE]\n\n", ctx.RequestAborted);
     }
+
+    /// <summary>
+    /// The body as UTF-8 JSON bytes, refused before it is read when its type or declared size is wrong, and while it is
+    /// read (chunked bodies declare no size) as soon as it passes the limit. A refused body up to
+    /// <see cref="ServerLimits.DrainCeiling"/> is read to its end and dropped, in fixed memory, so that a client that sends
+    /// it whole before reading (most do; only those sending Expect: 100-continue wait) receives the 413 instead of a
+    /// broken connection; a larger one is cut off.
+    /// </summary>
+    async Task<ReadOnlyMemory<byte>> ReadBodyAsync(HttpContext ctx)
+    {
+        var type = ctx.Request.ContentType;
+        if (type is not null && !IsJson(type))
+            throw new ApiError(415, $"Content-Type must be application/json, got '{QuantReasonException.Quote(type, 60)}'", code: "unsupported_media_type");
+        ApiError TooLarge(string size) => new(413,
+            $"request body {size} exceeds this server's limit of {Limits.MaxBodyBytes} bytes (its prompts hold at most {Limits.MaxPromptChars} characters)",
+            code: "request_too_large");
+
+        var chunk = ArrayPool<byte>.Shared.Rent(64 << 10);
+        try
+        {
+            async Task<long> DropRestAsync()
+            {
+                long dropped = 0;
+                try { for (int n; (n = await ctx.Request.Body.ReadAsync(chunk, ctx.RequestAborted)) > 0;) dropped += n; }
+                catch (BadHttpRequestException) { } // past the drain ceiling: the host closes the connection
+                return dropped;
+            }
+            if (ctx.Request.ContentLength is long declared && declared > Limits.MaxBodyBytes)
+            {
+                if (declared <= Limits.DrainCeiling) await DropRestAsync();
+                throw TooLarge($"of {declared} bytes");
+            }
+            var body = new MemoryStream();
+            for (int n; (n = await ctx.Request.Body.ReadAsync(chunk, ctx.RequestAborted)) > 0;)
+            {
+                if (body.Length + n > Limits.MaxBodyBytes)
+                    throw TooLarge($"of {body.Length + n + await DropRestAsync()} bytes or more");
+                body.Write(chunk, 0, n);
+            }
+            return body.GetBuffer().AsMemory(0, (int)body.Length);
+        }
+        finally { ArrayPool<byte>.Shared.Return(chunk); }
+    }
+
+    /// <summary>application/json or any +json type, in UTF-8 (the only charset JSON allows between systems, RFC 8259).</summary>
+    static bool IsJson(string contentType) =>
+        MediaTypeHeaderValue.TryParse(contentType, out var media)
+        && (media.MediaType is { } m && (m.Equals("application/json", StringComparison.OrdinalIgnoreCase) || m.EndsWith("+json", StringComparison.OrdinalIgnoreCase)))
+        && (media.CharSet is null || media.CharSet.Trim('"').Equals("utf-8", StringComparison.OrdinalIgnoreCase));
 
     static object Delta(string? text, bool first) =>
         first ? new { role = "assistant", content = text } : text is null ? new { } : new { content = text };

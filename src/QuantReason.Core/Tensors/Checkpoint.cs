@@ -28,12 +28,14 @@ public sealed class Checkpoint : IDisposable
             if (File.Exists(index))
             {
                 using var doc = ParseJson(index);
-                if (!doc.RootElement.TryGetProperty("weight_map", out var map))
-                    throw new QuantReasonException("index has no 'weight_map'", index);
+                if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty("weight_map", out var map)
+                    || map.ValueKind != JsonValueKind.Object)
+                    throw new QuantReasonException("index has no 'weight_map' object", index);
                 var shards = new Dictionary<string, SafeTensorsFile>(StringComparer.Ordinal);
                 foreach (var p in map.EnumerateObject())
                 {
-                    var shard = p.Value.GetString()!;
+                    var shard = p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()!
+                        : throw new QuantReasonException($"weight_map entry '{QuantReasonException.Quote(p.Name)}' must name a shard file", index);
                     if (!shards.TryGetValue(shard, out var f))
                     {
                         f = SafeTensorsFile.Open(Path.Combine(directory, shard));
@@ -70,8 +72,7 @@ public sealed class Checkpoint : IDisposable
     internal static JsonDocument ParseJson(string path)
     {
         if (!File.Exists(path)) throw new QuantReasonException("file not found", path);
-        try { return JsonDocument.Parse(File.ReadAllBytes(path), new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip }); }
-        catch (JsonException e) { throw new QuantReasonException($"malformed JSON at line {e.LineNumber + 1}: {e.Message}", path); }
+        return JsonInput.Parse(File.ReadAllBytes(path), path);
     }
 
     public bool Contains(string name) => _byName.ContainsKey(name);

@@ -33,18 +33,24 @@ public sealed unsafe class GgufFile : IDisposable
     {
         Path = path;
         if (!File.Exists(path)) throw new QuantReasonException("GGUF file not found", path);
-        FileLength = new FileInfo(path).Length;
+        // Measured on the opened file, so a symlink counts its target's bytes (see SafeTensorsFile.Open).
+        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        FileLength = stream.Length;
         if (FileLength < 24)
+        {
+            stream.Dispose();
             throw new QuantReasonException($"truncated GGUF file: {FileLength} bytes is shorter than the 24-byte header", path);
+        }
         try
         {
-            _map = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
+            _map = MemoryMappedFile.CreateFromFile(stream, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: false);
             _view = _map.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
             _view.SafeMemoryMappedViewHandle.AcquirePointer(ref _ptr);
             _ptr += _view.PointerOffset;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
+            stream.Dispose();
             Dispose();
             throw new QuantReasonException($"cannot map GGUF file: {e.Message}", path, e);
         }
@@ -71,10 +77,10 @@ public sealed unsafe class GgufFile : IDisposable
             for (ulong i = 0; i < kvCount; i++)
             {
                 var key = c.Str($"metadata key #{i}");
-                var type = (GgufValueType)c.U32($"type of '{key}'");
+                var type = (GgufValueType)c.U32($"type of '{QuantReasonException.Quote(key)}'");
                 var value = ReadValue(ref c, type, key, depth: 0);
                 if (!_metadata.TryAdd(key, value))
-                    throw new QuantReasonException($"duplicate metadata key '{key}'", path);
+                    throw new QuantReasonException($"duplicate metadata key '{QuantReasonException.Quote(key)}'", path);
                 _keys.Add(key);
             }
 
@@ -90,12 +96,12 @@ public sealed unsafe class GgufFile : IDisposable
             for (ulong i = 0; i < tensorCount; i++)
             {
                 var name = c.Str($"tensor name #{i}");
-                var nDims = c.U32($"rank of tensor '{name}'");
-                if (nDims > 8) throw new QuantReasonException($"tensor '{name}' has rank {nDims} (at most 8 allowed)", path);
+                var nDims = c.U32($"rank of tensor '{QuantReasonException.Quote(name)}'");
+                if (nDims > 8) throw new QuantReasonException($"tensor '{QuantReasonException.Quote(name)}' has rank {nDims} (at most 8 allowed)", path);
                 var dims = new ulong[nDims];
-                for (var d = 0; d < nDims; d++) dims[d] = c.U64($"dimension {d} of tensor '{name}'");
-                var type = (GgufTensorType)c.U32($"type of tensor '{name}'");
-                var offset = c.U64($"offset of tensor '{name}'");
+                for (var d = 0; d < nDims; d++) dims[d] = c.U64($"dimension {d} of tensor '{QuantReasonException.Quote(name)}'");
+                var type = (GgufTensorType)c.U32($"type of tensor '{QuantReasonException.Quote(name)}'");
+                var offset = c.U64($"offset of tensor '{QuantReasonException.Quote(name)}'");
                 raw.Add((name, dims, type, offset));
             }
 
@@ -106,13 +112,13 @@ public sealed unsafe class GgufFile : IDisposable
             {
                 var info = new GgufTensorInfo(name, dims, type, offset, ByteLengthOf(name, dims, type));
                 if (offset % Alignment != 0)
-                    throw new QuantReasonException($"tensor '{name}' offset {offset} is not aligned to {Alignment}", path);
+                    throw new QuantReasonException($"tensor '{QuantReasonException.Quote(name)}' offset {offset} is not aligned to {Alignment}", path);
                 if (info.ByteLength >= 0 && (long)offset + info.ByteLength > FileLength - DataOffset)
                     throw new QuantReasonException(
-                        $"truncated GGUF file: tensor '{name}' needs bytes [{DataOffset + (long)offset}, " +
+                        $"truncated GGUF file: tensor '{QuantReasonException.Quote(name)}' needs bytes [{DataOffset + (long)offset}, " +
                         $"{DataOffset + (long)offset + info.ByteLength}) but the file has {FileLength}", path);
                 if (!_tensorsByName.TryAdd(name, info))
-                    throw new QuantReasonException($"duplicate tensor name '{name}'", path);
+                    throw new QuantReasonException($"duplicate tensor name '{QuantReasonException.Quote(name)}'", path);
                 tensors.Add(info);
             }
             Tensors = tensors;
@@ -137,7 +143,7 @@ public sealed unsafe class GgufFile : IDisposable
         foreach (var d in dims) n = checked(n * d);
         if (dims.Length > 0 && dims[0] % (ulong)blockElements != 0)
             throw new QuantReasonException(
-                $"tensor '{name}' row length {dims[0]} is not a multiple of the {type} block size {blockElements}", Path);
+                $"tensor '{QuantReasonException.Quote(name)}' row length {dims[0]} is not a multiple of the {type} block size {blockElements}", Path);
         return checked((long)(n / (ulong)blockElements * (ulong)blockBytes));
     }
 
@@ -156,7 +162,7 @@ public sealed unsafe class GgufFile : IDisposable
         GgufValueType.Int64 => (long)c.U64(key),
         GgufValueType.Float64 => c.F64(key),
         GgufValueType.Array => ReadArray(ref c, key, depth),
-        _ => throw new QuantReasonException($"metadata '{key}' has unknown value type {(uint)type}", Path),
+        _ => throw new QuantReasonException($"metadata '{QuantReasonException.Quote(key)}' has unknown value type {(uint)type}", Path),
     };
 
     bool ReadBool(ref GgufCursor c, string key)
@@ -166,19 +172,19 @@ public sealed unsafe class GgufFile : IDisposable
         {
             0 => false,
             1 => true,
-            _ => throw new QuantReasonException($"metadata '{key}' bool has byte value {b}", Path),
+            _ => throw new QuantReasonException($"metadata '{QuantReasonException.Quote(key)}' bool has byte value {b}", Path),
         };
     }
 
     GgufArray ReadArray(ref GgufCursor c, string key, int depth)
     {
-        if (depth > 16) throw new QuantReasonException($"metadata '{key}' nests arrays deeper than 16", Path);
+        if (depth > 16) throw new QuantReasonException($"metadata '{QuantReasonException.Quote(key)}' nests arrays deeper than 16", Path);
         var elem = (GgufValueType)c.U32(key);
         var count = c.U64(key);
         // Every element takes at least one byte, so a count beyond the remaining bytes is corruption, not a big array.
         if (count > (ulong)c.Remaining)
             throw new QuantReasonException(
-                $"truncated GGUF file: array '{key}' claims {count} elements but only {c.Remaining} bytes remain", Path);
+                $"truncated GGUF file: array '{QuantReasonException.Quote(key)}' claims {count} elements but only {c.Remaining} bytes remain", Path);
         var n = (int)count;
         Array values = elem switch
         {
@@ -195,7 +201,7 @@ public sealed unsafe class GgufFile : IDisposable
             GgufValueType.String => Fill(n, ref c, key, static (ref GgufCursor r, string k) => r.Str(k)),
             GgufValueType.Bool => ReadBools(n, ref c, key),
             GgufValueType.Array => ReadNested(n, ref c, key, depth),
-            _ => throw new QuantReasonException($"metadata '{key}' array has unknown element type {(uint)elem}", Path),
+            _ => throw new QuantReasonException($"metadata '{QuantReasonException.Quote(key)}' array has unknown element type {(uint)elem}", Path),
         };
         return new GgufArray(elem, values);
     }
@@ -239,7 +245,7 @@ public sealed unsafe class GgufFile : IDisposable
     };
 
     object Get(string key) =>
-        _metadata.TryGetValue(key, out var v) ? v : throw new QuantReasonException($"metadata key '{key}' not found", Path);
+        _metadata.TryGetValue(key, out var v) ? v : throw new QuantReasonException($"metadata key '{QuantReasonException.Quote(key)}' not found", Path);
 
     public string GetString(string key) =>
         Get(key) as string ?? throw WrongType(key, "string");
@@ -271,7 +277,7 @@ public sealed unsafe class GgufFile : IDisposable
     public uint GetUInt32(string key)
     {
         var v = GetInt64(key);
-        return v is >= 0 and <= uint.MaxValue ? (uint)v : throw new QuantReasonException($"metadata '{key}' = {v} does not fit in uint32", Path);
+        return v is >= 0 and <= uint.MaxValue ? (uint)v : throw new QuantReasonException($"metadata '{QuantReasonException.Quote(key)}' = {v} does not fit in uint32", Path);
     }
 
     public bool TryGetUInt32(string key, out uint value)
@@ -285,7 +291,7 @@ public sealed unsafe class GgufFile : IDisposable
     public int GetInt32(string key)
     {
         var v = GetInt64(key);
-        return v is >= int.MinValue and <= int.MaxValue ? (int)v : throw new QuantReasonException($"metadata '{key}' = {v} does not fit in int32", Path);
+        return v is >= int.MinValue and <= int.MaxValue ? (int)v : throw new QuantReasonException($"metadata '{QuantReasonException.Quote(key)}' = {v} does not fit in int32", Path);
     }
 
     public bool TryGetInt32(string key, out int value)
@@ -345,7 +351,7 @@ public sealed unsafe class GgufFile : IDisposable
         }
         catch (OverflowException)
         {
-            throw new QuantReasonException($"metadata array '{key}' has values that do not fit in {typeof(T).Name}", Path);
+            throw new QuantReasonException($"metadata array '{QuantReasonException.Quote(key)}' has values that do not fit in {typeof(T).Name}", Path);
         }
         return result;
     }
@@ -358,14 +364,14 @@ public sealed unsafe class GgufFile : IDisposable
     };
 
     QuantReasonException WrongType(string key, string expected) =>
-        new($"metadata '{key}' is {TypeOf(key)}, expected {expected}", Path);
+        new($"metadata '{QuantReasonException.Quote(key)}' is {TypeOf(key)}, expected {expected}", Path);
 
     // ---- tensors --------------------------------------------------------------------------------------------------
 
     public bool TryGetTensor(string name, out GgufTensorInfo info) => _tensorsByName.TryGetValue(name, out info!);
 
     public GgufTensorInfo GetTensor(string name) =>
-        _tensorsByName.TryGetValue(name, out var t) ? t : throw new QuantReasonException($"tensor '{name}' not found", Path);
+        _tensorsByName.TryGetValue(name, out var t) ? t : throw new QuantReasonException($"tensor '{QuantReasonException.Quote(name)}' not found", Path);
 
     /// <summary>Raw bytes of a tensor, straight from the mapping (valid until Dispose).</summary>
     public ReadOnlySpan<byte> GetTensorBytes(GgufTensorInfo tensor)

@@ -30,10 +30,19 @@ public sealed unsafe class SafeTensorsFile : IDisposable
     public static SafeTensorsFile Open(string path)
     {
         if (!File.Exists(path)) throw new QuantReasonException("file not found", path);
-        long length = new FileInfo(path).Length;
-        if (length < 8) throw new QuantReasonException($"truncated safetensors file ({length} bytes, no header)", path);
+        // Measured on the opened file, so a symlink (the Hugging Face cache links every file into blobs/) counts its
+        // target's bytes, and the length checked is the length mapped.
+        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        long length = stream.Length;
+        if (length < 8)
+        {
+            stream.Dispose();
+            throw new QuantReasonException($"truncated safetensors file ({length} bytes, no header)", path);
+        }
 
-        MemoryMappedFile map = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
+        MemoryMappedFile map;
+        try { map = MemoryMappedFile.CreateFromFile(stream, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: false); }
+        catch { stream.Dispose(); throw; }
         MemoryMappedViewAccessor view = map.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
         byte* ptr = null;
         view.SafeMemoryMappedViewHandle.AcquirePointer(ref ptr);
@@ -50,9 +59,9 @@ public sealed unsafe class SafeTensorsFile : IDisposable
             foreach (var t in tensors.Values)
             {
                 if (t.Begin < 0 || t.End < t.Begin || t.End > dataLength)
-                    throw new QuantReasonException($"tensor data [{t.Begin}, {t.End}) lies outside the file's {dataLength}-byte buffer (truncated file?)", $"{path}: {t.Name}");
+                    throw new QuantReasonException($"tensor data [{t.Begin}, {t.End}) lies outside the file's {dataLength}-byte buffer (truncated file?)", $"{path}: {QuantReasonException.Quote(t.Name)}");
                 if (t.ByteLength != t.ElementCount * t.DType.SizeOf())
-                    throw new QuantReasonException($"byte length {t.ByteLength} does not match shape {t.ShapeString} of {t.DType}", $"{path}: {t.Name}");
+                    throw new QuantReasonException($"byte length {t.ByteLength} does not match shape {t.ShapeString} of {t.DType}", $"{path}: {QuantReasonException.Quote(t.Name)}");
             }
             return new SafeTensorsFile(path, map, view, ptr, length, dataStart, tensors, metadata);
         }
@@ -69,37 +78,54 @@ public sealed unsafe class SafeTensorsFile : IDisposable
     {
         var tensors = new Dictionary<string, TensorInfo>(StringComparer.Ordinal);
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
-        JsonDocument doc;
-        try { doc = JsonDocument.Parse(header.ToArray()); }
-        catch (JsonException e) { throw new QuantReasonException($"corrupt safetensors header: {e.Message}", path); }
-        using (doc)
+        using var doc = JsonInput.Parse(header.ToArray(), path, "corrupt safetensors header", new JsonDocumentOptions());
+        if (doc.RootElement.ValueKind != JsonValueKind.Object)
+            throw new QuantReasonException("corrupt safetensors header: not a JSON object", path);
+        foreach (var p in doc.RootElement.EnumerateObject())
         {
-            if (doc.RootElement.ValueKind != JsonValueKind.Object)
-                throw new QuantReasonException("corrupt safetensors header: not a JSON object", path);
-            foreach (var p in doc.RootElement.EnumerateObject())
+            var where = $"{path}: {QuantReasonException.Quote(p.Name)}";
+            if (p.Name == "__metadata__")
             {
-                if (p.Name == "__metadata__")
-                {
-                    foreach (var m in p.Value.EnumerateObject()) metadata[m.Name] = m.Value.ToString();
-                    continue;
-                }
-                try
-                {
-                    string dt = p.Value.GetProperty("dtype").GetString()!;
-                    if (!DTypes.TryParseSafeTensors(dt, out var dtype))
-                        throw new QuantReasonException($"unsupported dtype '{dt}'", $"{path}: {p.Name}");
-                    var shape = p.Value.GetProperty("shape").EnumerateArray().Select(e => e.GetInt64()).ToArray();
-                    var off = p.Value.GetProperty("data_offsets").EnumerateArray().Select(e => e.GetInt64()).ToArray();
-                    if (off.Length != 2) throw new QuantReasonException("data_offsets must have two entries", $"{path}: {p.Name}");
-                    tensors[p.Name] = new TensorInfo(p.Name, dtype, shape, off[0], off[1]);
-                }
-                catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or FormatException)
-                {
-                    throw new QuantReasonException($"corrupt tensor entry in header: {e.Message}", $"{path}: {p.Name}");
-                }
+                if (p.Value.ValueKind != JsonValueKind.Object)
+                    throw new QuantReasonException($"__metadata__ must be an object of strings, found {p.Value.ValueKind}", path);
+                foreach (var m in p.Value.EnumerateObject()) metadata[m.Name] = m.Value.ToString();
+                continue;
             }
+            if (p.Value.ValueKind != JsonValueKind.Object
+                || !p.Value.TryGetProperty("dtype", out var dtEl) || dtEl.ValueKind != JsonValueKind.String
+                || !p.Value.TryGetProperty("shape", out var shapeEl) || shapeEl.ValueKind != JsonValueKind.Array
+                || !p.Value.TryGetProperty("data_offsets", out var offEl) || offEl.ValueKind != JsonValueKind.Array)
+                throw new QuantReasonException("corrupt tensor entry in header: needs \"dtype\" (a string), \"shape\" and \"data_offsets\" (arrays)", where);
+            string dt = dtEl.GetString()!;
+            if (!DTypes.TryParseSafeTensors(dt, out var dtype))
+                throw new QuantReasonException($"unsupported dtype '{QuantReasonException.Quote(dt)}'", where);
+            var shape = Integers(shapeEl, "shape", where);
+            var off = Integers(offEl, "data_offsets", where);
+            if (off.Length != 2) throw new QuantReasonException("data_offsets must have two entries", where);
+            string ShapeText() => QuantReasonException.Quote($"[{string.Join(", ", shape)}]");
+            if (shape.Length > MaxRank) throw new QuantReasonException($"shape {ShapeText()} has rank {shape.Length} (at most {MaxRank})", where);
+            if (shape.Any(d => d < 0)) throw new QuantReasonException($"negative dimension in shape {ShapeText()}", where);
+            // The element count sizes every buffer read from this entry: it must not wrap around.
+            long elements = 1;
+            foreach (var d in shape)
+                if (d != 0 && elements > long.MaxValue / 8 / d)
+                    throw new QuantReasonException($"shape {ShapeText()} has more elements than any file can hold", where);
+                else elements *= d;
+            tensors[p.Name] = new TensorInfo(p.Name, dtype, shape, off[0], off[1]);
         }
         return (tensors, metadata);
+    }
+
+    const int MaxRank = 16;
+
+    static long[] Integers(JsonElement array, string field, string where)
+    {
+        var values = new long[array.GetArrayLength()];
+        int i = 0;
+        foreach (var e in array.EnumerateArray())
+            values[i++] = e.ValueKind == JsonValueKind.Number && e.TryGetInt64(out var v) ? v
+                : throw new QuantReasonException($"{field} holds {QuantReasonException.Quote(e.GetRawText(), 40)}, not a 64-bit integer", where);
+        return values;
     }
 
     public bool Contains(string name) => Tensors.ContainsKey(name);

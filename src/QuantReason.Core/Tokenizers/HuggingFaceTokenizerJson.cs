@@ -22,10 +22,10 @@ public static class HuggingFaceTokenizerJson
         var model = JsonFile.Object(root, "model") ?? throw new QuantReasonException("tokenizer.json has no \"model\"", path);
         var modelType = JsonFile.String(model, "type") ?? "BPE";
         if (modelType != "BPE")
-            throw new QuantReasonException($"tokenizer model type '{modelType}' is not supported (only BPE)", path);
+            throw new QuantReasonException($"tokenizer model type '{QuantReasonException.Quote(modelType)}' is not supported (only BPE)", path);
         foreach (var unsupported in new[] { "continuing_subword_prefix", "end_of_word_suffix" })
             if (JsonFile.String(model, unsupported) is { Length: > 0 } v)
-                throw new QuantReasonException($"BPE {unsupported} '{v}' is not supported", path);
+                throw new QuantReasonException($"BPE {unsupported} '{QuantReasonException.Quote(v)}' is not supported", path);
 
         // ---- vocabulary: model.vocab plus added_tokens (which may extend it) ----
         var vocabJson = JsonFile.Object(model, "vocab") ?? throw new QuantReasonException("BPE model has no vocab", path);
@@ -33,21 +33,25 @@ public static class HuggingFaceTokenizerJson
         foreach (var p in vocabJson.EnumerateObject())
         {
             if (p.Value.ValueKind != JsonValueKind.Number || !p.Value.TryGetInt32(out var id) || id < 0)
-                throw new QuantReasonException($"vocab entry '{p.Name}' has no valid id", path);
+                throw new QuantReasonException($"vocab entry '{QuantReasonException.Quote(p.Name)}' has no valid id", path);
             entries.Add((p.Name, id));
         }
         var added = new List<AddedToken>();
-        if (root.TryGetProperty("added_tokens", out var at) && at.ValueKind == JsonValueKind.Array)
-            foreach (var t in at.EnumerateArray())
-            {
-                var content = JsonFile.String(t, "content") ?? throw new QuantReasonException("added token without content", path);
-                if (!t.TryGetProperty("id", out var idEl) || !idEl.TryGetInt32(out var id) || id < 0)
-                    throw new QuantReasonException($"added token '{content}' has no valid id", path);
-                added.Add(new AddedToken(id, content, JsonFile.Bool(t, "special") ?? false,
-                    JsonFile.Bool(t, "lstrip") ?? false, JsonFile.Bool(t, "rstrip") ?? false));
-            }
+        foreach (var t in JsonFile.Items(root, "added_tokens", path))
+        {
+            var content = JsonFile.String(t, "content") ?? throw new QuantReasonException("added token without content", path);
+            if (!t.TryGetProperty("id", out var idEl) || JsonFile.Int(idEl) is not { } id || id < 0)
+                throw new QuantReasonException($"added token '{QuantReasonException.Quote(content)}' has no valid id", path);
+            added.Add(new AddedToken(id, content, JsonFile.Bool(t, "special") ?? false,
+                JsonFile.Bool(t, "lstrip") ?? false, JsonFile.Bool(t, "rstrip") ?? false));
+        }
 
-        var size = Math.Max(entries.Count == 0 ? 0 : entries.Max(e => e.Id), added.Count == 0 ? -1 : added.Max(a => a.Id)) + 1;
+        var maxId = Math.Max(entries.Count == 0 ? -1 : entries.Max(e => e.Id), added.Count == 0 ? -1 : added.Max(a => a.Id));
+        // Ids index arrays sized by the largest: vocabularies are dense, so an id far past the entry count is corruption.
+        long plausible = 2L * (entries.Count + added.Count) + 1024;
+        if (maxId >= plausible)
+            throw new QuantReasonException($"token id {maxId} is far past the {entries.Count + added.Count} tokens the file defines", path);
+        var size = maxId + 1;
         var tokens = new string[size];
         var types = new TokenType[size];
         Array.Fill(tokens, "");
@@ -72,14 +76,14 @@ public static class HuggingFaceTokenizerJson
 
         // ---- merges: "a b" strings (older files) or ["a", "b"] pairs ----
         var merges = new List<(string, string)>();
-        if (model.TryGetProperty("merges", out var mj) && mj.ValueKind == JsonValueKind.Array)
-            foreach (var m in mj.EnumerateArray())
-            {
-                if (m.ValueKind == JsonValueKind.String) merges.Add(MergeTable.ParseMergeLine(m.GetString()!, path));
-                else if (m.ValueKind == JsonValueKind.Array && m.GetArrayLength() == 2)
-                    merges.Add((m[0].GetString() ?? "", m[1].GetString() ?? ""));
-                else throw new QuantReasonException($"merge entry {m.GetRawText()} is neither \"a b\" nor [\"a\", \"b\"]", path);
-            }
+        foreach (var m in JsonFile.Items(model, "merges", path))
+        {
+            if (m.ValueKind == JsonValueKind.String) merges.Add(MergeTable.ParseMergeLine(m.GetString()!, path));
+            else if (m.ValueKind == JsonValueKind.Array && m.GetArrayLength() == 2
+                     && m[0].ValueKind == JsonValueKind.String && m[1].ValueKind == JsonValueKind.String)
+                merges.Add((m[0].GetString()!, m[1].GetString()!));
+            else throw new QuantReasonException($"merge entry {QuantReasonException.Quote(m.GetRawText(), 40)} is neither \"a b\" nor [\"a\", \"b\"]", path);
+        }
 
         // ---- pipeline ----
         var normalizer = new Normalizer(ReadNormalizer(root.TryGetProperty("normalizer", out var nj) ? nj : default, path));
@@ -90,14 +94,14 @@ public static class HuggingFaceTokenizerJson
 
         char? metaspace = null;
         var stripLeading = false;
-        ReadDecoder(decoder, ref metaspace, ref stripLeading);
+        ReadDecoder(decoder, path, ref metaspace, ref stripLeading);
         if (metaspace is null)
         {
             if (normalizer.Steps.OfType<ReplaceStep>().FirstOrDefault(r => r.Pattern == " ") is { Content.Length: 1 } rep) metaspace = rep.Content[0];
             else if (preSteps.OfType<MetaspaceStep>().FirstOrDefault() is { } ms) metaspace = ms.Replacement;
         }
 
-        var (templateBos, templateEos) = ReadPostProcessor(root.TryGetProperty("post_processor", out var ppj) ? ppj : default, vocab);
+        var (templateBos, templateEos) = ReadPostProcessor(root.TryGetProperty("post_processor", out var ppj) ? ppj : default, vocab, path);
 
         int? Lookup(string? token) => token is not null && vocab.TryFind(token, out var id) ? id : null;
         var bos = templateBos ?? Lookup(config?.BosToken) ?? generation?.BosTokenId;
@@ -147,7 +151,7 @@ public static class HuggingFaceTokenizerJson
         var pattern = JsonFile.Object(step, "pattern") ?? throw new QuantReasonException("step has no pattern", path);
         if (JsonFile.String(pattern, "Regex") is { } rx) return rx;
         if (JsonFile.String(pattern, "String") is { } s) return Regex.Escape(s);
-        throw new QuantReasonException($"pattern {pattern.GetRawText()} is neither Regex nor String", path);
+        throw new QuantReasonException($"pattern {QuantReasonException.Quote(pattern.GetRawText(), 40)} is neither Regex nor String", path);
     }
 
     static List<NormalizerStep> ReadNormalizer(JsonElement n, string path)
@@ -158,7 +162,7 @@ public static class HuggingFaceTokenizerJson
         switch (type)
         {
             case "Sequence":
-                foreach (var item in n.GetProperty("normalizers").EnumerateArray()) steps.AddRange(ReadNormalizer(item, path));
+                foreach (var item in JsonFile.Items(n, "normalizers", path)) steps.AddRange(ReadNormalizer(item, path));
                 break;
             case "NFC": steps.Add(new UnicodeNormalizationStep(System.Text.NormalizationForm.FormC)); break;
             case "NFD": steps.Add(new UnicodeNormalizationStep(System.Text.NormalizationForm.FormD)); break;
@@ -177,7 +181,7 @@ public static class HuggingFaceTokenizerJson
                 break;
             }
             default:
-                throw new QuantReasonException($"normalizer '{type}' is not supported", path);
+                throw new QuantReasonException($"normalizer '{QuantReasonException.Quote(type)}' is not supported", path);
         }
         return steps;
     }
@@ -190,7 +194,7 @@ public static class HuggingFaceTokenizerJson
         switch (type)
         {
             case "Sequence":
-                foreach (var item in p.GetProperty("pretokenizers").EnumerateArray()) steps.AddRange(ReadPreTokenizer(item, path, ref byteLevel));
+                foreach (var item in JsonFile.Items(p, "pretokenizers", path)) steps.AddRange(ReadPreTokenizer(item, path, ref byteLevel));
                 break;
             case "ByteLevel":
                 byteLevel = true;
@@ -218,7 +222,7 @@ public static class HuggingFaceTokenizerJson
                 steps.Add(new MetaspaceStep(ReadReplacement(p), ReadPrependScheme(p), JsonFile.Bool(p, "split") ?? true));
                 break;
             default:
-                throw new QuantReasonException($"pre-tokenizer '{type}' is not supported", path);
+                throw new QuantReasonException($"pre-tokenizer '{QuantReasonException.Quote(type)}' is not supported", path);
         }
         return steps;
     }
@@ -240,16 +244,16 @@ public static class HuggingFaceTokenizerJson
         "MergedWithPrevious" => SplitBehavior.MergedWithPrevious,
         "MergedWithNext" => SplitBehavior.MergedWithNext,
         "Contiguous" => SplitBehavior.Contiguous,
-        var b => throw new QuantReasonException($"split behavior '{b}' is not supported", path),
+        var b => throw new QuantReasonException($"split behavior '{QuantReasonException.Quote(b)}' is not supported", path),
     };
 
-    static void ReadDecoder(JsonElement d, ref char? metaspace, ref bool stripLeading)
+    static void ReadDecoder(JsonElement d, string path, ref char? metaspace, ref bool stripLeading)
     {
         if (d.ValueKind != JsonValueKind.Object) return;
         switch (JsonFile.String(d, "type"))
         {
             case "Sequence":
-                foreach (var item in d.GetProperty("decoders").EnumerateArray()) ReadDecoder(item, ref metaspace, ref stripLeading);
+                foreach (var item in JsonFile.Items(d, "decoders", path)) ReadDecoder(item, path, ref metaspace, ref stripLeading);
                 break;
             case "Metaspace":
                 metaspace = ReadReplacement(d);
@@ -260,35 +264,37 @@ public static class HuggingFaceTokenizerJson
                     metaspace = from[0];
                 break;
             case "Strip":
-                if (JsonFile.String(d, "content") == " " && d.TryGetProperty("start", out var s) && s.TryGetInt32(out var n) && n > 0)
+                if (JsonFile.String(d, "content") == " " && d.TryGetProperty("start", out var s) && JsonFile.Int(s) is > 0)
                     stripLeading = true;
                 break;
         }
     }
 
     /// <summary>BOS/EOS from a TemplateProcessing "single" template: special tokens before / after the sequence $A.</summary>
-    static (int? Bos, int? Eos) ReadPostProcessor(JsonElement pp, Vocabulary vocab)
+    static (int? Bos, int? Eos) ReadPostProcessor(JsonElement pp, Vocabulary vocab, string path)
     {
         if (pp.ValueKind != JsonValueKind.Object) return (null, null);
         var type = JsonFile.String(pp, "type");
-        if (type == "Sequence" && pp.TryGetProperty("processors", out var list))
+        if (type == "Sequence")
         {
-            foreach (var item in list.EnumerateArray())
-                if (ReadPostProcessor(item, vocab) is var r && (r.Bos is not null || r.Eos is not null)) return r;
+            foreach (var item in JsonFile.Items(pp, "processors", path))
+                if (ReadPostProcessor(item, vocab, path) is var r && (r.Bos is not null || r.Eos is not null)) return r;
             return (null, null);
         }
-        if (type != "TemplateProcessing" || !pp.TryGetProperty("single", out var single)) return (null, null);
+        if (type != "TemplateProcessing") return (null, null);
         int? bos = null, eos = null;
         var seenSequence = false;
-        foreach (var piece in single.EnumerateArray())
+        foreach (var piece in JsonFile.Items(pp, "single", path))
         {
+            if (piece.ValueKind != JsonValueKind.Object) continue;
             if (piece.TryGetProperty("Sequence", out _)) { seenSequence = true; continue; }
             if (!piece.TryGetProperty("SpecialToken", out var st)) continue;
             var name = JsonFile.String(st, "id");
             int? id = null;
             if (JsonFile.Object(pp, "special_tokens") is { } map && name is not null && JsonFile.Object(map, name) is { } entry
                 && entry.TryGetProperty("ids", out var ids) && ids.ValueKind == JsonValueKind.Array && ids.GetArrayLength() > 0)
-                id = ids[0].GetInt32();
+                id = JsonFile.Int(ids[0]) is { } given && vocab.Contains(given) ? given
+                    : throw new QuantReasonException($"post_processor special token '{QuantReasonException.Quote(name)}' has id {QuantReasonException.Quote(ids[0].GetRawText(), 40)}, not one in the vocabulary", path);
             id ??= name is not null && vocab.TryFind(name, out var v) ? v : null;
             if (!seenSequence) bos ??= id; else eos ??= id;
         }

@@ -8,20 +8,20 @@ internal static class JsonFile
     public static JsonDocument Parse(string path)
     {
         if (!File.Exists(path)) throw new QuantReasonException("file not found", path);
-        try
-        {
-            return JsonDocument.Parse(File.ReadAllBytes(path), new JsonDocumentOptions
-            {
-                AllowTrailingCommas = true,
-                CommentHandling = JsonCommentHandling.Skip,
-                MaxDepth = 256,
-            });
-        }
-        catch (JsonException e)
-        {
-            throw new QuantReasonException($"invalid JSON: {e.Message}", $"{path}:{(e.LineNumber ?? 0) + 1}", e);
-        }
+        return JsonInput.Parse(File.ReadAllBytes(path), path);
     }
+
+    /// <summary>The items of an array field; a missing field has none, any other type is an error naming the field.</summary>
+    public static IEnumerable<JsonElement> Items(JsonElement obj, string name, string path)
+    {
+        if (obj.ValueKind != JsonValueKind.Object || !obj.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return [];
+        return v.ValueKind == JsonValueKind.Array ? v.EnumerateArray()
+            : throw new QuantReasonException($"\"{name}\" must be an array, found {v.ValueKind}", path);
+    }
+
+    /// <summary>A 32-bit integer value, or null for any other value (a fraction, a string, a number out of range).</summary>
+    public static int? Int(JsonElement value) =>
+        value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var i) ? i : null;
 
     public static string? String(JsonElement obj, string name) =>
         obj.ValueKind == JsonValueKind.Object && obj.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String

@@ -28,7 +28,7 @@ public sealed record TokenizerConfig
             foreach (var p in dec.EnumerateObject())
             {
                 if (!int.TryParse(p.Name, out var id))
-                    throw new QuantReasonException($"added_tokens_decoder key '{p.Name}' is not a token id", path);
+                    throw new QuantReasonException($"added_tokens_decoder key '{QuantReasonException.Quote(p.Name)}' is not a token id", path);
                 added.Add(new AddedToken(id, JsonFile.String(p.Value, "content") ?? "",
                     JsonFile.Bool(p.Value, "special") ?? false, JsonFile.Bool(p.Value, "lstrip") ?? false,
                     JsonFile.Bool(p.Value, "rstrip") ?? false));
@@ -71,15 +71,18 @@ public sealed record GenerationConfig(int? BosTokenId, IReadOnlyList<int> EosTok
     {
         using var doc = JsonFile.Parse(path);
         var root = doc.RootElement;
+        if (root.ValueKind != JsonValueKind.Object) throw new QuantReasonException("expected a JSON object", path);
         int? Int(string name) =>
             root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var i) ? i : null;
+        int Id(JsonElement x) => x.TryGetInt32(out var i) ? i
+            : throw new QuantReasonException($"eos_token_id holds {QuantReasonException.Quote(x.GetRawText(), 40)}, not a 32-bit token id", path);
         var eos = new List<int>();
         if (root.TryGetProperty("eos_token_id", out var e))
         {
-            if (e.ValueKind == JsonValueKind.Number) eos.Add(e.GetInt32());
+            if (e.ValueKind == JsonValueKind.Number) eos.Add(Id(e));
             else if (e.ValueKind == JsonValueKind.Array)
                 foreach (var x in e.EnumerateArray())
-                    if (x.ValueKind == JsonValueKind.Number) eos.Add(x.GetInt32());
+                    if (x.ValueKind == JsonValueKind.Number) eos.Add(Id(x));
         }
         return new GenerationConfig(Int("bos_token_id"), eos, Int("pad_token_id"));
     }

@@ -57,6 +57,16 @@ public class GenerateCommandTests(CliFixture fx) : IClassFixture<CliFixture>
     }
 
     [SharedFact]
+    public void An_empty_stop_string_is_refused_in_one_line_naming_the_flag()
+    {
+        var (code, output, err) = Run("generate", "--model", fx.Dir, "--prompt", "on the", "--max-new-tokens", "4", "--stop", "");
+        Assert.Equal(1, code);
+        Assert.Equal("", output);
+        Assert.StartsWith("error: --stop: a stop string must not be empty", err);
+        Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [SharedFact]
     public void InspectDescribesModelAndTokenizer()
     {
         var (code, output, err) = Run("inspect", "--model", fx.Dir);

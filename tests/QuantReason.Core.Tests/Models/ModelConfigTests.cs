@@ -3,7 +3,7 @@ using QuantReason.Models;
 
 namespace QuantReason.Tests.Models;
 
-public class ModelConfigTests
+public class ModelConfigTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     static ModelConfig Parse(string json) => ModelConfig.Parse(JsonDocument.Parse(json).RootElement, "config.json");
 
@@ -29,6 +29,26 @@ public class ModelConfigTests
         Assert.True(c.TieWordEmbeddings);
         // Llama-3.2-1B has 1.236 billion parameters (tied embeddings).
         Assert.Equal(1_235_814_400, c.ParameterCount);
+    }
+
+    [Theory]
+    [InlineData("\"vocab_size\": 128256", "\"vocab_size\": 2147483648", "'vocab_size' is 2147483648, not a 32-bit integer")]
+    [InlineData("\"hidden_size\": 2048", "\"hidden_size\": 20.5", "'hidden_size' is 20.5, not a 32-bit integer")]
+    [InlineData("\"eos_token_id\": [128001, 128008, 128009]", "\"eos_token_id\": [4294967296]", "'eos_token_id' holds 4294967296")]
+    [InlineData("\"rms_norm_eps\": 1e-5", "\"rms_norm_eps\": 1e999", "'rms_norm_eps' is 1e999, not a finite number")]
+    [InlineData("\"architectures\": [\"LlamaForCausalLM\"]", "\"architectures\": [7], \"model_type\": \"llama\"", null)]
+    public void Out_of_range_numbers_are_named_not_overflowed(string from, string to, string? expected)
+    {
+        var json = Llama32Old.Replace(from, to);
+        Assert.NotEqual(Llama32Old, json);
+        if (expected is null) { Assert.Equal(ArchitectureKind.Llama, Parse(json).Architecture.Kind); return; }
+        Assert.Contains(expected, Assert.Throws<QuantReasonException>(() => Parse(json)).Message);
+    }
+
+    [Fact]
+    public void A_config_that_is_not_an_object_is_refused()
+    {
+        Assert.Contains("expected a JSON object", Assert.Throws<QuantReasonException>(() => Parse("[1, 2]")).Message);
     }
 
     [SharedTheory, MemberData(nameof(Fixtures))]
@@ -61,5 +81,35 @@ public class ModelConfigTests
         var e = Assert.Throws<QuantReasonException>(() => Parse(json));
         Assert.Contains(expected, e.Message);
         Assert.Contains("config.json", e.Message);
+    }
+
+    /// <summary>
+    /// 30 seeded mutations of each real config.json and 8 of its generation_config.json, each loaded with the real
+    /// weights: the model loads, or fails with one short line (no overflow, no absurd allocation from a declared size).
+    /// </summary>
+    [SharedFact]
+    public void Mutated_configs_of_real_checkpoints_load_or_fail_cleanly()
+    {
+        var scratch = Directory.CreateTempSubdirectory("qr-config-fuzz-").FullName;
+        try
+        {
+            IEnumerable<Fuzz.Case> Cases()
+            {
+                int seed = 100;
+                foreach (var source in Fuzz.ModelDirs())
+                {
+                    var dir = Fuzz.CopyOf(source, scratch, "config.json", "generation_config.json", "model.safetensors");
+                    foreach (var (file, count) in new[] { ("config.json", 30), ("generation_config.json", 8) })
+                    {
+                        var original = File.ReadAllBytes(Path.Combine(source, file));
+                        foreach (var c in Fuzz.JsonMutations(original, ++seed, count)) yield return c.For(Path.Combine(dir, file));
+                        File.WriteAllBytes(Path.Combine(dir, file), original);
+                    }
+                }
+            }
+            Fuzz.Run(Cases(), c => Fuzz.LoadModel(Path.GetDirectoryName(c.Target)!), Fuzz.ModelTimeBound(), 64L << 20)
+                .AssertClean(output, "config");
+        }
+        finally { Directory.Delete(scratch, true); }
     }
 }

@@ -254,6 +254,22 @@ public class GgufFileTests
         Assert.Equal(path, Assert.Throws<QuantReasonException>(() => GgufFile.Open(path)).Where);
     }
 
+    [SharedFact]
+    public void A_symlink_is_measured_by_its_target()
+    {
+        var target = Shared.PathOf("tokenizers", "vectors", "ggml-vocab-gpt-2.gguf");
+        var link = Path.Combine(Path.GetTempPath(), $"quantreason-link-{Guid.NewGuid():N}.gguf");
+        File.CreateSymbolicLink(link, target);
+        try
+        {
+            using var direct = GgufFile.Open(target);
+            using var linked = GgufFile.Open(link);
+            Assert.Equal(new FileInfo(target).Length, linked.FileLength);
+            Assert.Equal(direct.GetStringArray("tokenizer.ggml.tokens"), linked.GetStringArray("tokenizer.ggml.tokens"));
+        }
+        finally { File.Delete(link); }
+    }
+
     public static TheoryData<string> SharedGgufFiles => Shared.Files("*.gguf", "tokenizers", "vectors");
 
     [SharedTheory]

@@ -3,7 +3,7 @@ using QuantReason.Tensors;
 
 namespace QuantReason.Tests.Tensors;
 
-public class SafeTensorsFileTests : IDisposable
+public class SafeTensorsFileTests(Xunit.Abstractions.ITestOutputHelper output) : IDisposable
 {
     readonly string _dir = Directory.CreateTempSubdirectory("qr-st-").FullName;
     public void Dispose() => Directory.Delete(_dir, true);
@@ -103,5 +103,60 @@ public class SafeTensorsFileTests : IDisposable
         File.WriteAllBytes(Path.Combine(_dir, "pytorch_model.bin"), [0]);
         var e = Assert.Throws<QuantReasonException>(() => Checkpoint.Open(_dir));
         Assert.Contains("pickle", e.Message);
+    }
+
+    static byte[] Utf8(string s) => Encoding.UTF8.GetBytes(s);
+
+    static string Entry(string name, string dtype = "F32", string shape = "[1]") =>
+        $"\"{name}\": {{\"dtype\": \"{dtype}\", \"shape\": {shape}, \"data_offsets\": [0, 4]}}";
+
+    public static TheoryData<string, byte[], string> HeaderDefects => new()
+    {
+        { "metadata a string", Utf8("{\"__metadata__\": \"pt\", " + Entry("w") + "}"), "__metadata__ must be an object of strings, found String" },
+        { "metadata an array", Utf8("{\"__metadata__\": [1], " + Entry("w") + "}"), "__metadata__ must be an object of strings, found Array" },
+        { "invalid UTF-8 in a tensor name", [.. Utf8("{\"w"), 0xFF, .. Utf8("\"" + Entry("")[2..] + "}")], "invalid UTF-8 at byte 3" },
+        { "a 4 KB literal", Utf8("{\"w\": f" + new string('x', 4096) + "}"), "malformed JSON" },
+        { "a 4 KB tensor name", Utf8("{" + Entry(new string('n', 4096), dtype: "Q9") + "}"), "unsupported dtype 'Q9'" },
+        { "a 4 KB dtype", Utf8("{" + Entry("w", dtype: new string('d', 4096)) + "}"), "unsupported dtype 'dddd" },
+        { "a wrapping element count", Utf8("{" + Entry("w", shape: "[4294967296, 4294967296]") + "}"), "more elements than any file can hold" },
+        { "a fractional dimension", Utf8("{" + Entry("w", shape: "[1.5]") + "}"), "not a 64-bit integer" },
+    };
+
+    [Theory, MemberData(nameof(HeaderDefects))]
+    public void Named_header_defects_are_one_short_line(string what, byte[] header, string expected)
+    {
+        var path = Path.Combine(_dir, "h.safetensors");
+        File.WriteAllBytes(path, [.. BitConverter.GetBytes((ulong)header.Length), .. header, .. new byte[8]]);
+        var e = Assert.Throws<QuantReasonException>(() => SafeTensorsFile.Open(path));
+        Assert.Contains(expected, e.Message);
+        Assert.StartsWith(path, e.Message);
+        Assert.True(e.Message.Length < path.Length + 200, $"{what}: {e.Message.Length}-character message: {e.Message}");
+        Assert.DoesNotContain('\n', e.Message);
+    }
+
+    /// <summary>
+    /// 60 seeded mutations of each real checkpoint's header (JSON edits with the length prefix rewritten, and raw edits
+    /// of the prefix and the first bytes), each loaded as a model: it loads, or fails with one short line.
+    /// </summary>
+    [SharedFact]
+    public void Mutated_headers_of_real_checkpoints_load_or_fail_cleanly()
+    {
+        IEnumerable<Fuzz.Case> Cases()
+        {
+            int seed = 0;
+            foreach (var source in Fuzz.ModelDirs())
+            {
+                var target = Path.Combine(Fuzz.CopyOf(source, _dir, "config.json", "generation_config.json"), "model.safetensors");
+                var file = File.ReadAllBytes(Path.Combine(source, "model.safetensors"));
+                int headerLength = checked((int)BitConverter.ToUInt64(file));
+                var (header, data) = (file[8..(8 + headerLength)], file[(8 + headerLength)..]);
+                foreach (var c in Fuzz.JsonMutations(header, ++seed, 50))
+                    yield return c.For(target) with { Bytes = [.. BitConverter.GetBytes((ulong)c.Bytes.Length), .. c.Bytes, .. data] };
+                foreach (var c in Fuzz.BinaryMutations(file[..(8 + headerLength)], ++seed, 10))
+                    yield return c.For(target) with { Bytes = [.. c.Bytes, .. data] };
+            }
+        }
+        var report = Fuzz.Run(Cases(), c => Fuzz.LoadModel(Path.GetDirectoryName(c.Target)!), Fuzz.ModelTimeBound(), 64L << 20);
+        report.AssertClean(output, "safetensors header");
     }
 }

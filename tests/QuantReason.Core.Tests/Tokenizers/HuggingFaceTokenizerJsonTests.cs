@@ -111,6 +111,22 @@ public class HuggingFaceTokenizerJsonTests
     }
 
     [Fact]
+    public void Invalid_utf8_in_a_token_names_the_file_line_and_byte()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"quantreason-badutf8-{Guid.NewGuid():N}.json");
+        byte[] json = [.. Encoding.UTF8.GetBytes("{\"model\": {\"type\": \"BPE\",\n \"vocab\": {\"a"), 0xC3, 0x28,
+                       .. Encoding.UTF8.GetBytes("\": 0}, \"merges\": []}}")];
+        File.WriteAllBytes(path, json);
+        try
+        {
+            var e = Assert.Throws<QuantReasonException>(() => HuggingFaceTokenizerJson.Load(path));
+            Assert.Equal(path + ":2", e.Where);
+            Assert.Contains("invalid UTF-8 at byte 39", e.Message);
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Fact]
     public void Missing_directory_or_tokenizer_files_are_clear_errors()
     {
         var dir = Path.Combine(Path.GetTempPath(), $"quantreason-empty-{Guid.NewGuid():N}");

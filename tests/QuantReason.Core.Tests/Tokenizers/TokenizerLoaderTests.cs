@@ -2,7 +2,7 @@ using QuantReason.Tokenizers;
 
 namespace QuantReason.Tests.Tokenizers;
 
-public class TokenizerLoaderTests
+public class TokenizerLoaderTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     [SharedFact]
     public void A_folder_with_only_tokenizer_model_loads_it()
@@ -59,5 +59,45 @@ public class TokenizerLoaderTests
         finally { Directory.Delete(dir, true); }
         var missing = Path.Combine(Path.GetTempPath(), $"quantreason-nothing-{Guid.NewGuid():N}");
         Assert.Equal(missing, Assert.Throws<QuantReasonException>(() => TokenizerLoader.Load(missing)).Where);
+    }
+
+    /// <summary>
+    /// Seeded mutations of the reference model's tokenizer.json, tokenizer_config.json and generation_config.json and of
+    /// the Llama 2 tokenizer.model, each loaded and used to encode and decode a line: it works, or fails with one short line.
+    /// </summary>
+    [SharedFact]
+    public void Mutated_tokenizer_files_load_or_fail_cleanly()
+    {
+        var scratch = Directory.CreateTempSubdirectory("qr-tokenizer-fuzz-").FullName;
+        try
+        {
+            var reference = RepoFiles.PathOf("data", "models", "stepmath-ref");
+            var spm = Fuzz.CopyOf(Shared.PathOf("tokenizers", "llama2"), scratch, "tokenizer.model");
+            void Use(string dir)
+            {
+                var tok = TokenizerLoader.FromDirectory(dir);
+                tok.Decode(tok.Encode("25+79<|step_start|>25+79=104<|step_end|> \\boxed{104}", addSpecialTokens: true), skipSpecialTokens: false);
+            }
+            IEnumerable<Fuzz.Case> Cases()
+            {
+                int seed = 200;
+                string[] files = ["tokenizer.json", "tokenizer_config.json", "generation_config.json"];
+                if (File.Exists(Path.Combine(reference, "tokenizer.json")))
+                {
+                    var dir = Fuzz.CopyOf(reference, scratch, files);
+                    foreach (var (file, count) in files.Zip([120, 60, 10]))
+                    {
+                        var original = File.ReadAllBytes(Path.Combine(reference, file));
+                        foreach (var c in Fuzz.JsonMutations(original, ++seed, count)) yield return c.For(Path.Combine(dir, file));
+                        File.WriteAllBytes(Path.Combine(dir, file), original);
+                    }
+                }
+                var model = File.ReadAllBytes(Path.Combine(spm, "tokenizer.model"));
+                foreach (var c in Fuzz.BinaryMutations(model, ++seed, 12)) yield return c.For(Path.Combine(spm, "tokenizer.model"));
+            }
+            var bound = Fuzz.TimeBound(() => Use(spm), () => { if (File.Exists(Path.Combine(reference, "tokenizer.json"))) Use(reference); });
+            Fuzz.Run(Cases(), c => Use(Path.GetDirectoryName(c.Target)!), bound, 128L << 20).AssertClean(output, "tokenizer file");
+        }
+        finally { Directory.Delete(scratch, true); }
     }
 }
