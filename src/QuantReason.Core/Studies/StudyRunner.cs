@@ -52,11 +52,10 @@ public static class StudyRunner
                 Tags = new Dictionary<string, string> { ["study"] = spec.Name, ["configuration"] = c.Id(options) },
             };
             await job.RunAsync(progress, warn, cancel);
-            var predictions = Path.Combine(runDir, RunDirectory.PredictionsFile);
             LabelCounts? labels = spec.StepMath is { } set
-                ? RunLabeller.Label(predictions, Path.Combine(runDir, "labels.jsonl"), new ProblemResolver(dataset, set.Seed), Taxonomy.Default)
+                ? RunLabeller.Label(runDir, new ProblemResolver(dataset, set.Seed), Taxonomy.Default)
                 : null;
-            rows.Add(new StudyRow(runId, c.Id(options), runDir, options, Scoring.Score(RunDirectory.ReadPredictions(predictions)), labels));
+            rows.Add(new StudyRow(runId, c.Id(options), runDir, options, Scoring.Score(RunDirectory.ReadRunPredictions(runDir)), labels));
         }
         return rows;
     }
