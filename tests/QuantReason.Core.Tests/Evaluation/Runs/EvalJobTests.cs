@@ -66,20 +66,6 @@ public sealed class EvalJobEndpointFailureTests : IDisposable
         Out = run,
     };
 
-    /// <summary>Runs <paramref name="kill"/> once <paramref name="after"/> predictions are written (requests go one at a time).</summary>
-    sealed class KillAfter(int after, Action kill) : IProgressSink
-    {
-        int _written;
-        bool _started;
-        public void Start(string task, double total) { }
-        public void Advance(double units, string? status = null)
-        {
-            if (!_started) { _started = true; return; } // the first call reports what was already finished
-            if (++_written == after) kill();
-        }
-        public void Finish() { }
-    }
-
     static List<string> Lines(string run) => QuantReason.Tests.Cli.EvalFiles.Lines(run);
 
     [Fact]
@@ -93,7 +79,7 @@ public sealed class EvalJobEndpointFailureTests : IDisposable
 
         var dying = await QuantReason.Serving.OpenAiServer.StartAsync(session, "127.0.0.1", 0);
         var deadUrl = dying.Address;
-        var kill = new KillAfter(AnsweredBeforeTheKill, () => dying.DisposeAsync().AsTask().GetAwaiter().GetResult());
+        var kill = new RunFixtures.AfterPredictions(AnsweredBeforeTheKill, () => dying.DisposeAsync().AsTask().GetAwaiter().GetResult());
         var e = Assert.Throws<QuantReasonException>(() =>
             QuantReason.Cli.EvalCommand.Run(Job(deadUrl, session.Name, resumed), CancellationToken.None, kill));
         Assert.Equal(resumed, e.Where);
