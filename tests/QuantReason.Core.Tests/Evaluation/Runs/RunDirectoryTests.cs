@@ -209,18 +209,6 @@ public sealed class RunDirectoryProcessLockTests : IAsyncLifetime
         Directory.Delete(_dir, recursive: true);
     }
 
-    /// <summary>The CLI as a child process: `dotnet quantreason.dll ARGS` from the test's output folder.</summary>
-    static Process Cli(params string[] args)
-    {
-        var dll = Path.Combine(Path.GetDirectoryName(typeof(QuantReason.Cli.Commands).Assembly.Location)!, "quantreason.dll");
-        var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } h ? h
-            : Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? Environment.ProcessPath! : "dotnet";
-        var start = new ProcessStartInfo(host) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(dll);
-        foreach (var a in args) start.ArgumentList.Add(a);
-        return Process.Start(start)!;
-    }
-
     [Fact]
     public async Task A_second_eval_process_is_refused_and_killing_the_first_frees_the_folder_for_a_resume()
     {
@@ -228,7 +216,7 @@ public sealed class RunDirectoryProcessLockTests : IAsyncLifetime
         string[] args = ["eval", "--endpoint", new Uri(_url, "v1").ToString(), "--endpoint-model", "m",
             "--dataset", RepoFiles.PathOf("data", "runs", "stepmath-demo", "stepmath-test.jsonl"),
             "--prompt", RepoFiles.PathOf("data", "prompts", "step-tags.yaml"), "--limit", "2", "--max-new-tokens", "8", "--out", run];
-        using var first = Cli(args);
+        using var first = QuantReason.Tests.Cli.CliProcess.Start(args);
         var firstErr = first.StandardError.ReadToEndAsync();
         _ = first.StandardOutput.ReadToEndAsync();
         try
@@ -236,7 +224,7 @@ public sealed class RunDirectoryProcessLockTests : IAsyncLifetime
             // bounded: the first process has opened the run once its request reaches the server
             await _asked.Task.WaitAsync(TimeSpan.FromMinutes(2));
 
-            using var second = Cli(args);
+            using var second = QuantReason.Tests.Cli.CliProcess.Start(args);
             var secondErr = second.StandardError.ReadToEndAsync();
             _ = second.StandardOutput.ReadToEndAsync();
             Assert.True(second.WaitForExit(TimeSpan.FromMinutes(2)), "the second eval did not finish");
