@@ -6,7 +6,8 @@ open System.Text.Json
 open QuantReason
 
 /// Loads run directories (manifest.json, predictions.jsonl, labels.jsonl) into typed records, rejecting what the
-/// schema does not allow with an error that names the run directory and the file:line.
+/// schema does not allow with an error that names the run directory and the file:line. A line for a failed request
+/// (finish_reason `error`) is no answer: it goes to `Failed`, never into the predictions that accuracies count.
 module RunDirectory =
 
     let supportedSchemaVersion = 1
@@ -129,7 +130,8 @@ module RunDirectory =
             raise (QuantReasonException(sprintf "problem '%s' sample %d appears twice" id s, predictionsFile)))
         let labelsFile = Path.Combine(runPath, "labels.jsonl")
         let labels = if File.Exists labelsFile then jsonLines labelsFile forgive readLabel else []
-        { Path = runPath; Manifest = manifest; Predictions = predictions; Labels = labels }
+        let failed, answered = predictions |> List.partition (fun p -> p.FinishReason = "error")
+        { Path = runPath; Manifest = manifest; Predictions = answered; Failed = failed; Labels = labels }
 
     /// Loads several run directories, in the order given.
     let loadMany (paths: string seq) : Run list = paths |> Seq.map load |> List.ofSeq

@@ -65,7 +65,11 @@ type Run =
     { /// Absolute path of the run directory: every error about the run names it.
       Path: string
       Manifest: Manifest
+      /// Answered samples only: every accuracy is computed over these.
       Predictions: Prediction list
+      /// Lines an earlier writer recorded for failed requests (finish_reason `error`): no answer, so never counted as
+      /// wrong; a resumed run retries them.
+      Failed: Prediction list
       Labels: Label list }
 
 /// How a run was quantized and restored, as one comparable key: `FP` or `GPTQ W4`, plus the training subset.

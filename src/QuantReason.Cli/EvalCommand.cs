@@ -96,7 +96,7 @@ public static class EvalCommand
             var manifest = progress is null
                 ? SpectreProgress.RunAsync(p => job.RunAsync(p, Warn, cancel)).GetAwaiter().GetResult()
                 : job.RunAsync(progress, Warn, cancel).GetAwaiter().GetResult();
-            var predictions = RunDirectory.ReadPredictions(Path.Combine(job.Out, RunDirectory.PredictionsFile));
+            var predictions = RunDirectory.ReadRunPredictions(job.Out);
             var console = ScoreTable.Console();
             ScoreTable.Write(console, Scoring.Score(predictions));
             var c = manifest.Counts;

@@ -41,7 +41,7 @@ public static class ImportCommand
             var manifest = PredictionImport.Import(job, warnings);
             foreach (var w in warnings) Cli.Err.WriteLine($"warning: {w}");
             var console = ScoreTable.Console();
-            ScoreTable.Write(console, Scoring.Score(RunDirectory.ReadPredictions(Path.Combine(job.Out, RunDirectory.PredictionsFile))));
+            ScoreTable.Write(console, Scoring.Score(RunDirectory.ReadRunPredictions(job.Out)));
             console.MarkupLineInterpolated($"{manifest.Counts.Completed} predictions of {manifest.Model.Name} imported and graded → {Path.GetFullPath(job.Out)}");
             return 0;
         }));

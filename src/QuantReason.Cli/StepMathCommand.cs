@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using QuantReason.Evaluation.Runs;
 using Spectre.Console;
 using QuantReason.Data.StepMath;
 using QuantReason.Jobs;
@@ -81,7 +82,12 @@ public static class StepMathCommand
             var labelsPath = parse.GetValue(output)?.FullName ?? Path.Combine(input.DirectoryName ?? ".", "labels.jsonl");
             var console = Out();
             var resolver = new ProblemResolver(parse.GetValue(dataset)?.FullName, parse.GetValue(seed));
-            var labels = RunLabeller.Label(input.FullName, labelsPath, resolver, Taxonomy.Default);
+            // predictions.jsonl of a run directory, labelled beside it: through the run (its schema checked, its lock held)
+            var inRun = parse.GetValue(output) is null && input.Name == RunDirectory.PredictionsFile
+                && File.Exists(Path.Combine(input.DirectoryName ?? ".", RunDirectory.ManifestFile));
+            var labels = inRun
+                ? RunLabeller.Label(input.DirectoryName!, resolver, Taxonomy.Default)
+                : RunLabeller.Label(input.FullName, labelsPath, resolver, Taxonomy.Default);
             var table = new Table().AddColumns("category", "type (v2)", "type (v1)", "count", "share");
             foreach (var ((category, type, typeV1), count) in labels.ByType.OrderByDescending(kv => kv.Value))
                 table.AddRow(Markup.Escape(category ?? "-"), Markup.Escape(type ?? Taxonomy.NoError), Markup.Escape(typeV1 ?? "-"),

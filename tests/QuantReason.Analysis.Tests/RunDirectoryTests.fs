@@ -107,3 +107,73 @@ let ``a label with only a v1 type is mapped to v2`` () =
     File.WriteAllText(file, File.ReadAllText(file).Replace("\"error_type_v1\": null", "\"error_type_v1\": \"symbol_error\""))
     let label = (RunDirectory.load dir).Labels.Head
     Assert.Equal(Some "symbolic_manipulation_error", label.ErrorType)
+
+[<Fact>]
+let ``a failed request's line is no answer: left out of the predictions and of every accuracy`` () =
+    let root = tempRoot ()
+    let dir = write root (spec "partial" "m" None (answers "A" 4 3))
+    // the line an earlier writer recorded for a request the server never answered
+    File.AppendAllText(
+        Path.Combine(dir, "predictions.jsonl"),
+        """{"problem_id": "p4", "sample": 0, "subject": "A", "level": 3, "prompt": "Solve p4", "output": "connection refused", "finish_reason": "error", "extracted": null, "rule": null, "gold": "1", "correct": false, "tokens_in": 0, "tokens_out": 0, "latency_ms": 1.0}"""
+        + "\n")
+    let run = RunDirectory.load dir
+    Assert.Equal(4, run.Predictions.Length)
+    Assert.Equal<string list>([ "p4" ], run.Failed |> List.map (fun p -> p.ProblemId))
+    let row = Degradation.table [ run ] |> List.exactlyOne
+    Assert.Equal((4, 3, 75.0), (row.Samples, row.Correct, row.Score.Value))
+
+/// The C# writer (QuantReason.Evaluation.Runs.RunDirectory, what `eval`, `study` and `train` write through) and the
+/// F# loader must agree on every field the analysis reads.
+[<Fact>]
+let ``a run written by the C# run directory loads with the F# loader field for field`` () =
+    let dir = Path.Combine(tempRoot (), "cs-run")
+    let hex (c: char) = System.String(c, 64)
+    let manifest =
+        QuantReason.Evaluation.Runs.RunManifest(
+            RunId = "cs-run",
+            Model = QuantReason.Evaluation.Runs.ModelInfo("stepmath-ref", "/m", hex 'a', "llama", System.Nullable 760320L),
+            Quantization = QuantReason.Evaluation.Runs.QuantizationInfo("gptq", 4, 32, true, false, null),
+            Training = QuantReason.Evaluation.Runs.TrainingInfo("dpo", "conceptual", System.Nullable 40, System.Nullable 1),
+            Dataset = QuantReason.Evaluation.Runs.DatasetInfo("stepmath-test", "/d.jsonl", hex 'b', 3),
+            Prompt = QuantReason.Evaluation.Runs.PromptInfo("step-tags", hex 'c'),
+            Generation = QuantReason.Evaluation.Runs.GenerationInfo(96, 0.0, 1.0, 0, 0, 1),
+            Backend = QuantReason.Evaluation.Runs.BackendInfo("in-process", null, 0, 0),
+            Tags = readOnlyDict [ "study", "stepmath"; "configuration", "gptq-w4g32" ])
+    let prediction (id: string) (level: int) (correct: bool) finish =
+        QuantReason.Evaluation.Runs.PredictionRecord(
+            ProblemId = id, Gold = "7", Sample = 0, Subject = "arithmetic", Level = System.Nullable level,
+            Prompt = "3+4", Output = (if correct then "\\boxed{7}" else "\\boxed{8}"), FinishReason = finish,
+            Extracted = (if correct then "7" else "8"), Correct = correct, TokensIn = 5, TokensOut = 11 + level)
+    let label (id: string) first etype category =
+        QuantReason.Evaluation.Runs.LabelRecord(id, 0, "verifier", 2, first, etype, null, category, "x", 1.0)
+    do
+        use run = QuantReason.Evaluation.Runs.RunDirectory.OpenOrCreate(dir, manifest)
+        run.Append(prediction "s/1" 1 true QuantReason.Evaluation.Runs.FinishReason.Stop)
+        run.Append(prediction "s/2" 2 false QuantReason.Evaluation.Runs.FinishReason.Length)
+        run.Fail("s/3", 0, "connection refused")
+        run.WriteLabels([ label "s/1" -1 null null; label "s/2" 1 "computational_error" "execution" ]) |> ignore
+    let loaded = RunDirectory.load dir
+    let m = loaded.Manifest
+    Assert.Equal((1, "cs-run", "running", 1), (m.SchemaVersion, m.RunId, m.Status, m.Samples))
+    Assert.Equal({ Name = "stepmath-ref"; Architecture = Some "llama"; Digest = Some(hex 'a'); Params = Some 760320L }, m.Model)
+    Assert.Equal(Some { Method = "gptq"; Bits = 4; GroupSize = Some 32; Sym = Some true; ActOrder = Some false }, m.Quantization)
+    Assert.Equal(Some { Training.Method = "dpo"; Subset = "conceptual"; Pairs = Some 40 }, m.Training)
+    Assert.Equal({ DatasetInfo.Name = "stepmath-test"; Digest = Some(hex 'b'); Size = Some 3 }, m.Dataset)
+    Assert.Equal<Map<string, string>>(Map [ "study", "stepmath"; "configuration", "gptq-w4g32" ], m.Tags)
+    Assert.Equal<Prediction list>(
+        [ { ProblemId = "s/1"; Sample = 0; Subject = Some "arithmetic"; Level = Some 1; FinishReason = "stop"
+            Extracted = Some "7"; Gold = "7"; Correct = true; TokensOut = 12 }
+          { ProblemId = "s/2"; Sample = 0; Subject = Some "arithmetic"; Level = Some 2; FinishReason = "length"
+            Extracted = Some "8"; Gold = "7"; Correct = false; TokensOut = 13 } ],
+        loaded.Predictions)
+    // the failed request was never written: nothing to count as wrong
+    Assert.Empty(loaded.Failed)
+    Assert.Equal<Label list>(
+        [ { ProblemId = "s/1"; Sample = 0; Labeller = "verifier"; NumSteps = 2; FirstErrorStep = None; ErrorType = None
+            Category = None; Confidence = Some 1.0 }
+          { ProblemId = "s/2"; Sample = 0; Labeller = "verifier"; NumSteps = 2; FirstErrorStep = Some 1
+            ErrorType = Some "computational_error"; Category = Some "execution"; Confidence = Some 1.0 } ],
+        loaded.Labels)
+    // the lock is gone with the writer
+    Assert.False(File.Exists(Path.Combine(dir, ".lock")))

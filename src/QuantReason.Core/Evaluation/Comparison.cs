@@ -92,7 +92,7 @@ public static class Comparison
     public static IReadOnlyList<PairedComparison> CompareRuns(string baselineRun, IEnumerable<string> candidateRuns,
         int resamples = DefaultResamples, int seed = 0)
     {
-        var baseline = RunDirectory.ReadPredictions(Path.Combine(baselineRun, RunDirectory.PredictionsFile));
+        var baseline = RunDirectory.ReadRunPredictions(baselineRun);
         var baseManifest = RunDirectory.ReadManifest(baselineRun);
         return candidateRuns.Select(run =>
         {
@@ -105,7 +105,7 @@ public static class Comparison
                     $"'{baseManifest.Dataset.Name}' ({Short(baseManifest.Dataset.Digest)}); compare runs of one dataset", run);
             var method = m.Quantization?.Method ?? m.Training?.Method ?? "full precision";
             if (m.Training is { } t && m.Quantization is not null) method = $"{m.Quantization.Method}+{t.Method}";
-            var predictions = RunDirectory.ReadPredictions(Path.Combine(run, RunDirectory.PredictionsFile));
+            var predictions = RunDirectory.ReadRunPredictions(run);
             return Compare(m.Model.Name, method, m.Quantization?.Bits, baseline, predictions, resamples, seed);
         }).ToList();
     }

@@ -11,7 +11,8 @@ namespace QuantReason.Jobs;
 /// Generates, extracts and grades every (problem, sample) not yet in the run directory, appending each prediction in
 /// dataset order as it completes. Up to <c>concurrency</c> requests are in flight at once (a batching backend runs them
 /// as one batch); results are still written in order, so the file never depends on which request finished first.
-/// Cancelling marks the run interrupted; rerunning over the same directory resumes it.
+/// Cancelling marks the run interrupted; a request the backend could not answer is recorded as failed, not as a
+/// prediction, and the run ends incomplete with an error; rerunning over the same directory resumes either.
 /// </summary>
 public static class EvaluationRunner
 {
@@ -71,7 +72,7 @@ public static class EvaluationRunner
         var timeoutsBefore = run.Manifest.Backend.Timeouts;
         RunManifest WithCounts(RunManifest m, RunStatus? status = null)
         {
-            m = m with { Counts = new RunCounts(problems.Count, run.FinishedCount, run.CorrectCount, run.ErrorCount), Status = status ?? m.Status };
+            m = m with { Counts = run.Counts(problems.Count), Status = status ?? m.Status };
             return generator is IRetryCounts c
                 ? m with { Backend = m.Backend with { Retries = retriesBefore + c.Retries, Timeouts = timeoutsBefore + c.Timeouts } }
                 : m;
@@ -96,17 +97,24 @@ public static class EvaluationRunner
                 }
                 var head = inFlight.Dequeue();
                 var (result, ms) = await head.Work;
-                var extraction = result.FinishReason == FinishReason.Error ? Extraction.None : AnswerExtractor.Extract(result.Output);
-                var verdict = Grader.Equivalent(head.Problem.Gold, extraction.Answer);
-                run.Append(new PredictionRecord
+                if (result.FinishReason == FinishReason.Error)
+                    // a failed request is no answer: kept out of the predictions and the score, retried by a rerun
+                    run.Fail(head.Problem.Id, head.Sample, result.Output);
+                else
                 {
-                    ProblemId = head.Problem.Id, Sample = head.Sample, Subject = head.Problem.Subject, Level = head.Problem.Level,
-                    Prompt = result.RenderedPrompt ?? head.Prompt, Output = result.Output, FinishReason = result.FinishReason,
-                    Extracted = extraction.Answer, Rule = extraction.Rule, Gold = head.Problem.Gold,
-                    Correct = verdict.Equivalent, DecidedBy = verdict.DecidedBy,
-                    TokensIn = result.TokensIn, TokensOut = result.TokensOut, LatencyMs = ms,
-                });
-                progress.Advance(1, $"accuracy {(double)run.CorrectCount / run.FinishedCount:P1}");
+                    var extraction = AnswerExtractor.Extract(result.Output);
+                    var verdict = Grader.Equivalent(head.Problem.Gold, extraction.Answer);
+                    run.Append(new PredictionRecord
+                    {
+                        ProblemId = head.Problem.Id, Sample = head.Sample, Subject = head.Problem.Subject, Level = head.Problem.Level,
+                        Prompt = result.RenderedPrompt ?? head.Prompt, Output = result.Output, FinishReason = result.FinishReason,
+                        Extracted = extraction.Answer, Rule = extraction.Rule, Gold = head.Problem.Gold,
+                        Correct = verdict.Equivalent, DecidedBy = verdict.DecidedBy,
+                        TokensIn = result.TokensIn, TokensOut = result.TokensOut, LatencyMs = ms,
+                    });
+                }
+                var answered = run.FinishedCount == 0 ? "" : $"accuracy {(double)run.CorrectCount / run.FinishedCount:P1}";
+                progress.Advance(1, run.ErrorCount == 0 ? answered : $"{answered}, {run.ErrorCount} failed");
                 run.Update(m => WithCounts(m));
             }
         }
@@ -116,12 +124,19 @@ public static class EvaluationRunner
             progress.Finish();
             throw;
         }
-        run.Update(m => WithCounts(m, RunStatus.Complete));
         progress.Finish();
+        if (run.ErrorCount > 0)
+        {
+            run.Update(m => WithCounts(m, RunStatus.Incomplete));
+            throw new QuantReasonException(
+                $"{run.ErrorCount} of {todo.Count} requests failed and are not scored (first: {run.Failures[0]}); " +
+                $"{run.FinishedCount} predictions are saved, rerun the same command to retry the rest", run.Path);
+        }
+        run.Update(m => WithCounts(m, RunStatus.Complete));
         return run.Manifest.Counts;
     }
 
-    /// <summary>One request; a backend failure becomes an error result, only the run's own cancellation propagates.</summary>
+    /// <summary>One request; a backend failure becomes an error result carrying its message, only the run's own cancellation propagates.</summary>
     static async Task<(GenerationResult, double)> Generate(ITextGenerator generator, GenerationRequest request, CancellationToken cancel)
     {
         var clock = Stopwatch.StartNew();
@@ -129,7 +144,7 @@ public static class EvaluationRunner
         try { result = await generator.GenerateAsync(request, cancel); }
         catch (Exception e) when (e is not OperationCanceledException || !cancel.IsCancellationRequested)
         {
-            result = new GenerationResult($"[generation failed: {e.Message}]", FinishReason.Error, 0, 0);
+            result = new GenerationResult(e.Message, FinishReason.Error, 0, 0);
         }
         return (result, clock.Elapsed.TotalMilliseconds);
     }

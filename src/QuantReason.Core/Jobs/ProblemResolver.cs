@@ -14,23 +14,23 @@ public sealed class ProblemResolver(string? datasetPath, int seed, StepMathOptio
     // Each level's stream stays open, so resolving ids in order costs one pass, not one pass per id.
     readonly Dictionary<(StepMathSplit, int), (List<StepMathProblem> Done, IEnumerator<StepMathItem> Stream)> _regenerated = [];
 
-    public StepMathProblem Resolve(PredictionLine p, string where)
+    public StepMathProblem Resolve(string problemId, string? prompt, string where)
     {
-        if (_dataset is not null && _dataset.TryGetValue(p.ProblemId, out var text)) return StepMathProblem.Parse(text, where);
-        if (StepMathItem.TryParseId(p.ProblemId, out var split, out var level, out var index))
+        if (_dataset is not null && _dataset.TryGetValue(problemId, out var text)) return StepMathProblem.Parse(text, where);
+        if (StepMathItem.TryParseId(problemId, out var split, out var level, out var index))
         {
             if (!_regenerated.TryGetValue((split, level), out var stream))
                 _regenerated[(split, level)] = stream = ([], _generator.GenerateLevel(split, level).GetEnumerator());
             while (stream.Done.Count <= index && stream.Stream.MoveNext()) stream.Done.Add(stream.Stream.Current.Problem);
             var problem = stream.Done[index];
             // a run made from another seed would be labelled against the wrong problems: refuse rather than mislabel
-            if (!string.IsNullOrEmpty(p.Prompt) && !p.Prompt.Contains(problem.Text, StringComparison.Ordinal))
+            if (!string.IsNullOrEmpty(prompt) && !prompt.Contains(problem.Text, StringComparison.Ordinal))
                 throw new QuantReasonException(
-                    $"'{p.ProblemId}' regenerates as '{problem.Text}' with seed {seed}, which the prompt does not contain; pass the run's --seed or --dataset", where);
+                    $"'{problemId}' regenerates as '{problem.Text}' with seed {seed}, which the prompt does not contain; pass the run's --seed or --dataset", where);
             return problem;
         }
-        var line = p.Prompt?.Split('\n').Select(l => l.Trim()).LastOrDefault(l => l.Length > 0);
-        if (line is null) throw new QuantReasonException($"problem '{p.ProblemId}' is not in the dataset and the prediction has no prompt", where);
+        var line = prompt?.Split('\n').Select(l => l.Trim()).LastOrDefault(l => l.Length > 0);
+        if (line is null) throw new QuantReasonException($"problem '{problemId}' is not in the dataset and the prediction has no prompt", where);
         return StepMathProblem.Parse(line, where);
     }
 }

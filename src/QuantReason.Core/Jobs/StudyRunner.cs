@@ -62,11 +62,10 @@ public static class StudyRunner
                 Tags = new Dictionary<string, string> { ["study"] = spec.Name, ["configuration"] = c.Id(options) },
             };
             await job.RunAsync(progress, warn, cancel);
-            var predictions = Path.Combine(runDir, RunDirectory.PredictionsFile);
             LabelCounts? labels = spec.StepMath is { } set
-                ? RunLabeller.Label(predictions, Path.Combine(runDir, "labels.jsonl"), new ProblemResolver(dataset, set.Seed), Taxonomy.Default)
+                ? RunLabeller.Label(runDir, new ProblemResolver(dataset, set.Seed), Taxonomy.Default)
                 : null;
-            var records = RunDirectory.ReadPredictions(predictions);
+            var records = RunDirectory.ReadRunPredictions(runDir);
             rows.Add(new StudyRow(runId, c.Id(options), runDir, options, Scoring.Score(records), labels,
                 referenced is null ? null : ReferenceMatch.Of(referenced[runId], records)));
         }

@@ -258,7 +258,7 @@ public sealed class TrainingRun
                 StepMathJsonl.Write(f, new StepMathGenerator(e.Seed).Generate(split, e.ProblemsPerLevel * StepMathGenerator.MaxLevel));
             problems = DatasetLoader.Load(jsonl, strict: true).Problems;
             using var read = File.OpenRead(jsonl);
-            datasetDigest = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(read));
+            datasetDigest = Convert.ToHexStringLower(SHA256.HashData(read));
         }
         finally { File.Delete(jsonl); }
         var model = Runtime.Model.Load(Config.OutputDir);
@@ -266,25 +266,19 @@ public sealed class TrainingRun
         var manifest = new RunManifest
         {
             RunId = $"{Path.GetFileName(Config.OutputDir.TrimEnd('/'))}-{split.Name()}-greedy",
-            Model = new ModelInfo(Path.GetFileName(Config.OutputDir.TrimEnd('/')), RunIdentity.Portable(Config.OutputDir, EvalDir), ModelDigest(), model.Config.Architecture.HfClass, model.Config.ParameterCount),
+            Model = RunIdentity.Model(Config.OutputDir, model.Config, EvalDir),
             Training = new TrainingInfo(Config.Dpo is not null ? "dpo" : Config.Lora is null ? "sft" : Config.QloraGroupSize is null ? "lora" : "qlora",
                 null, Config.Dpo is null ? null : Corpus.Sequences.Count, Config.Trainer.Seed),
             Dataset = new DatasetInfo($"stepmath-{split.Name()}", null, datasetDigest, problems.Count),
             Prompt = new PromptInfo(Prompt.Name, Prompt.Digest),
             Generation = new GenerationInfo(e.MaxNewTokens, 0, 1, 0, 0, 1),
-            Backend = new BackendInfo("runtime", null, 0, 0),
+            Backend = new BackendInfo("in-process", null, 0, 0),
         };
         using var run = RunDirectory.OpenOrCreate(EvalDir, manifest);
         // The evaluators' own path (prompt template → ModelSession), so the accuracy is what `quantreason eval` reports.
         using var session = ModelSession.Create(model, tokenizer, maxBatch: EvalBatch);
         await EvaluationRunner.RunAsync(problems, Prompt, new RuntimeTextGenerator(session), run, progress, EvalBatch, cancel);
-        return Scoring.Score(RunDirectory.ReadPredictions(Path.Combine(EvalDir, RunDirectory.PredictionsFile)));
-    }
-
-    string ModelDigest()
-    {
-        using var f = File.OpenRead(Path.Combine(Config.OutputDir, "model.safetensors"));
-        return "sha256:" + Convert.ToHexStringLower(SHA256.HashData(f));
+        return Scoring.Score(RunDirectory.ReadRunPredictions(EvalDir));
     }
 
     /// <summary>training.md: setup, loss-curve samples, time and throughput, and the accuracy table.</summary>

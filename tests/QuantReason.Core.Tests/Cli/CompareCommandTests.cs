@@ -24,7 +24,8 @@ public sealed class CompareCommandTests : IDisposable
         using var run = RunDirectory.OpenOrCreate(path, RunFixtures.Manifest(name) with
         {
             Quantization = quantization,
-            Dataset = new DatasetInfo(dataset, null, dataset + "-digest", 10),
+            // a digest in the run-directory convention (plain SHA-256 hex), one per dataset name
+            Dataset = new DatasetInfo(dataset, null, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(dataset))), 10),
         });
         for (int i = 0; i < 10; i++) run.Append(new PredictionRecord { ProblemId = $"p{i}", Gold = "1", Correct = correct(i) });
         return path;

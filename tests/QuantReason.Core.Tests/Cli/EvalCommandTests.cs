@@ -22,20 +22,6 @@ public sealed class EvalCommandTests(CliFixture model) : IClassFixture<CliFixtur
         ModelDir = model.Dir, Dataset = _files.Dataset, Prompt = _files.CompletionPrompt, MaxNewTokens = 12, Batch = batch, Out = run,
     };
 
-    /// <summary>Cancels the run once it has written <paramref name="after"/> predictions.</summary>
-    sealed class CancelAfter(int after, CancellationTokenSource cts) : IProgressSink
-    {
-        int _written;
-        bool _started;
-        public void Start(string task, double total) { }
-        public void Advance(double units, string? status = null)
-        {
-            if (!_started) { _started = true; return; } // the first call reports what was already finished
-            if (++_written == after) cts.Cancel();
-        }
-        public void Finish() { }
-    }
-
     [SharedFact]
     public void An_interrupted_greedy_run_resumes_to_the_predictions_of_an_uninterrupted_one()
     {
@@ -44,7 +30,7 @@ public sealed class EvalCommandTests(CliFixture model) : IClassFixture<CliFixtur
 
         var resumed = _files.Path2("resumed");
         using (var cts = new CancellationTokenSource())
-            Assert.Equal(130, EvalCommand.Run(Job(resumed, batch: 2), cts.Token, new CancelAfter(3, cts)));
+            Assert.Equal(130, EvalCommand.Run(Job(resumed, batch: 2), cts.Token, new QuantReason.Tests.Evaluation.Runs.RunFixtures.AfterPredictions(3, cts.Cancel)));
         var interrupted = RunDirectory.ReadManifest(resumed);
         Assert.Equal(RunStatus.Interrupted, interrupted.Status);
         Assert.InRange(interrupted.Counts.Completed, 3, EvalFiles.Problems - 1);

@@ -41,7 +41,7 @@ public class StepMathCommandTests
             var m = type == StepErrorType.None ? null : StepMutator.Mutate(problem, type, ref rng);
             var output = m?.Output ?? r.Solution;
             expected.Add(m is null ? (StepErrorType.None, -1) : (m.Type, m.FirstErrorStep));
-            lines.Add(JsonSerializer.Serialize(new { problem_id = r.UniqueId, sample = 0, prompt = r.Problem, output }));
+            lines.Add(JsonSerializer.Serialize(new { problem_id = r.UniqueId, sample = 0, prompt = r.Problem, output, gold = r.Answer }));
         }
         var predictions = Path.Combine(dir, "predictions.jsonl");
         File.WriteAllLines(predictions, lines);
@@ -71,7 +71,7 @@ public class StepMathCommandTests
         Assert.Equal((1, "error: --split: unknown split 'dev' (expected train, validation or test)"), (code, err.Trim()));
 
         var predictions = Path.Combine(dir, "predictions.jsonl");
-        File.WriteAllLines(predictions, ["{\"problem_id\":\"stepmath/test/1/00000\",\"sample\":0,\"prompt\":\"\",\"output\":\"\"}", "{\"problem_id\":\"q\",\"sample\":0,\"prompt\":\"solve x^2=4\",\"output\":\"\"}"]);
+        File.WriteAllLines(predictions, ["{\"problem_id\":\"stepmath/test/1/00000\",\"sample\":0,\"prompt\":\"\",\"output\":\"\",\"gold\":\"1\"}", "{\"problem_id\":\"q\",\"sample\":0,\"prompt\":\"solve x^2=4\",\"output\":\"\",\"gold\":\"2\"}"]);
         (code, _, err) = Run("stepmath", "verify", "--predictions", predictions);
         Assert.Equal(1, code);
         Assert.StartsWith($"error: {predictions}:2: ", err.Trim());

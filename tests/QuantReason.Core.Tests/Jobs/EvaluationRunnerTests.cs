@@ -54,13 +54,21 @@ public sealed class EvaluationRunnerTests : IDisposable
     }
 
     [Fact]
-    public async Task A_failing_backend_is_recorded_as_an_error_not_a_crash()
+    public async Task A_failing_backend_is_a_clear_error_its_requests_are_not_predictions_and_a_resume_retries_them()
     {
-        using var run = RunDirectory.OpenOrCreate(_dir, RunFixtures.Manifest("r"));
-        var counts = await EvaluationRunner.RunAsync(RunFixtures.Problems(2), Prompt, new FailingGenerator(), run, NullProgress.Instance);
-        Assert.Equal(new RunCounts(2, 2, 0, 2), counts);
-        var records = RunDirectory.ReadPredictions(Path.Combine(_dir, RunDirectory.PredictionsFile));
-        Assert.All(records, r => Assert.Equal(FinishReason.Error, r.FinishReason));
-        Assert.Contains("connection reset", records[0].Output);
+        using (var run = RunDirectory.OpenOrCreate(_dir, RunFixtures.Manifest("r")))
+        {
+            var e = await Assert.ThrowsAsync<QuantReasonException>(() =>
+                EvaluationRunner.RunAsync(RunFixtures.Problems(2), Prompt, new FailingGenerator(), run, NullProgress.Instance));
+            Assert.Equal(_dir, e.Where);
+            Assert.Contains("2 of 2 requests failed and are not scored (first: (p0, 0): connection reset)", e.Message);
+        }
+        Assert.Empty(RunDirectory.ReadPredictions(Path.Combine(_dir, RunDirectory.PredictionsFile)));
+        var failed = RunDirectory.ReadManifest(_dir);
+        Assert.Equal((RunStatus.Incomplete, new RunCounts(2, 0, 0, 2)), (failed.Status, failed.Counts));
+
+        using (var run = RunDirectory.OpenOrCreate(_dir, RunFixtures.Manifest("r")))
+            Assert.Equal(new RunCounts(2, 2, 1, 0), await EvaluationRunner.RunAsync(RunFixtures.Problems(2), Prompt, new RunFixtures.ToyGenerator(), run, NullProgress.Instance));
+        Assert.Equal(RunStatus.Complete, RunDirectory.ReadManifest(_dir).Status);
     }
 }

@@ -3,6 +3,8 @@ using System.Text.RegularExpressions;
 using QuantReason.Data.StepMath;
 using QuantReason.Judging;
 using QuantReason.Tests;
+using QuantReason.Evaluation.Runs;
+using QuantReason.Jobs;
 
 namespace QuantReason.Tests.Judging;
 
@@ -16,7 +18,7 @@ public class VerifierLabelTests
         var section = Schema().Split("## labels.jsonl")[1];
         var expected = Regex.Matches(section, @"^\| `([a-z_0-9]+)` \|", RegexOptions.Multiline).Select(m => m.Groups[1].Value).Order();
         var verdict = StepVerifier.Verify(StepMathProblem.Parse("2+3*4"), "<|step_start|>2+3=5<|step_end|>");
-        var json = VerifierLabel.From("stepmath/test/2/00001", 0, verdict, Taxonomy.Default).ToJsonLine();
+        var json = JsonSerializer.Serialize(VerifierLabel.From("stepmath/test/2/00001", 0, verdict, Taxonomy.Default), RunJson.Line);
         Assert.Equal(expected, JsonDocument.Parse(json).RootElement.EnumerateObject().Select(p => p.Name).Order());
     }
 

@@ -18,7 +18,7 @@ public sealed record EndpointOptions(Uri Url, string? Model = null, string? ApiK
     public int Concurrency { get; init; } = 8;
     /// <summary>Time one attempt may take before it counts as a timeout and is retried.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(10);
-    /// <summary>Attempts after the first; a request that still fails is recorded with finish_reason "error".</summary>
+    /// <summary>Attempts after the first; a request that still fails is recorded as failed and retried when the run is resumed.</summary>
     public int MaxRetries { get; init; } = 5;
     /// <summary>Wait before the first retry; each further retry doubles it (capped at <see cref="MaxBackoff"/>).</summary>
     public TimeSpan InitialBackoff { get; init; } = TimeSpan.FromSeconds(1);

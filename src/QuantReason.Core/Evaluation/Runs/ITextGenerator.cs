@@ -25,7 +25,8 @@ public sealed record GenerationResult(string Output, FinishReason FinishReason, 
 
 /// <summary>
 /// The one seam between evaluation and whatever produces text: the in-process runtime or an OpenAI-compatible endpoint.
-/// Implementations retry transient failures themselves; an exception here is recorded as finish_reason "error".
+/// Implementations retry transient failures themselves; an exception here marks the request failed: no prediction is
+/// written for it, the run ends incomplete, and a rerun retries it.
 /// </summary>
 public interface ITextGenerator
 {

@@ -30,6 +30,8 @@ public enum RunStatus
     [JsonStringEnumMemberName("running")] Running,
     [JsonStringEnumMemberName("complete")] Complete,
     [JsonStringEnumMemberName("interrupted")] Interrupted,
+    /// <summary>Ended with requests that failed (counts.errors): those problems have no prediction yet; a rerun retries them.</summary>
+    [JsonStringEnumMemberName("incomplete")] Incomplete,
 }
 
 public sealed record ModelInfo(

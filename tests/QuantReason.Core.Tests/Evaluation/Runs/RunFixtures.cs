@@ -32,4 +32,18 @@ static class RunFixtures
             return Task.FromResult(new GenerationResult($"So the sum is $\\boxed{{{answer}}}$.", FinishReason.Stop, 12, 9));
         }
     }
+
+    /// <summary>Runs <paramref name="act"/> once <paramref name="after"/> predictions of this pass are written.</summary>
+    public sealed class AfterPredictions(int after, Action act) : IProgressSink
+    {
+        int _written;
+        bool _started;
+        public void Start(string task, double total) { }
+        public void Advance(double units, string? status = null)
+        {
+            if (!_started) { _started = true; return; } // the first call reports what was already finished
+            if (++_written == after) act();
+        }
+        public void Finish() { }
+    }
 }
