@@ -20,7 +20,8 @@ public sealed record EqualityVerdict(EqualityOutcome Outcome, string? LeftValue 
 /// <list type="bullet">
 /// <item>a decimal literal is a rounding to its own digits: 10/3 = 3.33 and 25π = 78.54 hold (tolerance one unit in its
 ///   last place, plus 0.1 % for roundings carried through a chain);</item>
-/// <item>a non-integer stated as the integer next to it (1000/3 = 333 people) is a rounding to whole units: not checked;</item>
+/// <item>a non-integer stated as the integer next to it with words after it (1000/3 = 333 people) is a rounding to whole
+///   units: not checked (a bare 302/4=76 is);</item>
 /// <item>an equality with free variables is checked only as an identity whose sides share their variables, degree and
 ///   have no constant term (3x + 2x = 5x); otherwise it defines or solves (x = 5, 2x + 3 = 7) and is not checkable;</item>
 /// <item>functions and ∞ (\sin 30, in degrees or radians?) are not checked.</item>
@@ -28,9 +29,10 @@ public sealed record EqualityVerdict(EqualityOutcome Outcome, string? LeftValue 
 /// </summary>
 public static partial class EqualityCheck
 {
-    public static EqualityVerdict Check(StatedEquality e) => Check(e.Left, e.Right);
+    public static EqualityVerdict Check(StatedEquality e) => Check(e.Left, e.Right, e.WordsMayFollow);
 
-    public static EqualityVerdict Check(string left, string right)
+    /// <param name="roundingAllowed">whether an integer for a fraction may be a rounding to whole units (words follow it)</param>
+    public static EqualityVerdict Check(string left, string right, bool roundingAllowed = true)
     {
         if (Sides(left, right) is not var (ls, rs)) return EqualityVerdict.Uncheckable;
         (left, right) = (ls, rs);
@@ -56,7 +58,7 @@ public static partial class EqualityCheck
             var tolerance = Math.Pow(10, -digits) + 1e-3 * Math.Max(Math.Abs(dx), Math.Abs(dy));
             return new(Math.Abs(dx - dy) <= tolerance ? EqualityOutcome.Holds : EqualityOutcome.Fails, l, r);
         }
-        if (RoundsToWhole(a.Value, b.Value) || RoundsToWhole(b.Value, a.Value)) return EqualityVerdict.Uncheckable;
+        if (roundingAllowed && (RoundsToWhole(a.Value, b.Value) || RoundsToWhole(b.Value, a.Value))) return EqualityVerdict.Uncheckable;
         return new(EqualityOutcome.Fails, l, r);
     }
 

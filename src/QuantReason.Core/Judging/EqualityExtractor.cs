@@ -76,8 +76,17 @@ public static partial class EqualityExtractor
                 var right = Balance(parts[i + 1]);
                 if (left.Length == 0 || right.Length == 0 || SpacedNumbers().IsMatch(left) || SpacedNumbers().IsMatch(right)) continue;
                 if (i == 0 && (gluedBefore || !HasOperator(left) || (before is not null && ContinuationWords.Contains(before)))) continue;
-                if (i == relations.Count - 1 && (gluedAfter || Remainder().IsMatch(after))) continue;
-                found.Add(new StatedEquality(left, right, InProse: true));
+                if (i == relations.Count - 1 && Remainder().Match(after) is { Success: true } rem)
+                {
+                    // a ÷ b = q remainder r is the claim a = b·q + r
+                    if (Division().Match(left) is { Success: true } d && int.TryParse(rem.Groups["r"].Value, out var r) && long.TryParse(d.Groups[2].Value, out var b) && r < b)
+                        found.Add(new StatedEquality(d.Groups[1].Value, $"{b} \\times {right} + {r}", InProse: true));
+                    continue;
+                }
+                if (i == relations.Count - 1 && gluedAfter) continue;
+                // "302/4=76" with nothing after it claims an exact quotient; "1000/3 = 333 people" rounds to whole units
+                bool words = i < relations.Count - 1 || WordFollows().IsMatch(after);
+                found.Add(new StatedEquality(left, right, InProse: true, words));
             }
         }
     }
@@ -211,6 +220,12 @@ public static partial class EqualityExtractor
     [GeneratedRegex(@"([A-Za-z]+)[\s,]*$")]
     private static partial Regex LastWord();
 
-    [GeneratedRegex(@"^\s*(?:,\s*)?(?:with\s+(?:a\s+)?)?(?:remainder|rem\b|r\s*\d|R\s*\d)", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"^\s*(?:,\s*)?(?:with\s+(?:a\s+)?)?(?:remainder|rem\b|r(?=\s*\d))\s*(?:of\s*)?(?<r>\d+)?", RegexOptions.IgnoreCase)]
     private static partial Regex Remainder();
+
+    [GeneratedRegex(@"^\s*[A-Za-z]")]
+    private static partial Regex WordFollows();
+
+    [GeneratedRegex(@"^\s*(-?\d+)\s*[/÷]\s*(\d+)\s*$")]
+    private static partial Regex Division();
 }

@@ -35,7 +35,13 @@ public sealed class EqualityExtractorTests
     {
         Assert.Empty(Of("20% of 50 = 10"));
         Assert.Empty(Of("that is 3 times 4 + 1 = 13"));
-        Assert.Empty(Of("1529 ÷ 6 = 255 with a remainder of 4"));
+    }
+
+    [Fact]
+    public void A_division_with_remainder_is_the_claim_a_equals_bq_plus_r()
+    {
+        Assert.Equal([@"1529 = 6 \times 255 + 4"], Of("1529 ÷ 6 = 255 with a remainder of 4"));
+        Assert.Equal([@"850 = 9 \times 94 + 4"], Of("850/9=94r4"));
     }
 
     [Fact]
