@@ -24,27 +24,31 @@ public sealed class VerifierAgreementTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// The step checker on every embedded StepMath run against the verifier's labels (an exact oracle for this format):
-    /// it must find nearly every computational first error at its step, and its computational labels must mostly be
-    /// the verifier's (where not, an earlier conceptual error also broke the arithmetic, which the verifier names first).
+    /// The step checker on each embedded StepMath run against the verifier's labels (an exact oracle for this format):
+    /// it must find every computational first error at its step, and its computational labels must mostly be the
+    /// verifier's (where not, an earlier conceptual or format error also broke the arithmetic, which the verifier names
+    /// first; the 2-bit run has most of those).
     /// </summary>
-    [Fact]
-    public void The_step_checker_finds_the_verifiers_computational_first_errors()
+    [Theory]
+    [MemberData(nameof(Runs))]
+    public void The_step_checker_finds_the_verifiers_computational_first_errors(string run)
     {
-        var runs = Directory.GetDirectories(RepoFiles.PathOf("data", "runs", "stepmath-demo")).Order(StringComparer.Ordinal).ToList();
-        Assert.NotEmpty(runs);
-        int comp = 0, found = 0, labelled = 0, right = 0;
-        foreach (var run in runs)
-        {
-            var verifier = ErrorLabel.Read(Path.Combine(run, "labels.jsonl")).ToList();
-            var checker = JudgeCase.FromRun(run, failuresOnly: false).Select(c => StepCheckerLabeller.Label(c, Taxonomy.Default)).ToList();
-            var a = VerifierAgreement.Of(verifier, checker);
-            Assert.Equal(0, a.Missing);
-            output.WriteLine($"{Path.GetFileName(run)}: computational {a.ComputationalFound}/{a.Computational}, precision {a.LabelledComputationalRight}/{a.LabelledComputational}, step accuracy {a.StepAccuracy:P1}");
-            (comp, found, labelled, right) = (comp + a.Computational, found + a.ComputationalFound, labelled + a.LabelledComputational, right + a.LabelledComputationalRight);
-        }
-        output.WriteLine($"all: computational first errors found exactly {found}/{comp}; checker's computational labels right {right}/{labelled}");
-        Assert.True(found >= 0.99 * comp, $"{found}/{comp}");
-        Assert.True(right >= 0.85 * labelled, $"{right}/{labelled}");
+        var dir = RepoFiles.PathOf("data", "runs", "stepmath-demo", run);
+        var verifier = ErrorLabel.Read(Path.Combine(dir, "labels.jsonl")).ToList();
+        var checker = JudgeCase.FromRun(dir, failuresOnly: false).Select(c => StepCheckerLabeller.Label(c, Taxonomy.Default)).ToList();
+        var a = VerifierAgreement.Of(verifier, checker);
+        output.WriteLine($"{run}: computational first errors found exactly {a.ComputationalFound}/{a.Computational}, " +
+                         $"checker's computational labels right {a.LabelledComputationalRight}/{a.LabelledComputational}, step accuracy {a.StepAccuracy:P1}");
+        Assert.Equal(0, a.Missing);
+        Assert.True(a.Computational > 0);
+        Assert.Equal(a.Computational, a.ComputationalFound);
+        Assert.True(a.LabelledComputationalRight >= 0.75 * a.LabelledComputational, $"{a.LabelledComputationalRight}/{a.LabelledComputational}");
+    }
+
+    public static TheoryData<string> Runs()
+    {
+        var data = new TheoryData<string>();
+        foreach (var d in Directory.GetDirectories(RepoFiles.PathOf("data", "runs", "stepmath-demo")).Order(StringComparer.Ordinal)) data.Add(Path.GetFileName(d));
+        return data;
     }
 }
