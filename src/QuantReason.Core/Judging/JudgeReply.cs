@@ -31,7 +31,7 @@ public sealed record JudgeReply(int FirstErrorStep, string? ErrorType, string Re
             int step;
             if (!root.TryGetProperty("first_error_step", out var s)) throw new QuantReasonException("reply lacks 'first_error_step'", where);
             if (s.ValueKind == JsonValueKind.Null) step = -1;
-            else if (!s.TryGetInt32(out step)) throw new QuantReasonException($"'first_error_step' must be an integer or null, got {s.GetRawText()}", where);
+            else if (s.ValueKind != JsonValueKind.Number || !s.TryGetInt32(out step)) throw new QuantReasonException($"'first_error_step' must be an integer or null, got {s.GetRawText()}", where);
             if (step < -1 || step > numSteps)
                 throw new QuantReasonException($"'first_error_step' {step} is past the solution's {numSteps} steps (0..{numSteps - 1}, -1 for none)", where);
             string? type = null;

@@ -30,7 +30,7 @@ public sealed record ProcessBenchItem(string Id, string Split, string Generator,
                 if (!e.TryGetProperty("steps", out var s) || s.ValueKind != JsonValueKind.Array || s.EnumerateArray().Any(x => x.ValueKind != JsonValueKind.String))
                     throw new QuantReasonException("field 'steps' must be an array of strings", where);
                 var steps = s.EnumerateArray().Select(x => x.GetString()!).ToList();
-                if (!e.TryGetProperty("label", out var l) || !l.TryGetInt32(out var label)) throw new QuantReasonException("field 'label' missing or not an integer", where);
+                if (!e.TryGetProperty("label", out var l) || l.ValueKind != JsonValueKind.Number || !l.TryGetInt32(out var label)) throw new QuantReasonException("field 'label' missing or not an integer", where);
                 var id = Str("id");
                 if (label < -1 || label >= steps.Count) throw new QuantReasonException($"label {label} outside -1..{steps.Count - 1}", $"{where} ({id})");
                 var generator = e.TryGetProperty("generator", out var g) && g.ValueKind == JsonValueKind.String ? g.GetString()! : "";
