@@ -82,6 +82,53 @@ public sealed class JudgeCommandTests : IDisposable
         Assert.Equal(o.Trim(), o2.Trim());
     }
 
+    /// <summary>A panel file (three endpoint judges on one loopback server, the step checker, a baseline) through the CLI end to end.</summary>
+    [SharedFact]
+    public async Task Judge_label_runs_a_panel_file_over_a_runs_failures_and_resumes()
+    {
+        var run = Directory.CreateDirectory(Path.Combine(_dir, "run")).FullName;
+        var items = ProcessBenchItem.Load(Directory.GetFiles(Shared.PathOf("data", "processbench"), "*.json").Order(StringComparer.Ordinal).First()).Take(30).ToList();
+        File.WriteAllLines(Path.Combine(run, "predictions.jsonl"), items.Select((i, k) => JsonSerializer.Serialize(new
+        {
+            problem_id = i.Id, sample = 0, prompt = i.Problem, output = string.Join("\n\n", i.Steps), gold = "?", correct = k % 3 == 0,
+        })));
+        var cases = JudgeCase.FromRun(run, failuresOnly: true);
+        Assert.Equal(20, cases.Count);
+        var truth = items.ToDictionary(i => i.Id, i => i.Label);
+        await using var server = await QuantReason.Tests.Judging.JudgeServer.StartAsync(cases.Select(c => (c, truth[c.ProblemId])),
+            [new("m1", 0.8), new("m2", 0.8), new("m3", 0.8), new("base", 1)]);
+        var panel = Path.Combine(_dir, "panel.yaml");
+        File.WriteAllText(panel, $$"""
+            name: panel
+            judges:
+              - { name: m1, url: {{server.Url}}, model: m1, concurrency: 4 }
+              - { name: m2, url: {{server.Url}}, model: m2, concurrency: 4 }
+              - { name: m3, url: {{server.Url}}, model: m3, concurrency: 4 }
+              - { name: checker, kind: step-checker }
+            baseline: { name: base, url: {{server.Url}}, model: base }
+            review_sample: 0.1
+            seed: 5
+            """);
+        // off the test's synchronization context: the command blocks on the judging run
+        var (code, o, err) = await Task.Run(() => Run("judge", "label", "--run", run, "--panel", panel));
+        Assert.True(code == 0, err);
+        Assert.Contains("20 labelled, 0 already on file", o);
+        var labels = ErrorLabel.Read(Path.Combine(run, "labels.jsonl")).ToList();
+        Assert.Equal(20, labels.Count(l => l.Labeller == "panel"));
+        Assert.All(labels.Where(l => l.Labeller == "panel"), l => Assert.Equal(4, l.Votes!.Count(v => v.Judge != "base")));
+        var queued = ReviewQueue.Read(Path.Combine(run, ReviewQueue.FileName)).Select(q => q.ProblemId).ToHashSet();
+        Assert.Subset(queued, labels.Where(l => l.Labeller == "panel" && l.Flagged).Select(l => l.ProblemId).ToHashSet());
+        var requests = server.Requests;
+        var again = await Task.Run(() => Run("judge", "label", "--run", run, "--panel", panel));
+        Assert.Equal(0, again.Code);
+        Assert.Contains("0 labelled, 20 already on file", again.Out);
+        Assert.Equal(requests, server.Requests); // nothing asked twice
+        var (c2, json, e2) = Run("judge", "stats", "--run", run, "--json");
+        Assert.True(c2 == 0, e2);
+        using var doc = JsonDocument.Parse(json);
+        Assert.Equal(20, doc.RootElement.GetProperty("fleiss_subjects").GetInt32());
+    }
+
     [Fact]
     public void Review_records_human_verdicts_and_stats_reports_agreement()
     {
