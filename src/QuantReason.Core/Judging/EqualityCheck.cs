@@ -107,10 +107,16 @@ public static partial class EqualityCheck
         right = Exponent().Replace(right, "^{$1}");
         if (CutOff(left) || CutOff(right)) return null;
         var (lw, rw) = (Words(left), Words(right));
-        if (lw is null || rw is null || !lw.SetEquals(rw)) return null;
-        if (lw.Count > 0) { left = TextCommand().Replace(left, " "); right = TextCommand().Replace(right, " "); }
+        if (lw is null || rw is null) return null;
+        // a unit named only after the result of a computation ("12 + 6 = 18 \text{ pounds}") is the result's unit;
+        // words that change otherwise (2 dozen = 24, 4 hours = 240) say the sides are not the same quantity
+        bool resultUnit = lw.Count == 0 && rw.Count > 0 && HasOperator(left) && BareNumber().IsMatch(TextCommand().Replace(right, " "));
+        if (!lw.SetEquals(rw) && !resultUnit) return null;
+        if (lw.Count > 0 || rw.Count > 0) { left = TextCommand().Replace(left, " "); right = TextCommand().Replace(right, " "); }
         return (left, right);
     }
+
+    static bool HasOperator(string side) => OperatorInside().IsMatch(side.TrimStart().TrimStart('-'));
 
     static bool CutOff(string side) =>
         side.Length == 0 || LeadingOperator().IsMatch(side) || TrailingOperator().IsMatch(side) || FunctionCall().IsMatch(side)
@@ -170,4 +176,10 @@ public static partial class EqualityCheck
 
     [GeneratedRegex(@"[A-Za-z]{2,}")]
     private static partial Regex Word();
+
+    [GeneratedRegex(@"[+\-*/×÷·^]|\\cdot|\\times|\\div|\\frac")]
+    private static partial Regex OperatorInside();
+
+    [GeneratedRegex(@"^\s*-?\d+(?:\.\d+)?\s*$")]
+    private static partial Regex BareNumber();
 }

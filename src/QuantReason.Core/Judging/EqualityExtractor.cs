@@ -45,9 +45,13 @@ public static partial class EqualityExtractor
 
     static void MathSpanBody(string body, List<StatedEquality> found)
     {
-        foreach (var clause in Clauses(body.Replace("&", " ")))
+        string? previousLast = null;
+        foreach (var clause in Clauses(AlignEnvironment().Replace(body, " ").Replace("&", " ")))
         {
             var (operands, relations) = Relations(clause);
+            // an aligned line "&= 50 − 15" continues the chain of the line before it
+            if (relations.Count > 0 && relations[0] == "=" && operands[0].Trim().Length == 0 && previousLast is not null) operands[0] = previousLast;
+            previousLast = operands[^1].Trim().Length > 0 ? operands[^1] : null;
             for (int i = 0; i < relations.Count; i++)
                 if (relations[i] == "=" && operands[i].Trim().Length > 0 && operands[i + 1].Trim().Length > 0)
                     found.Add(new StatedEquality(operands[i].Trim(), operands[i + 1].Trim(), InProse: false));
@@ -190,6 +194,10 @@ public static partial class EqualityExtractor
 
     [GeneratedRegex(@"\$\$(?<b>.+?)\$\$|\\\[(?<b>.+?)\\\]|\\\((?<b>.+?)\\\)|(?<![\\$])\$(?<b>[^$]+?)(?<!\\)\$", RegexOptions.Singleline)]
     private static partial Regex MathSpan();
+
+    /// <summary>Alignment environments only: a matrix or cases environment stays, so its cells are never read as one product.</summary>
+    [GeneratedRegex(@"\\(?:begin|end)\s*\{(?:aligned|align\*?|split|gather\*?|eqnarray\*?)\}")]
+    private static partial Regex AlignEnvironment();
 
     [GeneratedRegex(@"(\d),(\d{3})(?!\d)")]
     private static partial Regex Thousands();

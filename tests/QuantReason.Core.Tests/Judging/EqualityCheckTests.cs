@@ -14,6 +14,7 @@ public sealed class EqualityCheckTests
     [InlineData(@"\sqrt{2}", "1.414")]
     [InlineData(@"20\% \times 50", "10")] // percent as hundredths
     [InlineData("0.25", @"25\%")]
+    [InlineData("74 + 1", @"75 \text{ plants}")]  // the result's unit
     public void True_equalities_hold(string left, string right) =>
         Assert.Equal(EqualityOutcome.Holds, EqualityCheck.Check(left, right).Outcome);
 
@@ -23,6 +24,7 @@ public sealed class EqualityCheckTests
     [InlineData("3x + 2x", "6x")]
     [InlineData("10/4", "2.3")]
     [InlineData("12 + 5", "18")]
+    [InlineData("12 + 6", @"19 \text{ pounds}")]
     public void False_equalities_fail(string left, string right) =>
         Assert.Equal(EqualityOutcome.Fails, EqualityCheck.Check(left, right).Outcome);
 
@@ -34,6 +36,8 @@ public sealed class EqualityCheckTests
     [InlineData(@"\sin 30", "0.5")]         // degrees or radians?
     [InlineData("the total", "12")]
     [InlineData("(1, 2)", "3")]
+    [InlineData(@"2 \text{ dozen}", "24")]       // a unit converted
+    [InlineData("12", @"1 \text{ dozen}")]
     public void Doubtful_equalities_are_not_checked(string left, string right) =>
         Assert.Equal(EqualityOutcome.Uncheckable, EqualityCheck.Check(left, right).Outcome);
 }

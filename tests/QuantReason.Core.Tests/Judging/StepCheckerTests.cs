@@ -15,6 +15,14 @@ public sealed class StepCheckerTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Restated_left_sides_and_aligned_lines_chain_their_right_sides()
+    {
+        Assert.Equal(0, StepChecker.Check([@"\[ \text{Total} = 52 + 24 \] so \[ \text{Total} = 75 \]"]).FirstErrorStep);
+        Assert.Equal(0, StepChecker.Check([@"\[\begin{aligned} y &= 50 - (10 + 5) \\ &= 50 - 14 \end{aligned}\]"]).FirstErrorStep);
+        Assert.Equal(-1, StepChecker.Check([@"\[ \text{Total} = 52 + 24 \] so \[ \text{Total} = 76 \]", "$x + 2 = 10$, $x = 8$", @"\[ \text{Total} = 720 \times 24 \times 120 \times 6 \] \[ \text{Total} = 720 \times 24 = 17280 \]", @"so \(x = 2\) or \(x = 3\), and \(\begin{pmatrix} 1 & 2 \end{pmatrix} = \begin{pmatrix} 1 & 2 \end{pmatrix}\)"]).FirstErrorStep);
+    }
+
+    [Fact]
     public void A_solution_whose_equalities_all_hold_is_unflagged()
     {
         var c = StepChecker.Check(["Let $x = 5$.", @"Then $3x + 2x = 5x = 25$.", "So 25 / 2 ≈ 12.5 and 10/3 = 3.33."]);
