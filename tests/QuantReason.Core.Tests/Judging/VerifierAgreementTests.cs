@@ -1,0 +1,54 @@
+using QuantReason.Judging;
+using QuantReason.StepMath;
+using QuantReason.Tests.StepMath;
+using Xunit.Abstractions;
+
+namespace QuantReason.Tests.Judging;
+
+public sealed class VerifierAgreementTests(ITestOutputHelper output)
+{
+    static ErrorLabel L(string id, int step, string? type) =>
+        ErrorLabel.Of(id, 0, "x", ["a", "b", "c"], step, type, "", 1, Taxonomy.Default);
+
+    [Fact]
+    public void Step_type_and_category_agreement_are_counted_per_solution()
+    {
+        var verifier = new[] { L("1", -1, null), L("2", 1, "computational_error"), L("3", 0, "misunderstanding_of_problem"), L("4", 2, "computational_error") };
+        var labeller = new[] { L("1", -1, null), L("2", 1, "computational_error"), L("3", 0, "computational_error") };
+        var a = VerifierAgreement.Of(verifier, labeller);
+        Assert.Equal((3, 3, 1, 2), (a.Compared, a.StepHits, a.Missing, a.Erroneous));
+        Assert.Equal(1, a.TypeHits);
+        Assert.Equal((1, 1, 2, 1), (a.Computational, a.ComputationalFound, a.LabelledComputational, a.LabelledComputationalRight));
+        Assert.Equal(1, a.Confusion[("conceptual", "execution")]);
+        Assert.Equal(1, a.Confusion[("none", "none")]);
+    }
+
+    /// <summary>
+    /// The step checker on each embedded StepMath run against the verifier's labels (an exact oracle for this format):
+    /// it must find every computational first error at its step, and its computational labels must mostly be the
+    /// verifier's (where not, an earlier conceptual or format error also broke the arithmetic, which the verifier names
+    /// first; the 2-bit run has most of those).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Runs))]
+    public void The_step_checker_finds_the_verifiers_computational_first_errors(string run)
+    {
+        var dir = RepoFiles.PathOf("data", "runs", "stepmath-demo", run);
+        var verifier = ErrorLabel.Read(Path.Combine(dir, "labels.jsonl")).ToList();
+        var checker = JudgeCase.FromRun(dir, failuresOnly: false).Select(c => StepCheckerLabeller.Label(c, Taxonomy.Default)).ToList();
+        var a = VerifierAgreement.Of(verifier, checker);
+        output.WriteLine($"{run}: computational first errors found exactly {a.ComputationalFound}/{a.Computational}, " +
+                         $"checker's computational labels right {a.LabelledComputationalRight}/{a.LabelledComputational}, step accuracy {a.StepAccuracy:P1}");
+        Assert.Equal(0, a.Missing);
+        Assert.True(a.Computational > 0);
+        Assert.Equal(a.Computational, a.ComputationalFound);
+        Assert.True(a.LabelledComputationalRight >= 0.75 * a.LabelledComputational, $"{a.LabelledComputationalRight}/{a.LabelledComputational}");
+    }
+
+    public static TheoryData<string> Runs()
+    {
+        var data = new TheoryData<string>();
+        foreach (var d in Directory.GetDirectories(RepoFiles.PathOf("data", "runs", "stepmath-demo")).Order(StringComparer.Ordinal)) data.Add(Path.GetFileName(d));
+        return data;
+    }
+}
