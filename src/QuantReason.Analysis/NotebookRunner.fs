@@ -71,9 +71,11 @@ module NotebookRunner =
                       if not (isNull data) then
                           let html = if isNull data.["text/html"] then None else Some(text data.["text/html"])
                           let plain = if isNull data.["text/plain"] then None else Some(text data.["text/plain"])
+                          let plainInHtml = Text.RegularExpressions.Regex.Match(defaultArg html "", "^<div class=\"dni-plaintext\"><pre>(.*?)</pre></div>", Text.RegularExpressions.RegexOptions.Singleline)
                           match html, plain with
-                          // The kernel wraps a plain value in HTML too; the value is what the cell returned.
-                          | Some h, Some p when h.StartsWith "<div class=\"dni-plaintext\">" -> yield Value p
+                          // The kernel shows a plain value as HTML (with a style sheet); the value is what the cell returned.
+                          | Some _, Some p when plainInHtml.Success -> yield Value p
+                          | Some _, None when plainInHtml.Success -> yield Value(HttpUtility.HtmlDecode plainInHtml.Groups.[1].Value)
                           | Some h, _ -> yield Html h
                           | None, Some p -> yield Value p
                           | None, None -> () ]

@@ -108,6 +108,9 @@ module PaperBuild =
         // LF and no BOM on every platform: byte-identical output.
         File.WriteAllBytes(path, UTF8Encoding(false).GetBytes(text.Replace("\r\n", "\n")))
 
+    /// Chart exports run at once (each is one chromium process, mostly idle while plotly draws).
+    let exportsAtOnce = max 2 (min 4 Environment.ProcessorCount)
+
     /// Builds the paper's figures and tables; returns the files written, sorted. The exporter is only started
     /// once the inputs have been read and checked.
     let build (exporter: Lazy<ChartExporter>) (options: PaperOptions) : string list =
@@ -123,11 +126,17 @@ module PaperBuild =
               writeText tex (Tables.toLatex { table with Label = stem })
               yield md
               yield tex
-          for stem, figure in figures do
-              let svg = Path.Combine(figureDir, stem + ".svg")
-              let png = Path.Combine(figureDir, stem + ".png")
-              writeText svg (exporter.Value.Svg figure)
-              exporter.Value.WritePng(figure, png)
-              yield svg
-              yield png ]
-        |> List.sort
+          for stem, _ in figures do
+              yield Path.Combine(figureDir, stem + ".svg")
+              yield Path.Combine(figureDir, stem + ".png") ]
+        |> fun files ->
+            // Each export starts its own chromium and mostly waits on it: a few at once, each figure to its own files.
+            Threading.Tasks.Parallel.ForEach(
+                figures,
+                Threading.Tasks.ParallelOptions(MaxDegreeOfParallelism = exportsAtOnce),
+                fun (stem, figure) ->
+                    writeText (Path.Combine(figureDir, stem + ".svg")) (exporter.Value.Svg figure)
+                    exporter.Value.WritePng(figure, Path.Combine(figureDir, stem + ".png"))
+            )
+            |> ignore
+            List.sort files
