@@ -171,8 +171,17 @@ module Charts =
                   lineWithBand i false name points ]
                 |> Chart.combine
                 |> Chart.withYAxis (LinearAxis.init (Range = range (fst yRange) (snd yRange))))
-        Chart.Grid(rows, columns, SubPlotTitles = (series |> List.map fst), YGap = 0.35)  panels
-        |> style title xTitle yTitle (Math.Max(columnWidth, 240 * columns)) (60 + 170 * rows)
+        let grid =
+            Chart.Grid(rows, columns, SubPlotTitles = (series |> List.map fst), YGap = 0.35) panels
+            |> style title xTitle yTitle (Math.Max(columnWidth, 240 * columns)) (60 + 170 * rows)
+        // Every panel gets the first panel's axis lines and ticks (the axis titles stay on the first panel).
+        [ 2 .. series.Length ]
+        |> List.fold
+            (fun chart i ->
+                chart
+                |> Chart.withXAxis (axis "", Id = StyleParam.SubPlotId.XAxis i)
+                |> Chart.withYAxis (axis "", Id = StyleParam.SubPlotId.YAxis i))
+            grid
 
     /// A matrix of cells with their values printed: z.[row].[column], rows labelled by y (top to bottom), columns by x.
     let heatmap (title: string) (xTitle: string) (yTitle: string) (x: string list) (y: string list) (z: float list list) =
