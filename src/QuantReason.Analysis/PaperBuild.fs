@@ -39,6 +39,14 @@ module PaperBuild =
             sb.Append(if Char.IsLetterOrDigit c then c else '-') |> ignore
         sb.ToString().Trim('-')
 
+    /// Survival curves of labelled rows, one per configuration (and model, when there are several), full precision
+    /// first and then in the degradation table's order, so the reference curve leads the small multiples.
+    let survivalCurves (labelled: Row list) : SurvivalCurve list =
+        let several = (labelled |> List.map (fun r -> r.Model) |> List.distinct).Length > 1
+        let group (r: Row) = if several then r.Model + " " + Config.label r.Config else Config.label r.Config
+        let order = labelled |> List.map (fun r -> group r, (r.Model, Config.order r.Config)) |> Map.ofList
+        labelled |> Survival.chainsOfRows group |> Survival.curvesBy |> List.sortBy (fun c -> order.[c.Group])
+
     /// The figures and tables of a paper, computed before anything is rendered so that bad input fails fast.
     let plan (options: PaperOptions) : (string * GenericChart) list * (string * Table) list =
         let runs = resolveRuns options.Runs
@@ -68,11 +76,7 @@ module PaperBuild =
             figures.Add("error-types", Figures.errorTypeHeatmap (sprintf "Share of first errors of %s by type (%%)%s" about tag) types)
             tables.Add("error-categories", Tables.errorShares ("First errors by category" + tag) "error-categories" categories)
             tables.Add("error-types", Tables.errorShares ("First errors by type" + tag) "error-types" types)
-            let several = (untrained |> List.map (fun r -> r.Manifest.Model.Name) |> List.distinct).Length > 1
-            let group (r: Row) = if several then r.Model + " " + Config.label r.Config else Config.label r.Config
-            // FP first, then the table's order, so the reference curve leads the small multiples.
-            let order = labelled |> List.map (fun r -> group r, (r.Model, Config.order r.Config)) |> Map.ofList
-            let curves = labelled |> Survival.chainsOfRows group |> Survival.curvesBy |> List.sortBy (fun c -> order.[c.Group])
+            let curves = survivalCurves labelled
             figures.Add("survival-runs", Figures.survival (sprintf "Survival of reasoning chains of %s%s" about tag) curves)
             tables.Add("hazards-runs", Tables.hazards ("Hazard of a first error by step" + tag) curves)
             let projection = Survival.chainsOfRows (fun r -> r.Model) failures |> Survival.allErrorsProjection

@@ -198,7 +198,10 @@ render();})();</script>"""
               let failures = rows |> List.filter (fun r -> r.Label.IsSome && not r.Correct)
               if not failures.IsEmpty then
                   yield Figures.errorCategories (sprintf "First errors of %s by category" about) (ErrorTypes.byCategory failures)
-                  yield Figures.errorTypeHeatmap (sprintf "Share of first errors of %s by type (%%)" about) (ErrorTypes.byType failures) ]
+                  yield Figures.errorTypeHeatmap (sprintf "Share of first errors of %s by type (%%)" about) (ErrorTypes.byType failures)
+              let labelled = rows |> List.filter (fun r -> r.Label.IsSome)
+              if not labelled.IsEmpty then
+                  yield Figures.survival (sprintf "Survival of reasoning chains of %s" about) (PaperBuild.survivalCurves labelled) ]
         let ablation = Ablation.table runs
         let body = StringBuilder()
         let add (s: string) = body.Append(s).Append('\n') |> ignore
