@@ -39,6 +39,7 @@ type ReportTests(browser: BrowserFixture, output: ITestOutputHelper) =
         // Offline: any request that leaves the disk is an error.
         page.RouteAsync("http*://**", fun route -> errors.Enqueue("network request: " + route.Request.Url); route.AbortAsync() |> ignore)
             .GetAwaiter().GetResult()
+        |> ignore
         try
             page.GotoAsync(Uri(index).AbsoluteUri).GetAwaiter().GetResult() |> ignore
             page.WaitForSelectorAsync(".qr-figure svg.main-svg").GetAwaiter().GetResult() |> ignore

@@ -2,6 +2,9 @@
 /// here carry their skip reason in the name, so the reason (missing chromium, missing shared data) is on screen.
 module QuantReason.Analysis.Tests.SkipReason
 
+// xunit marks the parameterless constructor obsolete for everyone but de-serialisers like this one.
+#nowarn "44"
+
 open System
 open Xunit.Abstractions
 open Xunit.Sdk
