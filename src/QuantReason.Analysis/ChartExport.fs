@@ -3,20 +3,13 @@ namespace QuantReason.Analysis
 open System
 open System.IO
 open System.Text.RegularExpressions
-open Microsoft.Playwright
+open Plotly.NET
+open Plotly.NET.ImageExport
 open QuantReason
 
-/// Renders figures to SVG and PNG in Debian's chromium driven by Playwright (no browser download) with plotly.js
-/// from npm's plotly.js-dist-min. One browser and one page serve every export: chromium's start-up (~1 s) is paid
-/// once per exporter.
-type ChartExporter private (playwright: IPlaywright, browser: IBrowser, page: IPage) =
-
-    static let launchArgs =
-        [| "--headless"; "--no-sandbox"; "--disable-gpu"; "--disable-background-networking"
-           "--disable-component-update"; "--disable-sync" |]
-
-    static let sync (t: Threading.Tasks.Task<'a>) = t.GetAwaiter().GetResult()
-    static let syncUnit (t: Threading.Tasks.Task) = t.GetAwaiter().GetResult()
+/// Renders charts to SVG and PNG through Plotly.NET.ImageExport in Debian's chromium (never a downloaded browser),
+/// with plotly.js embedded (the CDN reference would time out offline).
+type ChartExporter private (chromium: string) =
 
     /// `$QUANTREASON_CHROMIUM`, else Debian's /usr/bin/chromium (or chromium-browser).
     static member ChromiumPath: string option =
@@ -24,62 +17,52 @@ type ChartExporter private (playwright: IPlaywright, browser: IBrowser, page: IP
         | s when not (String.IsNullOrEmpty s) -> if File.Exists s then Some s else None
         | _ -> [ "/usr/bin/chromium"; "/usr/bin/chromium-browser" ] |> List.tryFind File.Exists
 
-    /// Why exports cannot run here (chromium or plotly.js missing), or None when they can.
+    /// Why exports cannot run here, or None when they can.
     static member UnavailableReason: string option =
-        match ChartExporter.ChromiumPath, Paths.plotlyJs () with
-        | None, _ -> Some "chromium not found at /usr/bin/chromium (apt-get install chromium, or set QUANTREASON_CHROMIUM)"
-        | _, None -> Some "plotly.js not found (run `npm ci` at the repository root, or set QUANTREASON_PLOTLY_JS)"
-        | _ -> None
+        match ChartExporter.ChromiumPath with
+        | None -> Some "chromium not found at /usr/bin/chromium (apt-get install chromium, or set QUANTREASON_CHROMIUM)"
+        | Some _ -> None
 
-    /// Starts chromium with plotly.js loaded into a blank page.
     static member Create() : ChartExporter =
-        match ChartExporter.UnavailableReason with
-        | Some reason -> raise (QuantReasonException(reason, "chart export"))
-        | None ->
-            let plotly = (Paths.plotlyJs ()).Value
-            let pw = Playwright.CreateAsync() |> sync
-            let options =
-                BrowserTypeLaunchOptions(ExecutablePath = ChartExporter.ChromiumPath.Value, Headless = true, Args = launchArgs)
-            let browser = pw.Chromium.LaunchAsync(options) |> sync
-            let page = browser.NewPageAsync() |> sync
-            page.SetContentAsync("<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body></body></html>") |> syncUnit
-            page.AddScriptTagAsync(PageAddScriptTagOptions(Path = plotly)) |> sync |> ignore
-            new ChartExporter(pw, browser, page)
+        match ChartExporter.ChromiumPath with
+        | None -> raise (QuantReasonException(ChartExporter.UnavailableReason.Value, "chart export"))
+        | Some path ->
+            PuppeteerSharpRendererOptions.localBrowserExecutablePath <- Some path
+            // Root (CI, containers) cannot use chromium's sandbox.
+            PuppeteerSharpRendererOptions.launchOptions.Args <- [| "--no-sandbox"; "--disable-gpu"; "--disable-dev-shm-usage" |]
+            PuppeteerSharpRendererOptions.launchOptions.Headless <- true
+            ChartExporter(path)
 
-    member private _.Image(fig: Figure, format: string, scale: float) : string =
-        let script =
-            """async ([json, format, scale]) => {
-                 const fig = JSON.parse(json);
-                 const url = await Plotly.toImage(fig, {format: format, width: fig.layout.width, height: fig.layout.height, scale: scale});
-                 const comma = url.indexOf(',');
-                 return format === 'svg' ? decodeURIComponent(url.slice(comma + 1)) : url.slice(comma + 1);
-               }"""
-        page.EvaluateAsync<string>(script, [| box (Chart.toJson fig); box format; box scale |]) |> sync
+    member _.Chromium = chromium
 
-    /// The figure as SVG text with plotly's random ids renamed in order of appearance, so the same figure always
-    /// gives the same bytes.
-    member this.Svg(fig: Figure) : string = this.Image(fig, "svg", 1.0) |> ChartExporter.NormaliseSvg
+    /// A copy with plotly.js embedded. ImageExport sets the layout's size and the config's `responsive` in place,
+    /// so it gets fresh layout and config objects: the caller's chart keeps its size for the next export.
+    static member private Offline(chart: GenericChart) =
+        let copy =
+            chart
+            |> GenericChart.mapLayout (fun l ->
+                let fresh = Layout()
+                l.ShallowCopyDynamicPropertiesTo fresh
+                fresh)
+            |> GenericChart.mapConfig (fun c ->
+                let fresh = Config()
+                c.ShallowCopyDynamicPropertiesTo fresh
+                fresh)
+        copy |> Chart.withDisplayOptions (DisplayOptions.init (PlotlyJSReference = PlotlyJSReference.Full))
 
-    /// The figure as PNG bytes at 2× (about 290 dpi at one column's width).
-    member this.Png(fig: Figure) : byte[] = this.Image(fig, "png", 2.0) |> Convert.FromBase64String
+    /// The chart as SVG text, normalised (see NormaliseSvg) so the same chart always gives the same bytes.
+    member _.Svg(chart: GenericChart) : string =
+        let width, height = Charts.size chart
+        ChartExporter.Offline chart |> Chart.toSVGString (Width = width, Height = height) |> ChartExporter.NormaliseSvg
 
-    member this.WriteSvg(fig: Figure, path: string) = File.WriteAllText(path, this.Svg fig)
-    member this.WritePng(fig: Figure, path: string) = File.WriteAllBytes(path, this.Png fig)
+    /// The chart as PNG bytes at its layout size (ImageExport renders at scale 1).
+    member _.Png(chart: GenericChart) : byte[] =
+        let width, height = Charts.size chart
+        let base64 = ChartExporter.Offline chart |> Chart.toBase64PNGString (Width = width, Height = height)
+        Convert.FromBase64String(base64.Substring(base64.IndexOf(',') + 1))
 
-    /// Opens an HTML file in the exporter's browser and returns the text of every rendered plotly SVG in it (what a
-    /// reader sees), after scripts have drawn them.
-    member _.RenderedSvgs(htmlPath: string) : string list =
-        let p = browser.NewPageAsync() |> sync
-        try
-            p.GotoAsync(Uri(Path.GetFullPath htmlPath).AbsoluteUri) |> sync |> ignore
-            p.WaitForFunctionAsync("() => Array.from(document.querySelectorAll('.qr-figure')).every(d => d.querySelector('svg.main-svg'))")
-            |> sync
-            |> ignore
-            p.EvaluateAsync<string[]>("() => Array.from(document.querySelectorAll('.qr-figure')).map(d => d.innerHTML)")
-            |> sync
-            |> List.ofArray
-        finally
-            p.CloseAsync() |> syncUnit
+    member this.WriteSvg(chart: GenericChart, path: string) = File.WriteAllText(path, this.Svg chart)
+    member this.WritePng(chart: GenericChart, path: string) = File.WriteAllBytes(path, this.Png chart)
 
     /// Sorts each tag's attributes by name: plotly sets them in a different order on its first and later draws
     /// in one page, and attribute order carries no meaning in XML.
@@ -109,8 +92,3 @@ type ChartExporter private (playwright: IPlaywright, browser: IBrowser, page: IP
                 match ids.TryGetValue m.Value with
                 | true, v -> v
                 | _ -> m.Value)
-
-    interface IDisposable with
-        member _.Dispose() =
-            try browser.CloseAsync() |> syncUnit with _ -> ()
-            playwright.Dispose()

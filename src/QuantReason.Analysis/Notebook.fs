@@ -70,52 +70,6 @@ module Notebook =
               Source = sourceText c.["source"] })
         |> List.ofSeq
 
-    let private outputNode (executionCount: int) (output: CellOutput) : JsonNode =
-        let o = JsonObject()
-        match output with
-        | Stdout text | Stderr text ->
-            o.["output_type"] <- JsonValue.Create "stream"
-            o.["name"] <- JsonValue.Create(match output with Stdout _ -> "stdout" | _ -> "stderr")
-            o.["text"] <- lines text
-        | Value text ->
-            o.["output_type"] <- JsonValue.Create "execute_result"
-            o.["execution_count"] <- JsonValue.Create executionCount
-            let data = JsonObject()
-            data.["text/plain"] <- lines text
-            o.["data"] <- data
-            o.["metadata"] <- JsonObject()
-        | Html html ->
-            o.["output_type"] <- JsonValue.Create "display_data"
-            let data = JsonObject()
-            data.["text/html"] <- lines html
-            o.["data"] <- data
-            o.["metadata"] <- JsonObject()
-        | Error(name, message) ->
-            o.["output_type"] <- JsonValue.Create "error"
-            o.["ename"] <- JsonValue.Create name
-            o.["evalue"] <- JsonValue.Create message
-            let tb = JsonArray()
-            tb.Add(JsonValue.Create message)
-            o.["traceback"] <- tb
-        o
-
-    /// A copy of the notebook with each code cell's outputs and execution count replaced (cells not run keep none).
-    let withOutputs (results: Map<int, CellOutput list>) (notebook: JsonObject) : JsonObject =
-        let copy = notebook.DeepClone().AsObject()
-        let mutable count = 0
-        copy.["cells"].AsArray()
-        |> Seq.iteri (fun i c ->
-            if c.["cell_type"].GetValue<string>() = "code" then
-                let outputs = JsonArray()
-                match results |> Map.tryFind i with
-                | Some outs ->
-                    count <- count + 1
-                    outs |> List.iter (fun o -> outputs.Add(outputNode count o))
-                    c.["execution_count"] <- JsonValue.Create count
-                | None -> c.["execution_count"] <- null
-                c.["outputs"] <- outputs)
-        copy
-
     let private options = JsonSerializerOptions(WriteIndented = true, Encoder = Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping)
 
     let save (path: string) (notebook: JsonObject) =

@@ -1,84 +1,91 @@
 namespace QuantReason.Analysis
 
 open System
+open System.Diagnostics
 open System.IO
 open System.Text
-open System.Text.RegularExpressions
+open System.Text.Json
+open System.Text.Json.Nodes
 open System.Web
-open FSharp.Compiler.Interactive.Shell
 open QuantReason
-
-type CellResult =
-    { Index: int
-      Outputs: CellOutput list
-      Failed: bool
-      Seconds: float }
 
 type NotebookResult =
     { Notebook: string
-      Cells: CellResult list
-      /// Index of the first failing cell; the cells after it are not run.
+      /// Outputs of each code cell by its index among all cells, as the kernel saved them.
+      Outputs: Map<int, CellOutput list>
+      /// Index of the first cell that failed (the kernel runs the later cells too; they fail with it).
       FailedCell: int option
+      /// The kernel's exit code: 0 when every cell passed, 2 when one failed.
+      ExitCode: int
+      Seconds: float
       OutputNotebook: string
       OutputHtml: string }
 
-/// Runs .ipynb notebooks headlessly on FSharp.Compiler.Service: one FSI session per notebook, code cells in order,
-/// stdout, values, HTML and errors written back into the notebook and into an HTML export.
+/// Runs .ipynb notebooks headlessly in the Polyglot (.NET Interactive) F# kernel through the `dotnet-repl` tool
+/// pinned in .config/dotnet-tools.json — the kernel an analyst gets in VS Code — and exports each executed notebook
+/// as HTML with plotly.js embedded.
 module NotebookRunner =
 
-    /// `#r "…/QuantReason.Analysis.dll"` (the path a notebook uses in VS Code) is pointed at the assembly this
-    /// process already runs, so the notebook and the runner share one copy of the analysis layer.
-    let private analysisReference = Regex("""^\s*#r\s+@?"[^"]*QuantReason\.Analysis\.dll"\s*$""", RegexOptions.Multiline)
+    /// `dotnet-repl`'s entry assembly, at the version the tool manifest pins, in the NuGet package folder where
+    /// `dotnet tool restore` puts it: found from any working directory (tests run notebooks outside the repository).
+    let replAssembly () : string =
+        let root =
+            match Paths.repoRoot () with
+            | Some r -> r
+            | None -> raise (QuantReasonException("repository root (Toolkit.sln) not found", "notebook run"))
+        let manifest = Path.Combine(root, ".config", "dotnet-tools.json")
+        if not (File.Exists manifest) then raise (QuantReasonException("tool manifest missing", manifest))
+        let version =
+            try (JsonNode.Parse(File.ReadAllText manifest).["tools"].["dotnet-repl"].["version"]).GetValue<string>()
+            with ex -> raise (QuantReasonException(sprintf "no dotnet-repl version in the tool manifest (%s)" ex.Message, manifest))
+        let packages =
+            match Environment.GetEnvironmentVariable "NUGET_PACKAGES" with
+            | s when not (String.IsNullOrEmpty s) -> s
+            | _ -> Path.Combine(Environment.GetFolderPath Environment.SpecialFolder.UserProfile, ".nuget", "packages")
+        let tools = Path.Combine(packages, "dotnet-repl", version, "tools")
+        let dll =
+            if Directory.Exists tools then Directory.GetFiles(tools, "dotnet-repl.dll", SearchOption.AllDirectories) |> Array.sort |> Array.tryLast
+            else None
+        match dll with
+        | Some d -> d
+        | None -> raise (QuantReasonException(sprintf "dotnet-repl %s is not installed: run `dotnet tool restore` in the repository" version, tools))
 
-    /// A `#!fsharp` / `#!f#` line that Polyglot writes at the top of a cell whose kernel differs from the
-    /// notebook's default; it selects the language we run anyway, and FSI would reject it.
-    let private kernelMagic = Regex(@"^\s*#!(fsharp|f#)\s*$", RegexOptions.Multiline ||| RegexOptions.IgnoreCase)
+    let private text (node: JsonNode) =
+        match node with
+        | null -> ""
+        | :? JsonArray as a -> a |> Seq.map (fun s -> s.GetValue<string>()) |> String.concat ""
+        | v -> v.GetValue<string>()
 
-    let rewriteReferences (source: string) =
-        let own = typeof<HtmlOutput>.Assembly.Location
-        analysisReference.Replace(kernelMagic.Replace(source, ""), sprintf "#r @\"%s\"" own)
-
-    /// Assemblies the notebook's code may see in signatures besides its own #r: the analysis layer's dependencies.
-    let private hostReferences () =
-        [ typeof<HtmlOutput>.Assembly
-          typeof<QuantReasonException>.Assembly
-          typeof<Microsoft.AspNetCore.Html.IHtmlContent>.Assembly
-          typeof<MathNet.Numerics.Distributions.Normal>.Assembly ]
-        |> List.map (fun a -> a.Location)
-        |> List.filter (fun l -> not (String.IsNullOrEmpty l))
-        |> List.distinct
-
-    /// Captures Console output while a cell runs (notebook code prints with printfn).
-    let private captured (f: unit -> 'a) : 'a * string * string =
-        let out, err = Console.Out, Console.Error
-        use o = new StringWriter()
-        use e = new StringWriter()
-        Console.SetOut o
-        Console.SetError e
-        try
-            let r = f ()
-            r, o.ToString(), e.ToString()
-        finally
-            Console.SetOut out
-            Console.SetError err
-
-    let private isHtml (value: obj) =
-        not (isNull value)
-        && value.GetType().GetInterfaces() |> Array.exists (fun i -> i.FullName = "Microsoft.AspNetCore.Html.IHtmlContent")
-
-    let private htmlOf (value: obj) =
-        match value with
-        | :? HtmlOutput as h -> h.Html
-        | v ->
-            use w = new StringWriter()
-            (v :?> Microsoft.AspNetCore.Html.IHtmlContent).WriteTo(w, Text.Encodings.Web.HtmlEncoder.Default)
-            w.ToString()
+    /// The outputs of one saved code cell.
+    let private outputsOf (cell: JsonNode) : CellOutput list =
+        match cell.["outputs"] with
+        | :? JsonArray as outputs ->
+            [ for o in outputs do
+                  match text o.["output_type"] with
+                  | "stream" ->
+                      let t = text o.["text"]
+                      if text o.["name"] = "stderr" then yield Stderr t else yield Stdout t
+                  | "error" -> yield Error(text o.["ename"], text o.["evalue"])
+                  | _ ->
+                      let data = o.["data"]
+                      if not (isNull data) then
+                          let html = if isNull data.["text/html"] then None else Some(text data.["text/html"])
+                          let plain = if isNull data.["text/plain"] then None else Some(text data.["text/plain"])
+                          let plainInHtml = Text.RegularExpressions.Regex.Match(defaultArg html "", "^<div class=\"dni-plaintext\"><pre>(.*?)</pre></div>", Text.RegularExpressions.RegexOptions.Singleline)
+                          match html, plain with
+                          // The kernel shows a plain value as HTML (with a style sheet); the value is what the cell returned.
+                          | Some _, Some p when plainInHtml.Success -> yield Value p
+                          | Some _, None when plainInHtml.Success -> yield Value(HttpUtility.HtmlDecode plainInHtml.Groups.[1].Value)
+                          | Some h, _ -> yield Html h
+                          | None, Some p -> yield Value p
+                          | None, None -> () ]
+        | _ -> []
 
     let private escape (s: string) = HttpUtility.HtmlEncode s
 
-    /// The HTML export: prose rendered as preformatted Markdown source, code, and each cell's outputs, with plotly.js
-    /// embedded once so the charts draw offline.
-    let private exportHtml (title: string) (cells: NotebookCell list) (results: Map<int, CellOutput list>) =
+    /// The HTML export: prose as preformatted Markdown source, code, and each cell's outputs; plotly.js embedded
+    /// unless the notebook already put it on the page (its setup cell shows `Charts.plotlyScript ()`).
+    let exportHtml (title: string) (cells: NotebookCell list) (outputs: Map<int, CellOutput list>) : string =
         let body = StringBuilder()
         body.Append(sprintf "<h1>%s</h1>\n" (escape title)) |> ignore
         cells
@@ -87,7 +94,7 @@ module NotebookRunner =
                 body.Append(sprintf "<div class=\"markdown\"><pre>%s</pre></div>\n" (escape c.Source)) |> ignore
             elif c.Kind = "code" then
                 body.Append(sprintf "<div class=\"code\"><pre><code>%s</code></pre></div>\n" (escape c.Source)) |> ignore
-                for o in results |> Map.tryFind i |> Option.defaultValue [] do
+                for o in outputs |> Map.tryFind i |> Option.defaultValue [] do
                     match o with
                     | Stdout t -> body.Append(sprintf "<pre class=\"stdout\">%s</pre>\n" (escape t)) |> ignore
                     | Stderr t -> body.Append(sprintf "<pre class=\"stderr\">%s</pre>\n" (escape t)) |> ignore
@@ -95,82 +102,63 @@ module NotebookRunner =
                     | Html h -> body.Append(sprintf "<div class=\"html\">%s</div>\n" h) |> ignore
                     | Error(n, m) -> body.Append(sprintf "<pre class=\"error\">%s: %s</pre>\n" (escape n) (escape m)) |> ignore)
         let style =
-            "<style>body{font-family:Arial,sans-serif;max-width:960px;margin:auto}pre{background:#f6f6f6;padding:6px;white-space:pre-wrap}"
-            + ".error{color:#b00}.markdown pre{background:none;font-family:inherit}</style>\n"
-        match Paths.plotlyJs () with
-        | Some plotly -> Chart.page plotly title (style + body.ToString())
-        | None ->
-            // Without the local plotly.js the fragments fall back to the pinned CDN copy.
-            sprintf "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>%s</title></head><body>\n%s%s\n</body></html>\n"
+            "<style>body{font-family:Arial,sans-serif;max-width:1000px;margin:auto}pre{background:#f6f6f6;padding:6px;white-space:pre-wrap}"
+            + ".error{color:#b00}.markdown pre{background:none;font-family:inherit}table{border-collapse:collapse}td,th{padding:2px 8px;border-bottom:1px solid #ddd}</style>\n"
+        let hasPlotly =
+            let marker = Charts.plotlyJs.Value.Substring(0, min 200 Charts.plotlyJs.Value.Length)
+            outputs |> Map.exists (fun _ os -> os |> List.exists (function Html h -> h.Contains marker | _ -> false))
+        if hasPlotly then
+            sprintf "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>%s</title>\n%s</head><body>\n%s\n</body></html>\n"
                 (escape title) style (body.ToString())
+        else Charts.page title (style + body.ToString())
 
-    /// Cells print through the process-wide Console, so two notebooks running at once would capture each other's
-    /// output: runs in one process take turns.
-    let private consoleLock = obj ()
-
-    let private runAlone (outDir: string option) (notebookPath: string) : NotebookResult =
+    /// Runs one notebook in the kernel, from the notebook's folder (so its relative `#r` paths resolve as in VS Code);
+    /// writes `<out>/<name>.ipynb` with the outputs and `<out>/<name>.html`. `outDir` None writes the outputs back
+    /// into the notebook itself and the HTML beside it.
+    let run (outDir: string option) (notebookPath: string) : NotebookResult =
         let path = Path.GetFullPath notebookPath
         let notebook = Notebook.load path
         let cells = Notebook.cells notebook
-        let name = Path.GetFileNameWithoutExtension path
         cells
         |> List.iteri (fun i c ->
             if c.Kind = "code" && c.Language <> "fsharp" then
-                raise (QuantReasonException(sprintf "cell %d is %s; the runner executes F# cells only" (i + 1) c.Language, path)))
-        let config = FsiEvaluationSession.GetDefaultConfiguration()
-        let argv =
-            [| yield "fsi.exe"
-               yield "--noninteractive"
-               yield "--nologo"
-               yield "--gui-"
-               yield "--quiet"
-               for r in hostReferences () do
-                   yield "-r:" + r |]
-        use fsiOut = new StringWriter()
-        use fsiErr = new StringWriter()
-        use session = FsiEvaluationSession.Create(config, argv, new StringReader(""), fsiOut, fsiErr, collectible = false)
-        let scriptName i = Path.Combine(Path.GetDirectoryName path, sprintf "%s.cell%d.fsx" name (i + 1))
-        let mutable failed: int option = None
-        let results =
-            [ for i, c in List.indexed cells do
-                  if c.Kind = "code" && failed.IsNone then
-                      let clock = Diagnostics.Stopwatch.StartNew()
-                      let (choice, diagnostics), stdout, stderr =
-                          captured (fun () -> session.EvalInteractionNonThrowing(rewriteReferences c.Source, scriptName i))
-                      let outputs =
-                          [ if stdout <> "" then yield Stdout stdout
-                            if stderr <> "" then yield Stderr stderr
-                            match choice with
-                            | Choice1Of2(Some v) when isHtml v.ReflectionValue -> yield Html(htmlOf v.ReflectionValue)
-                            | Choice1Of2(Some v) when v.ReflectionType <> typeof<unit> && not (isNull v.ReflectionValue) ->
-                                yield Value(session.FormatValue(v.ReflectionValue, v.ReflectionType))
-                            | Choice1Of2 _ -> ()
-                            | Choice2Of2 ex ->
-                                let errors =
-                                    diagnostics
-                                    |> Array.filter (fun d -> d.Severity = FSharp.Compiler.Diagnostics.FSharpDiagnosticSeverity.Error)
-                                    |> Array.map (fun d -> sprintf "(%d,%d): error FS%04d: %s" d.StartLine d.StartColumn d.ErrorNumber d.Message)
-                                let inner = match ex.InnerException with null -> ex | e -> e
-                                let message =
-                                    if errors.Length > 0 then String.Join("\n", errors)
-                                    else inner.GetType().Name + ": " + inner.Message
-                                yield Error((if errors.Length > 0 then "CompilationError" else inner.GetType().Name), message) ]
-                      let isFailure = outputs |> List.exists (function Error _ -> true | _ -> false)
-                      if isFailure then failed <- Some i
-                      yield { Index = i; Outputs = outputs; Failed = isFailure; Seconds = clock.Elapsed.TotalSeconds } ]
-        let byIndex = results |> List.map (fun r -> r.Index, r.Outputs) |> Map.ofList
-        let targetDir = defaultArg outDir (Path.GetDirectoryName path)
+                raise (QuantReasonException(sprintf "cell %d is %s; notebooks here are F#" (i + 1) c.Language, path)))
+        let name = Path.GetFileNameWithoutExtension path
+        let targetDir = defaultArg outDir (Path.GetDirectoryName path) |> Path.GetFullPath
         Directory.CreateDirectory targetDir |> ignore
         let outNotebook = Path.Combine(targetDir, name + ".ipynb")
         let outHtml = Path.Combine(targetDir, name + ".html")
-        Notebook.withOutputs byIndex notebook |> Notebook.save outNotebook
-        File.WriteAllText(outHtml, exportHtml name cells byIndex)
-        { Notebook = path; Cells = results; FailedCell = failed; OutputNotebook = outNotebook; OutputHtml = outHtml }
-
-    /// Runs one notebook; writes `<out>/<name>.ipynb` (with outputs) and `<out>/<name>.html`. `outDir` None writes
-    /// the outputs back into the notebook itself and the HTML beside it.
-    let run (outDir: string option) (notebookPath: string) : NotebookResult =
-        lock consoleLock (fun () -> runAlone outDir notebookPath)
+        let info = ProcessStartInfo("dotnet", WorkingDirectory = Path.GetDirectoryName path, RedirectStandardOutput = true, RedirectStandardError = true)
+        // Without --default-kernel fsharp the tool rewrites the notebook's metadata to C#.
+        for a in [ replAssembly (); "--run"; path; "--default-kernel"; "fsharp"; "--exit-after-run"; "--output-path"; outNotebook ] do
+            info.ArgumentList.Add a
+        info.Environment.["DOTNET_CLI_TELEMETRY_OPTOUT"] <- "1"
+        info.Environment.["DOTNET_INTERACTIVE_CLI_TELEMETRY_OPTOUT"] <- "1"
+        let clock = Stopwatch.StartNew()
+        use proc = Process.Start info
+        // Drain both pipes so a chatty kernel cannot block on a full one.
+        let stdout = proc.StandardOutput.ReadToEndAsync()
+        let stderr = proc.StandardError.ReadToEndAsync()
+        proc.WaitForExit()
+        let seconds = clock.Elapsed.TotalSeconds
+        if not (File.Exists outNotebook) then
+            let tail (s: string) = if s.Length > 2000 then s.Substring(s.Length - 2000) else s
+            raise (QuantReasonException(sprintf "the kernel wrote no notebook (exit %d): %s%s" proc.ExitCode (tail stdout.Result) (tail stderr.Result), path))
+        let executed = Notebook.load outNotebook
+        let outputs =
+            executed.["cells"].AsArray()
+            |> Seq.indexed
+            |> Seq.filter (fun (_, c) -> text c.["cell_type"] = "code")
+            |> Seq.map (fun (i, c) -> i, outputsOf c)
+            |> Map.ofSeq
+        let failed =
+            outputs
+            |> Map.toList
+            |> List.tryFind (fun (_, os) -> os |> List.exists (function Error _ -> true | _ -> false))
+            |> Option.map fst
+        File.WriteAllText(outHtml, exportHtml name cells outputs)
+        { Notebook = path; Outputs = outputs; FailedCell = failed; ExitCode = proc.ExitCode; Seconds = seconds
+          OutputNotebook = outNotebook; OutputHtml = outHtml }
 
     /// The notebooks of a file or folder (*.ipynb in name order).
     let discover (fileOrFolder: string) : string list =

@@ -3,6 +3,7 @@ namespace QuantReason.Analysis
 open System
 open System.IO
 open System.Text
+open Plotly.NET
 open QuantReason
 
 type PaperOptions =
@@ -38,39 +39,52 @@ module PaperBuild =
             sb.Append(if Char.IsLetterOrDigit c then c else '-') |> ignore
         sb.ToString().Trim('-')
 
+    /// Survival curves of labelled rows, one per configuration (and model, when there are several), full precision
+    /// first and then in the degradation table's order, so the reference curve leads the small multiples.
+    let survivalCurves (labelled: Row list) : SurvivalCurve list =
+        let several = (labelled |> List.map (fun r -> r.Model) |> List.distinct).Length > 1
+        let group (r: Row) = if several then r.Model + " " + Config.label r.Config else Config.label r.Config
+        let order = labelled |> List.map (fun r -> group r, (r.Model, Config.order r.Config)) |> Map.ofList
+        labelled |> Survival.chainsOfRows group |> Survival.curvesBy |> List.sortBy (fun c -> order.[c.Group])
+
     /// The figures and tables of a paper, computed before anything is rendered so that bad input fails fast.
-    let plan (options: PaperOptions) : (string * Figure) list * (string * Table) list =
+    let plan (options: PaperOptions) : (string * GenericChart) list * (string * Table) list =
         let runs = resolveRuns options.Runs
         let dataset = RunDirectory.requireOneDataset runs
         let synthetic = runs |> List.exists Demo.isSynthetic
         let tag = if synthetic then " [SYNTHETIC demo input]" else ""
         let untrained = runs |> List.filter (fun r -> r.Manifest.Training.IsNone)
-        let figures = ResizeArray<string * Figure>()
+        let figures = ResizeArray<string * GenericChart>()
         let tables = ResizeArray<string * Table>()
+        let about = Figures.subject (untrained |> List.map (fun r -> r.Manifest.Model.Name)) dataset.Name
         let degradation = Degradation.table untrained
-        figures.Add("degradation", Figures.degradation (sprintf "Accuracy on %s by quantization%s" dataset.Name tag) degradation)
+        figures.Add("degradation", Figures.degradation (sprintf "Accuracy of %s by quantization%s" about tag) degradation)
         tables.Add("degradation", Tables.degradation (sprintf "Accuracy on %s: score, Δ and Δ%% against full precision%s" dataset.Name tag) degradation)
-        let capability = Frame.ofRuns None untrained |> Capability.relative Capability.bySubject
+        let rows = Frame.ofRuns None untrained
+        if rows |> List.exists (fun r -> r.Level.IsSome) then
+            figures.Add("degradation-by-level", Figures.degradationByLevel (sprintf "Accuracy (%%) of %s by difficulty level%s" about tag) rows)
+        let capability = rows |> Capability.relative Capability.bySubject
         for model in capability |> List.map (fun p -> p.Model) |> List.distinct do
-            figures.Add("capability-" + slug model, Figures.capabilityRadar (sprintf "Relative capability, %s (FP = 1.0)%s" model tag) model capability)
-        let labelled = Frame.ofRuns None untrained |> List.filter (fun r -> r.Label.IsSome)
+            let title = sprintf "Relative capability of %s (FP = 1.0)%s" (Figures.subject [ model ] dataset.Name) tag
+            figures.Add("capability-" + slug model, Figures.capabilityRadar title model capability)
+        let labelled = rows |> List.filter (fun r -> r.Label.IsSome)
         if not labelled.IsEmpty then
             let failures = labelled |> List.filter (fun r -> not r.Correct)
             let categories = ErrorTypes.byCategory failures
             let types = ErrorTypes.byType failures
-            figures.Add("error-categories", Figures.errorCategories ("First errors by category" + tag) categories)
-            figures.Add("error-types", Figures.errorTypeHeatmap ("Share of first errors by type (%)" + tag) types)
+            figures.Add("error-categories", Figures.errorCategories (sprintf "First errors of %s by category%s" about tag) categories)
+            figures.Add("error-types", Figures.errorTypeHeatmap (sprintf "Share of first errors of %s by type (%%)%s" about tag) types)
             tables.Add("error-categories", Tables.errorShares ("First errors by category" + tag) "error-categories" categories)
             tables.Add("error-types", Tables.errorShares ("First errors by type" + tag) "error-types" types)
-            let curves = labelled |> Survival.chainsOfRows (fun r -> r.Model + " " + Config.label r.Config) |> Survival.curvesBy
-            figures.Add("survival-runs", Figures.survival ("Survival of reasoning chains" + tag) curves)
+            let curves = survivalCurves labelled
+            figures.Add("survival-runs", Figures.survival (sprintf "Survival of reasoning chains of %s%s" about tag) curves)
             tables.Add("hazards-runs", Tables.hazards ("Hazard of a first error by step" + tag) curves)
             let projection = Survival.chainsOfRows (fun r -> r.Model) failures |> Survival.allErrorsProjection
-            figures.Add("all-errors-projection", Figures.projection ("First errors against all errors (projected)" + tag) projection)
+            figures.Add("all-errors-projection", Figures.projection (sprintf "First errors of %s against all errors (projected)%s" about tag) projection)
             tables.Add("all-errors-projection", Tables.projection ("First-error shares against all errors (projected)" + tag) projection)
         let ablation = Ablation.table runs
         if not ablation.IsEmpty then
-            figures.Add("ablation", Figures.ablation ("Accuracy after restoration by subset" + tag) ablation)
+            figures.Add("ablation", Figures.ablation (sprintf "Accuracy of %s after restoration by subset%s" (Figures.subject (ablation |> List.map (fun r -> r.Model)) dataset.Name) tag) ablation)
             tables.Add("ablation", Tables.ablation ("Restoration by error-type training subset" + tag) ablation)
         let publishedFolder =
             match options.Published with
@@ -98,6 +112,9 @@ module PaperBuild =
         // LF and no BOM on every platform: byte-identical output.
         File.WriteAllBytes(path, UTF8Encoding(false).GetBytes(text.Replace("\r\n", "\n")))
 
+    /// Chart exports run at once (each is one chromium process, mostly idle while plotly draws).
+    let exportsAtOnce = max 2 (min 4 Environment.ProcessorCount)
+
     /// Builds the paper's figures and tables; returns the files written, sorted. The exporter is only started
     /// once the inputs have been read and checked.
     let build (exporter: Lazy<ChartExporter>) (options: PaperOptions) : string list =
@@ -113,11 +130,17 @@ module PaperBuild =
               writeText tex (Tables.toLatex { table with Label = stem })
               yield md
               yield tex
-          for stem, figure in figures do
-              let svg = Path.Combine(figureDir, stem + ".svg")
-              let png = Path.Combine(figureDir, stem + ".png")
-              writeText svg (exporter.Value.Svg figure)
-              exporter.Value.WritePng(figure, png)
-              yield svg
-              yield png ]
-        |> List.sort
+          for stem, _ in figures do
+              yield Path.Combine(figureDir, stem + ".svg")
+              yield Path.Combine(figureDir, stem + ".png") ]
+        |> fun files ->
+            // Each export starts its own chromium and mostly waits on it: a few at once, each figure to its own files.
+            Threading.Tasks.Parallel.ForEach(
+                figures,
+                Threading.Tasks.ParallelOptions(MaxDegreeOfParallelism = exportsAtOnce),
+                fun (stem, figure) ->
+                    writeText (Path.Combine(figureDir, stem + ".svg")) (exporter.Value.Svg figure)
+                    exporter.Value.WritePng(figure, Path.Combine(figureDir, stem + ".png"))
+            )
+            |> ignore
+            List.sort files

@@ -3,7 +3,7 @@ namespace QuantReason.Analysis
 open System
 open System.IO
 
-/// Locates the repository, the shared reference folder and plotly.js without hard-coding a machine's layout:
+/// Locates the repository and the shared reference folder without hard-coding a machine's layout:
 /// notebooks, tests and the CLI run from different working directories.
 module Paths =
 
@@ -29,17 +29,3 @@ module Paths =
             repoRoot ()
             |> Option.map (fun r -> Path.GetFullPath(Path.Combine(r, "..", "shared")))
             |> Option.filter Directory.Exists
-
-    /// plotly.min.js: `$QUANTREASON_PLOTLY_JS`, else `node_modules/plotly.js-dist-min/plotly.min.js` in the first
-    /// folder above the current directory or the binary that has one.
-    let plotlyJs () : string option =
-        match Environment.GetEnvironmentVariable "QUANTREASON_PLOTLY_JS" with
-        | s when not (String.IsNullOrEmpty s) -> if File.Exists s then Some(Path.GetFullPath s) else None
-        | _ ->
-            let rec up (dir: DirectoryInfo) =
-                if isNull dir then None
-                else
-                    let candidate = Path.Combine(dir.FullName, "node_modules", "plotly.js-dist-min", "plotly.min.js")
-                    if File.Exists candidate then Some candidate else up dir.Parent
-            [ Environment.CurrentDirectory; AppContext.BaseDirectory ]
-            |> List.tryPick (fun d -> up (DirectoryInfo(Path.GetFullPath d)))

@@ -88,12 +88,22 @@ module Config =
 
     let isFullPrecision (c: Config) = c.Method = "fp" && c.Training.IsNone
 
-    /// `FP`, `GPTQ W4`, `RTN W3 + dpo:conceptual`.
+    /// Activation bits of a method: SmoothQuant quantizes activations to int8 per token (W8A8); every other
+    /// method here is weight-only, so activations stay 16-bit.
+    let activationBits (method: string) = if method = "smoothquant" || method = "w8a8" then 8 else 16
+
+    /// How the papers spell each method; others are upper-cased.
+    let private methodNames = Map [ "smoothquant", "SmoothQuant"; "w8a8", "SmoothQuant"; "ptqtp", "PTQTP" ]
+
+    let methodName (method: string) =
+        methodNames |> Map.tryFind method |> Option.defaultWith (fun () -> method.ToUpperInvariant())
+
+    /// `FP`, `GPTQ W4A16`, `SmoothQuant W8A8`, `RTN W3A16 + dpo:conceptual`.
     let label (c: Config) : string =
         let q =
             match c.Bits with
             | None -> "FP"
-            | Some b -> sprintf "%s W%d" (c.Method.ToUpperInvariant()) b
+            | Some b -> sprintf "%s W%dA%d" (methodName c.Method) b (activationBits c.Method)
         match c.Training with
         | None -> q
         | Some t -> q + " + " + t

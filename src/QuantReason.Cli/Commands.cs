@@ -21,6 +21,7 @@ public static class Commands
         root.Subcommands.Add(CompareCommand.Create());
         root.Subcommands.Add(NotebookCommand.Create());
         root.Subcommands.Add(PaperCommand.Create());
+        root.Subcommands.Add(ReportCommand.Create());
         root.Subcommands.Add(StudyCommand.Create());
         root.Subcommands.Add(QuantizeCommand.Create());
         root.Subcommands.Add(TrainCommand.Create());

@@ -3,7 +3,7 @@ using QuantReason.Analysis;
 
 namespace QuantReason.Cli;
 
-/// <summary>`quantreason notebook run FILE|DIR [--out DIR]`: executes notebooks headlessly (one FSI session each).</summary>
+/// <summary>`quantreason notebook run FILE|DIR [--out DIR]`: executes notebooks headlessly in the Polyglot F# kernel (dotnet-repl).</summary>
 public static class NotebookCommand
 {
     public static Command Create()
@@ -13,7 +13,7 @@ public static class NotebookCommand
         {
             Description = "Folder for the executed notebooks and their HTML exports (default: write outputs back into each notebook, HTML beside it)"
         };
-        var run = new Command("run", "Run notebooks cell by cell, writing outputs into the .ipynb and an HTML export; exit 1 if a cell fails");
+        var run = new Command("run", "Run notebooks in the Polyglot F# kernel (dotnet-repl), writing the executed .ipynb and an HTML export; exit 1 if a cell fails");
         run.Arguments.Add(path);
         run.Options.Add(outDir);
         run.SetAction(parseResult =>
@@ -25,16 +25,15 @@ public static class NotebookCommand
                 {
                     var o = parseResult.GetValue(outDir);
                     var result = NotebookRunner.run(o is null ? null : Microsoft.FSharp.Core.FSharpOption<string>.Some(o), notebook);
-                    var seconds = result.Cells.Sum(c => c.Seconds);
                     if (result.FailedCell is { } failed)
                     {
                         failures++;
-                        var error = result.Cells.Last().Outputs.OfType<CellOutput.Error>().FirstOrDefault();
+                        var error = result.Outputs[failed.Value].OfType<CellOutput.Error>().FirstOrDefault();
                         Console.Error.WriteLine($"error: {notebook}: cell {failed.Value + 1} failed: {error?.message.Split('\n')[0]}");
                     }
                     else
                     {
-                        Console.WriteLine($"ok    {Path.GetFileName(notebook)}  {result.Cells.Length} cells  {seconds:0.0} s  -> {result.OutputHtml}");
+                        Console.WriteLine($"ok    {Path.GetFileName(notebook)}  {result.Seconds:0.0} s  -> {result.OutputHtml}");
                     }
                 }
                 return failures == 0 ? 0 : 1;

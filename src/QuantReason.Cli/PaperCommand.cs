@@ -26,7 +26,6 @@ public static class PaperCommand
         build.Options.Add(published);
         build.SetAction(parseResult =>
         {
-            ChartExporter? exporter = null;
             try
             {
                 static FSharpOption<string> Opt(string? s) => s is null ? FSharpOption<string>.None : FSharpOption<string>.Some(s);
@@ -35,7 +34,7 @@ public static class PaperCommand
                     parseResult.GetValue(outDir)!,
                     Opt(parseResult.GetValue(processBench)),
                     Opt(parseResult.GetValue(published)));
-                var lazyExporter = new Lazy<ChartExporter>(() => exporter = ChartExporter.Create());
+                var lazyExporter = new Lazy<ChartExporter>(ChartExporter.Create);
                 var files = PaperBuild.build(lazyExporter, options);
                 foreach (var f in files) Console.WriteLine(Path.GetRelativePath(Environment.CurrentDirectory, f));
                 return 0;
@@ -44,10 +43,6 @@ public static class PaperCommand
             {
                 Console.Error.WriteLine($"error: {ex.Message}");
                 return 1;
-            }
-            finally
-            {
-                (exporter as IDisposable)?.Dispose();
             }
         });
         var paper = new Command("paper", "Publication figures and tables");

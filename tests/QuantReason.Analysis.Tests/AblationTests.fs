@@ -17,7 +17,7 @@ let ``ablation gains and recovered gap match hand computation`` () =
     let table = Ablation.table runs
     Assert.Equal<string list>([ "all"; "conceptual" ], table |> List.map (fun r -> r.Subset))
     let all = table.[0]
-    Assert.Equal("GPTQ W4", all.Quantization)
+    Assert.Equal("GPTQ W4A16", all.Quantization)
     Assert.Equal(70.0, all.Score.Value, 12)
     Assert.Equal(30.0, all.Gain.Value, 12) // 70 − 40
     Assert.Equal(0.75, all.Recovered.Value, 12) // 30 / (80 − 40)

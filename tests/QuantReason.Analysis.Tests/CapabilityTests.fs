@@ -16,5 +16,5 @@ let ``relative capability divides by full precision per dimension`` () =
     let get label dim = points |> List.find (fun p -> Config.label p.Config = label && p.Dimension = dim)
     Assert.Equal(1.0, (get "FP" "Algebra").Relative, 12)
     Assert.Equal(1.0, (get "FP" "Geometry").Relative, 12)
-    Assert.Equal(0.75, (get "RTN W4" "Algebra").Relative, 12) // 75% / 100%
-    Assert.Equal(0.5, (get "RTN W4" "Geometry").Relative, 12) // 25% / 50%
+    Assert.Equal(0.75, (get "RTN W4A16" "Algebra").Relative, 12) // 75% / 100%
+    Assert.Equal(0.5, (get "RTN W4A16" "Geometry").Relative, 12) // 25% / 50%

@@ -10,7 +10,7 @@ type ChartExportTests(fixture: ExporterFixture) =
 
     [<ChromiumFact>]
     member _.``SVG export carries the title and axis labels``() =
-        let svg = fixture.Exporter.Svg(ChartTests.sampleBar ())
+        let svg = fixture.Exporter.Svg(ChartsTests.sampleBar ())
         Assert.StartsWith("<svg", svg)
         Assert.Contains(">MATH-500 accuracy<", svg)
         Assert.Contains(">configuration<", svg)
@@ -19,27 +19,28 @@ type ChartExportTests(fixture: ExporterFixture) =
 
     [<ChromiumFact>]
     member _.``SVG export is byte-identical across renders``() =
-        let fig = ChartTests.sampleBar ()
-        let a = fixture.Exporter.Svg fig
-        let b = fixture.Exporter.Svg fig
-        Assert.Equal(a, b)
-        let radar = Chart.radar "capability" [ "GPTQ W4", [ "Algebra", 0.8; "Geometry", 0.6; "Number Theory", 0.9 ] ]
+        let fig = ChartsTests.sampleBar ()
+        Assert.Equal(fixture.Exporter.Svg fig, fixture.Exporter.Svg fig)
+        let radar = Charts.radar "capability" [ "GPTQ W4A16", [ "Algebra", 0.8; "Geometry", 0.6; "Number Theory", 0.9 ] ]
         Assert.Equal(fixture.Exporter.Svg radar, fixture.Exporter.Svg radar)
 
     [<ChromiumFact>]
-    member _.``PNG export is a non-empty PNG at twice the size``() =
-        let png = fixture.Exporter.Png(ChartTests.sampleBar ())
+    member _.``PNG export is a non-empty PNG at the figure's size``() =
+        let png = fixture.Exporter.Png(ChartsTests.sampleBar ())
         Assert.True(png.Length > 5000, sprintf "%d bytes" png.Length)
         Assert.Equal<byte[]>([| 0x89uy; 0x50uy; 0x4Euy; 0x47uy |], png.[0..3])
         // IHDR width, big-endian at bytes 16..19.
         let width = (int png.[16] <<< 24) ||| (int png.[17] <<< 16) ||| (int png.[18] <<< 8) ||| int png.[19]
-        Assert.Equal(2 * Chart.columnWidth, width)
+        Assert.Equal(Charts.columnWidth, width)
+
+type ChartPageTests(browser: BrowserFixture) =
+    interface IClassFixture<BrowserFixture>
 
     [<ChromiumFact>]
-    member _.``an HTML page renders its charts``() =
-        let file = Path.Combine(Path.GetTempPath(), sprintf "qr-page-%s.html" (System.Guid.NewGuid().ToString("N")))
-        File.WriteAllText(file, Chart.page (Paths.plotlyJs ()).Value "t" (Chart.toHtmlFragment (ChartTests.sampleBar ())))
-        let rendered = fixture.Exporter.RenderedSvgs file
+    member _.``an HTML page renders its charts offline``() =
+        let file = Path.Combine(TestRuns.tempRoot (), "page.html")
+        File.WriteAllText(file, Charts.page "t" (Charts.toHtmlFragment (ChartsTests.sampleBar ())))
+        let rendered = browser.RenderedSvgs file
         Assert.Equal(1, rendered.Length)
         Assert.Contains("MATH-500 accuracy", rendered.Head)
 

@@ -18,19 +18,19 @@ let private runs () =
 let ``scores, deltas and relative deltas match hand computation`` () =
     let table = Degradation.table (runs ())
     // FP first, then methods alphabetically: awq, gptq, rtn.
-    Assert.Equal<string list>([ "FP"; "AWQ W4"; "GPTQ W4"; "RTN W3" ], table |> List.map (fun r -> Config.label r.Config))
+    Assert.Equal<string list>([ "FP"; "AWQ W4A16"; "GPTQ W4A16"; "RTN W3A16" ], table |> List.map (fun r -> Config.label r.Config))
     let row label = table |> List.find (fun r -> Config.label r.Config = label)
     Assert.Equal(60.0, (row "FP").Score.Value, 10)
     Assert.Equal(None, (row "FP").Delta)
     // 60 − 40 = 20 points; 20 / 60 = 33.33%.
-    Assert.Equal(20.0, (row "GPTQ W4").Delta.Value.Value, 10)
-    Assert.Equal(100.0 / 3.0, (row "GPTQ W4").DeltaPct.Value, 10)
+    Assert.Equal(20.0, (row "GPTQ W4A16").Delta.Value.Value, 10)
+    Assert.Equal(100.0 / 3.0, (row "GPTQ W4A16").DeltaPct.Value, 10)
     // 60 − 50 = 10; 16.67%.
-    Assert.Equal(10.0, (row "AWQ W4").Delta.Value.Value, 10)
-    Assert.Equal(100.0 / 6.0, (row "AWQ W4").DeltaPct.Value, 10)
+    Assert.Equal(10.0, (row "AWQ W4A16").Delta.Value.Value, 10)
+    Assert.Equal(100.0 / 6.0, (row "AWQ W4A16").DeltaPct.Value, 10)
     // 60 − 10 = 50; 83.33%.
-    Assert.Equal(50.0, (row "RTN W3").Delta.Value.Value, 10)
-    Assert.Equal(250.0 / 3.0, (row "RTN W3").DeltaPct.Value, 10)
+    Assert.Equal(50.0, (row "RTN W3A16").Delta.Value.Value, 10)
+    Assert.Equal(250.0 / 3.0, (row "RTN W3A16").DeltaPct.Value, 10)
     // Wilson 95% of 6/10 in percent.
     Assert.Equal(31.2674, (row "FP").Score.Lower, 3)
     Assert.Equal(83.1820, (row "FP").Score.Upper, 3)

@@ -32,3 +32,18 @@ let ``group, pivot and join by problem`` () =
     // Problems both runs answered: a and b (c only in fp, d only in q), in the left frame's order.
     Assert.Equal<string list>([ "a"; "b" ], Frame.joinByProblem fp q |> List.map (fun (l, r) -> l.ProblemId))
     Assert.True(Frame.joinByProblem fp q |> List.forall (fun (l, r) -> l.ProblemId = r.ProblemId))
+
+[<Fact>]
+let ``Deedle pivots accuracy by configuration and subject and renders as an HTML table`` () =
+    let pivot = frame () |> Frame.toDeedle |> Frame.pivotMean "Configuration" "Subject" "Correct"
+    Assert.Equal(50.0, Frame.cell "FP" "Algebra" pivot, 12) // a right, c wrong
+    Assert.Equal(0.0, Frame.cell "RTN W4A16" "Geometry" pivot, 12)
+    Assert.Equal(50.0, Frame.cell "RTN W4A16" "Algebra" pivot, 12) // a right, d wrong
+    Assert.True(System.Double.IsNaN(Frame.cell "RTN W4A16" "Topology" pivot))
+    let counts = frame () |> Frame.toDeedle |> Frame.pivotCount "Configuration" "ErrorType"
+    Assert.Equal(1.0, Frame.cell "FP" "computational_error" counts, 12)
+    let html = (Frame.toHtml pivot).Html
+    Assert.StartsWith("<table class=\"qr-frame\">", html)
+    Assert.Contains("<th>RTN W4A16</th>", html)
+    Assert.Contains("<td>50.00</td>", html)
+    Assert.Equal(html, Frame.htmlOfObject (box pivot))

@@ -5,61 +5,68 @@ open System.Text.Json
 open Xunit
 open QuantReason.Analysis
 
+/// The analysis layer's own bin folder (same configuration as this test build): notebooks reference it by path, as
+/// the repository's notebooks do; the test's bin holds a second FSharp.Core that the kernel must not see.
+let analysisBin () =
+    let config = if typeof<HtmlOutput>.Assembly.Location.Contains "/bin/Debug/" then "Debug" else "Release"
+    Path.Combine((Paths.repoRoot ()).Value, "src", "QuantReason.Analysis", "bin", config, "net10.0")
+
+let references () =
+    [ "QuantReason.Analysis"; "QuantReason.Core"; "Plotly.NET"; "Deedle" ]
+    |> List.map (fun n -> sprintf "#r \"%s\"" (Path.Combine(analysisBin (), n + ".dll")))
+    |> String.concat "\n"
+
 let private write (cells: (string * string) list) =
-    let dir = TestRuns.tempRoot ()
-    let path = Path.Combine(dir, "probe.ipynb")
+    let path = Path.Combine(TestRuns.tempRoot (), "probe.ipynb")
     Notebook.create cells |> Notebook.save path
     path
 
 [<Fact>]
-let ``runs cells in order capturing stdout, values and HTML`` () =
+let ``the Polyglot kernel runs the cells and its outputs come back with an HTML export`` () =
     let path =
         write
-            [ "markdown", "# Probe\nWhat does the runner capture?"
-              "code", "#r \"../src/QuantReason.Analysis/bin/Release/net10.0/QuantReason.Analysis.dll\"\nopen QuantReason.Analysis"
+            [ "markdown", "# Probe\nWhat does the kernel capture?"
+              "code", references () + "\nopen QuantReason.Analysis"
               "code", "let x = 20 + 1\nprintfn \"x is %d\" x"
               "code", "x * 2"
-              "code", "Chart.stackedBar \"probe chart\" \"c\" \"%\" [ \"a\", [ \"k\", 1.0 ] ] |> Chart.display" ]
-    let result = NotebookRunner.run None path
+              "code", "Charts.stackedBar \"probe chart\" \"c\" \"%\" [ \"a\", [ \"k\", 1.0 ] ] |> Charts.display" ]
+    let out = TestRuns.tempRoot ()
+    let result = NotebookRunner.run (Some out) path
     Assert.Equal(None, result.FailedCell)
-    let outputs = result.Cells |> List.map (fun c -> c.Outputs)
-    Assert.Equal<CellOutput list>([ Stdout "x is 21\n" ], outputs.[1])
-    Assert.Equal<CellOutput list>([ Value "42" ], outputs.[2])
-    match outputs.[3] with
+    Assert.Equal(0, result.ExitCode)
+    Assert.Equal<CellOutput list>([ Stdout "x is 21\n" ], result.Outputs.[2])
+    match result.Outputs.[3] with
+    | [ Value v ] -> Assert.Equal("42", v.Trim())
+    | other -> failwithf "expected the value 42, got %A" other
+    match result.Outputs.[4] with
     | [ Html h ] -> Assert.Contains("probe chart", h)
     | other -> failwithf "expected one HTML output, got %A" other
-    // Written back in the .ipynb convention.
+    // The kernel saved the notebook in the Polyglot convention (still F#), and the export embeds plotly.js.
     use doc = JsonDocument.Parse(File.ReadAllText result.OutputNotebook)
-    let cells = doc.RootElement.GetProperty "cells"
-    Assert.Equal("stream", cells.[2].GetProperty("outputs").[0].GetProperty("output_type").GetString())
-    Assert.Equal(2, cells.[2].GetProperty("execution_count").GetInt32())
-    Assert.True(cells.[4].GetProperty("outputs").[0].GetProperty("data").TryGetProperty("text/html") |> fst)
     Assert.Equal(".net-fsharp", doc.RootElement.GetProperty("metadata").GetProperty("kernelspec").GetProperty("name").GetString())
-    Assert.Contains("probe chart", File.ReadAllText result.OutputHtml)
+    let html = File.ReadAllText result.OutputHtml
+    Assert.Contains("probe chart", html)
+    Assert.Contains("plotly.js v", html)
+    // The source notebook is left as it was.
+    Assert.DoesNotContain("x is 21", File.ReadAllText path)
 
 [<Fact>]
-let ``a failing cell stops the notebook and is recorded as an error`` () =
+let ``a failing cell is reported with its index, the kernel's error and exit code 2`` () =
     let path =
         write
             [ "code", "let y = 1"
               "code", "let z: int = \"not an int\""
-              "code", "printfn \"never\"" ]
-    let result = NotebookRunner.run None path
+              "code", "printfn \"after\"" ]
+    let result = NotebookRunner.run (Some(TestRuns.tempRoot ())) path
     Assert.Equal(Some 1, result.FailedCell)
-    Assert.Equal(2, result.Cells.Length)
-    match result.Cells.[1].Outputs with
-    | [ Error(name, message) ] ->
-        Assert.Equal("CompilationError", name)
-        Assert.Contains("FS0001", message)
-    | other -> failwithf "expected a compilation error, got %A" other
-    let runtime = write [ "code", "let boom () : int = failwith \"boom\"\nboom ()" ]
-    let r = NotebookRunner.run None runtime
-    Assert.Equal(Some 0, r.FailedCell)
-    Assert.True((sprintf "%A" r.Cells.[0].Outputs).Contains "boom", sprintf "%A" r.Cells.[0].Outputs)
+    Assert.Equal(2, result.ExitCode)
+    match result.Outputs.[1] |> List.tryPick (function Error(_, m) -> Some m | _ -> None) with
+    | Some message -> Assert.Contains("int", message)
+    | None -> failwithf "no error output: %A" result.Outputs.[1]
 
 [<Fact>]
-let ``the Analysis reference points at the running assembly and kernel magics are dropped`` () =
-    let rewritten = NotebookRunner.rewriteReferences "#!fsharp\n#r \"../src/QuantReason.Analysis/bin/Release/net10.0/QuantReason.Analysis.dll\"\nlet x = 1"
-    Assert.DoesNotContain("#!fsharp", rewritten)
-    Assert.Contains(typeof<HtmlOutput>.Assembly.Location, rewritten)
-    Assert.Contains("let x = 1", rewritten)
+let ``a notebook in another language is refused before the kernel starts`` () =
+    let path = write [ "code", "let y = 1" ]
+    File.WriteAllText(path, File.ReadAllText(path).Replace("\"kernelName\": \"fsharp\"", "\"kernelName\": \"csharp\""))
+    let ex = Assert.Throws<QuantReason.QuantReasonException>(fun () -> NotebookRunner.run None path |> ignore)
+    Assert.Contains("csharp", ex.Message)

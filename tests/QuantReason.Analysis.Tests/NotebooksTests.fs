@@ -6,9 +6,9 @@ open Xunit
 open QuantReason.Analysis
 open QuantReason.Analysis.Tests.Chromium
 
-/// Every notebook in notebooks/ runs headlessly with no failing cell, opens with its question, ends with its
-/// figure, and its HTML export draws the charts (checked in chromium when it is present).
-type NotebooksTests(fixture: ExporterFixture) =
+/// Every notebook in notebooks/ runs headlessly in the Polyglot kernel with no failing cell, opens with its question,
+/// ends with its figure, and its HTML export draws every chart offline (checked in chromium when present).
+type NotebooksTests(browser: BrowserFixture) =
 
     static member Notebooks: TheoryData<string> =
         let data = TheoryData<string>()
@@ -19,33 +19,33 @@ type NotebooksTests(fixture: ExporterFixture) =
         | _ -> ()
         data
 
-    interface IClassFixture<ExporterFixture>
+    interface IClassFixture<BrowserFixture>
 
     // Notebook 03 reads ProcessBench from the shared folder, so the theory needs it.
     [<Shared.SharedTheory; MemberData("Notebooks")>]
-    member _.``notebook runs with no failing cell and ends with its figure``(name: string) =
+    member _.``notebook runs in the Polyglot kernel with no failing cell and ends with its figure``(name: string) =
         let path = Path.Combine((Paths.repoRoot ()).Value, "notebooks", name)
-        let out = TestRuns.tempRoot ()
-        let result = NotebookRunner.run (Some out) path
-        let failure = result.Cells |> List.tryFind (fun c -> c.Failed)
-        Assert.True(result.FailedCell.IsNone, sprintf "%s: %A" name failure)
+        let result = NotebookRunner.run (Some(TestRuns.tempRoot ())) path
+        let errors = result.Outputs |> Map.toList |> List.collect (fun (i, os) -> os |> List.choose (function Error(n, m) -> Some(i, n, m) | _ -> None))
+        Assert.True(result.FailedCell.IsNone && result.ExitCode = 0, sprintf "%s (exit %d): %A" name result.ExitCode errors)
         let cells = Notebook.cells (Notebook.load path)
         Assert.Equal("markdown", cells.Head.Kind)
         Assert.Contains("**Question.**", cells.Head.Source)
-        match (List.last result.Cells).Outputs |> List.last with
-        | Html h -> Assert.Contains("qr-figure", h)
+        let lastCode = cells |> List.indexed |> List.filter (fun (_, c) -> c.Kind = "code") |> List.last |> fst
+        match result.Outputs.[lastCode] |> List.tryLast with
+        | Some(Html h) -> Assert.Contains("qr-figure", h)
         | other -> failwithf "%s does not end with a figure: %A" name other
         if name.StartsWith "05-" then
-            // The notebook reports the inconsistent printed values (the list itself is tested in PublishedTests).
-            let stdout = result.Cells |> List.collect (fun c -> c.Outputs) |> List.choose (function Stdout s -> Some s | _ -> None) |> String.concat ""
+            let stdout = result.Outputs |> Map.toList |> List.collect snd |> List.choose (function Stdout s -> Some s | _ -> None) |> String.concat ""
             Assert.Contains("15 of 24 printed values are inconsistent", stdout)
         use doc = JsonDocument.Parse(File.ReadAllText result.OutputNotebook)
-        let codeCells = doc.RootElement.GetProperty("cells").EnumerateArray() |> Seq.filter (fun c -> c.GetProperty("cell_type").GetString() = "code")
-        Assert.All(codeCells, fun c -> Assert.Equal(JsonValueKind.Number, c.GetProperty("execution_count").ValueKind))
-        let figures = result.Cells |> List.sumBy (fun c -> c.Outputs |> List.filter (function Html h -> h.Contains "qr-figure" | _ -> false) |> List.length)
+        Assert.Equal(".net-fsharp", doc.RootElement.GetProperty("metadata").GetProperty("kernelspec").GetProperty("name").GetString())
+        let figures = result.Outputs |> Map.toList |> List.sumBy (fun (_, os) -> os |> List.filter (function Html h -> h.Contains "qr-figure" | _ -> false) |> List.length)
+        let html = File.ReadAllText result.OutputHtml
+        Assert.Contains("plotly.js v", html)
         match ChartExporter.UnavailableReason with
-        | Some _ -> Assert.Contains("qr-figure", File.ReadAllText result.OutputHtml)
+        | Some _ -> Assert.Contains("qr-figure", html)
         | None ->
-            let rendered = fixture.Exporter.RenderedSvgs result.OutputHtml
+            let rendered = browser.RenderedSvgs result.OutputHtml
             Assert.Equal(figures, rendered.Length)
             Assert.All(rendered, fun svg -> Assert.Contains("main-svg", svg))

@@ -28,13 +28,16 @@ type PaperBuildTests(fixture: ExporterFixture) =
                     File.ReadAllBytes(Path.Combine(outA, f)) = File.ReadAllBytes(Path.Combine(outB, f)),
                     sprintf "%s differs between builds" f)
         // Every standard figure and table is there, PNGs non-empty, SVGs titled and labelled.
-        for stem in [ "degradation"; "error-categories"; "error-types"; "survival-runs"; "ablation"; "all-errors-projection"; "published-deltas" ] do
+        for stem in [ "degradation"; "degradation-by-level"; "error-categories"; "error-types"; "survival-runs"; "ablation"; "all-errors-projection"; "published-deltas" ] do
             Assert.True(FileInfo(Path.Combine(outA, "figures", stem + ".png")).Length > 5000L, stem)
         for stem in [ "degradation"; "error-categories"; "hazards-runs"; "ablation"; "published-check" ] do
             Assert.Contains("\\toprule", File.ReadAllText(Path.Combine(outA, "tables", stem + ".tex")))
             Assert.StartsWith("**", File.ReadAllText(Path.Combine(outA, "tables", stem + ".md")))
         let svg = File.ReadAllText(Path.Combine(outA, "figures", "degradation.svg"))
-        Assert.Contains("Accuracy on stepmath by quantization", svg)
+        // The title names the model and dataset; configurations carry weight and activation bits.
+        Assert.Contains("Accuracy of ", svg)
+        Assert.Contains(" on stepmath by quantization", svg)
+        Assert.Contains("W4A16", svg)
         Assert.Contains(">accuracy (%)<", svg)
         Assert.Contains(">configuration<", svg)
 

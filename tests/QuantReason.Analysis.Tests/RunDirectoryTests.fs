@@ -19,7 +19,7 @@ let ``loads a run written in the schema`` () =
     Assert.Equal(2, run.Predictions |> List.filter (fun p -> p.Correct) |> List.length)
     Assert.Equal(Some 1, (run.Labels |> List.find (fun l -> l.ProblemId = "p2")).FirstErrorStep)
     Assert.Equal(None, (run.Labels |> List.find (fun l -> l.ProblemId = "p0")).FirstErrorStep)
-    Assert.Equal("GPTQ W4", Config.label (Config.ofManifest run.Manifest))
+    Assert.Equal("GPTQ W4A16", Config.label (Config.ofManifest run.Manifest))
 
 let private errorOf (f: unit -> 'a) = Assert.Throws<QuantReasonException>(fun () -> f () |> ignore)
 

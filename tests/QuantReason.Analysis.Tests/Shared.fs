@@ -16,6 +16,7 @@ let pathOf (parts: string list) =
     | Some r -> Path.Combine(Array.ofList (r :: parts))
     | None -> invalidOp skipReason
 
+[<Xunit.Sdk.XunitTestCaseDiscoverer("QuantReason.Analysis.Tests.SkipReason+ReasonInNameDiscoverer", "QuantReason.Analysis.Tests")>]
 type SharedFactAttribute() as this =
     inherit FactAttribute()
     do if (root ()).IsNone then this.Skip <- skipReason
