@@ -6,7 +6,7 @@ open System.Text
 open System.Text.Encodings.Web
 open System.Text.Json
 open QuantReason
-open QuantReason.StepMath
+open QuantReason.Data.StepMath
 
 type ReportOptions =
     { /// Run directories, or folders whose sub-folders are run directories (one dataset).

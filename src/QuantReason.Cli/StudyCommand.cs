@@ -1,3 +1,5 @@
+using Microsoft.FSharp.Collections;
+using QuantReason.Analysis;
 using System.CommandLine;
 using Spectre.Console;
 using QuantReason.Jobs;
@@ -41,6 +43,9 @@ public static class StudyCommand
                 if (Console.IsOutputRedirected) console.Profile.Width = Math.Max(console.Profile.Width, 160);
                 Write(console, rows);
                 if (spec.Reference is { } reference) WriteReference(console, rows, reference, updating);
+                // the browsable report over the runs just written: static files, opened from disk
+                var index = Report.write(new ReportOptions(ListModule.OfSeq([outDir]), Path.Combine(outDir, "report")));
+                Cli.Out.WriteLine($"report: {Path.GetRelativePath(Directory.GetCurrentDirectory(), index)}");
                 return 0;
             }
             catch (OperationCanceledException)
