@@ -83,7 +83,7 @@ public class AnswerExtractorTests
     [Fact]
     public void Rule_names_match_the_run_schema()
     {
-        Assert.Equal(["boxed", "minerva", "the_answer_is", "gsm8k_hash", "last_math", "last_number"],
+        Assert.Equal(["boxed", "minerva", "the_answer_is", "gsm8k_hash", "whole", "last_math", "last_number"],
             Enum.GetValues<ExtractionRule>().Select(r => r.Name()));
         Assert.Equal("\"the_answer_is\"", System.Text.Json.JsonSerializer.Serialize(ExtractionRule.TheAnswerIs));
     }

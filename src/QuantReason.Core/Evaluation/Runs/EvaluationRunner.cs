@@ -94,8 +94,10 @@ public static class EvaluationRunner
                 }
                 var head = inFlight.Dequeue();
                 var (result, ms) = await head.Work;
-                var extraction = result.FinishReason == FinishReason.Error ? Extraction.None : AnswerExtractor.Extract(result.Output);
-                var verdict = Grader.Equivalent(head.Problem.Gold, extraction.Answer);
+                var graded = result.FinishReason == FinishReason.Error
+                    ? AnswerGrading.GradeExtracted(head.Problem.Gold, Extraction.None)
+                    : AnswerGrading.Grade(head.Problem.Gold, result.Output);
+                var (extraction, verdict) = (graded.Predicted, graded.Verdict);
                 run.Append(new PredictionRecord
                 {
                     ProblemId = head.Problem.Id, Sample = head.Sample, Subject = head.Problem.Subject, Level = head.Problem.Level,
