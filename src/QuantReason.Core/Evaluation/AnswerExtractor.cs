@@ -218,7 +218,7 @@ public static partial class AnswerExtractor
     [GeneratedRegex(@"^\s*[A-Za-z]+\s*:\s")]
     private static partial Regex LabelPrefixRegex();
 
-    [GeneratedRegex(@"\\(?:text|textbf|textit|textrm|mbox|mathrm|operatorname)\s*\{[^{}]*\}")]
+    [GeneratedRegex(@"\\(?:text|textbf|textit|textrm|mbox|mathrm|operatorname|begin|end)\s*\{[^{}]*\}")]
     private static partial Regex TextGroupRegex();
 
     [GeneratedRegex(@"\\[A-Za-z]+")]
