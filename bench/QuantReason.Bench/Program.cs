@@ -13,6 +13,7 @@ public static class Program
         ["gemv-q4"] = GemvQ4Bench.Run,
         ["gptq-model"] = GptqModelBench.Run,
         ["train"] = TrainBench.Run,
+        ["grade"] = GradeBench.Run,
     };
 
     public static int Main(string[] args)

@@ -262,7 +262,11 @@ internal sealed class LatexExpressionParser
     }
 
     /// <summary>Most terms a \sum or \prod is evaluated over; a longer one has no numeric value (the grader then decides exactly or not at all).</summary>
-    const int MaxSeriesTerms = 10_000;
+    const int MaxSeriesTerms = 5_000;
+    /// <summary>Most body evaluations of one outermost series, nested series included (\sum\sum of 10⁴ × 10⁴ would be 10⁸).</summary>
+    const long MaxSeriesWork = 10_000;
+    [ThreadStatic] static int _seriesDepth;
+    [ThreadStatic] static long _seriesWorkLeft;
 
     /// <summary>
     /// \sum_{k=a}^{b} body and \prod likewise, the body being the following product term. The value is an opaque atom whose
@@ -296,13 +300,19 @@ internal sealed class LatexExpressionParser
             if (hi - lo >= MaxSeriesTerms) return null;
             var inner = new Dictionary<string, Complex>(env);
             Complex acc = product ? Complex.One : Complex.Zero;
-            for (var i = lo; i <= hi; i++)
+            if (_seriesDepth++ == 0) _seriesWorkLeft = MaxSeriesWork;
+            try
             {
-                inner[k] = i;
-                if (body.Evaluate(inner) is not { } term) return null;
-                acc = product ? acc * term : acc + term;
+                for (var i = lo; i <= hi; i++)
+                {
+                    if (--_seriesWorkLeft < 0) return null;
+                    inner[k] = i;
+                    if (body.Evaluate(inner) is not { } term) return null;
+                    acc = product ? acc * term : acc + term;
+                }
+                return acc;
             }
-            return acc;
+            finally { _seriesDepth--; }
         }
         var key = $"{(product ? "prod" : "sum")}({k}={from};{to};{body})";
         return SymbolicValue.Of(Atom.Opaque(key, free.Count == 0 ? At(new Dictionary<string, Complex>()) : null, free, At));
