@@ -11,7 +11,7 @@ public enum Decision
     /// <summary>Exact canonical forms with radicals, π, i, e or variables.</summary>
     [JsonStringEnumMemberName("symbolic")] Symbolic,
     /// <summary>A decimal approximating an exact value: relative tolerance 1e-6 against an irrational value, or a decimal of
-    /// at least ten significant digits within one unit of its last digit of a rational whose expansion does not end.</summary>
+    /// at least ten significant digits that is a rational, whose expansion does not end, rounded or truncated there.</summary>
     [JsonStringEnumMemberName("numeric")] Numeric,
     /// <summary>A percent sign read as /100 (50\% ≡ 0.5).</summary>
     [JsonStringEnumMemberName("percent")] Percent,

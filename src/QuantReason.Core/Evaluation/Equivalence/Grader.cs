@@ -8,8 +8,8 @@ namespace QuantReason.Evaluation.Equivalence;
 /// inequalities, then words and choice letters. Values built on functions, sums or nested radicals that exact arithmetic
 /// leaves apart are tested at seeded random points (<see cref="NumericIdentity"/>). Tolerances apply only to decimals:
 /// relative 1e-6 where one side is a decimal approximating an irrational value (1.41421356 ≡ \sqrt{2}, 1.414 ≢ \sqrt{2}),
-/// and one unit of the last digit where a decimal of at least <see cref="LongDecimalDigits"/> significant digits stands
-/// for a rational whose expansion does not end (0.142857142857 ≡ 1/7; 0.14, 0.142857 and 0.333333333 are rounded
+/// and exact rounding or truncation at the last digit where a decimal of at least <see cref="LongDecimalDigits"/>
+/// significant digits stands for a rational whose expansion does not end (0.142857142857 ≡ 1/7; 0.14, 0.142857 and 0.333333333 are rounded
 /// answers and stay wrong against an exact gold). No outside service is involved.
 /// </summary>
 public static class Grader
@@ -103,8 +103,8 @@ public static class Grader
     }
 
     /// <summary>
-    /// A decimal of at least <see cref="LongDecimalDigits"/> significant digits within one unit of its last digit of an
-    /// exact rational whose decimal expansion does not end (so no finite decimal is the value itself).
+    /// A decimal of at least <see cref="LongDecimalDigits"/> significant digits that is an exact rational, whose decimal
+    /// expansion does not end, rounded (half up) or truncated at the decimal's last digit; nothing else is accepted.
     /// </summary>
     static bool LongDecimalOf(ScalarAnswer approx, ScalarAnswer exact)
     {
@@ -114,9 +114,12 @@ public static class Grader
         var k = 0;
         var scale = BigInteger.One;
         while (!(scale % d.Denominator).IsZero) { scale *= 10; if (++k > 400) return false; }
-        var m = BigInteger.Abs(d.Numerator * (scale / d.Denominator));
-        if (m.ToString().TrimEnd('0').Length < LongDecimalDigits) return false;
-        return !((d - q).Abs() * new Rational(scale, 1) > Rational.One);
+        var m = d.Numerator * (scale / d.Denominator);
+        if (BigInteger.Abs(m).ToString().TrimEnd('0').Length < LongDecimalDigits || m.Sign != q.Sign) return false;
+        var shifted = q.Abs() * new Rational(scale, 1);
+        var truncated = shifted.Floor();
+        var rounded = (shifted + Rational.Half).Floor();
+        return BigInteger.Abs(m) == truncated || BigInteger.Abs(m) == rounded;
     }
 
     static bool Terminates(BigInteger denominator)

@@ -6,8 +6,8 @@ namespace QuantReason.Evaluation.Equivalence;
 /// <summary>
 /// Decides an identity that exact arithmetic cannot see (\csc^2\theta = 1 + \cot^2\theta, a \sum with commuted factors or a
 /// renamed index, \sqrt{2+\sqrt{3}} = (\sqrt6+\sqrt2)/2) by evaluating both sides at seeded random points: every free
-/// variable gets an integer in [2, 9] on even trials (a \sum bound must be one) and a real in [0.35, 2.65] on odd trials
-/// (so sin(πx) ≢ 0 is caught). Equal means agreement to a relative 1e-8 at <see cref="Agreements"/> points with no
+/// variable gets an integer in [2, 9] on even trials (a \sum bound must be one) and a real of either sign with magnitude
+/// in [0.35, 2.65] on odd trials (so sin(πx) ≢ 0 and |x| ≢ x are caught). Equal means agreement to a relative 1e-8 at <see cref="Agreements"/> points with no
 /// disagreement; a point where either side is undefined is skipped. Work is capped by a trial count and a time budget,
 /// and an undecided test is "not equal", so a hostile answer costs at most the budget.
 /// </summary>
@@ -31,7 +31,8 @@ public static class NumericIdentity
         for (var trial = 0; trial < MaxTrials && agreed < Agreements && clock.Elapsed < Budget; trial++)
         {
             var point = new Dictionary<string, Complex>();
-            foreach (var v in variables) point[v] = trial % 2 == 0 ? rng.Next(2, 10) : 0.35 + 2.3 * rng.NextDouble();
+            foreach (var v in variables)
+                point[v] = trial % 2 == 0 ? rng.Next(2, 10) : (rng.Next(2) == 0 ? -1 : 1) * (0.35 + 2.3 * rng.NextDouble());
             switch (Close(a.Evaluate(point), b.Evaluate(point), RelativeTolerance))
             {
                 case true: agreed++; break;
