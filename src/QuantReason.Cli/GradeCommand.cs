@@ -13,7 +13,7 @@ public static class GradeCommand
 {
     public static Command Create()
     {
-        var pairs = new Option<FileInfo?>("--pairs") { Description = "JSONL of {gold, prediction[, problem]} to grade" };
+        var pairs = new Option<FileInfo?>("--pairs") { Description = "JSONL of {gold, prediction[, problem]} to grade; both sides are first extracted as in eval (sentences, $…$, \\boxed{})" };
         var predictions = new Option<FileInfo?>("--predictions") { Description = "a run's predictions.jsonl to re-grade" };
         var output = new Option<FileInfo?>("--out")
         {

@@ -224,7 +224,8 @@ public static partial class AnswerExtractor
     [GeneratedRegex(@"\\[A-Za-z]+")]
     private static partial Regex CommandRegex();
 
-    // Stop words count only standing alone between spaces, since "at^2" or "be" in a formula are products of variables.
-    [GeneratedRegex(@"(?<![A-Za-z])[a-z]{4,}|(?<=^|\s)(?:[Tt]he|[Ii]s|[Ss]o|[Ww]e|[Aa]nd|[Ii]t|[Ii]f|[Oo]f|[Tt]o|[Bb]e|[Aa]re|[Hh]as|[Ff]or|[Bb]y|[Aa]n|[Aa]s|[Aa]t|[Oo]n|[Ii]n|[Nn]ot|[Ss]he|[Hh]e|[Gg]et|[Oo]ur|[Aa]ll|[Aa]ny|[Cc]an|[Ww]as|[Yy]es|[Nn]o)(?=\s)")]
+    // Stop words count only standing alone between spaces, since "at^2" or "be" in a formula are products of variables;
+    // "and"/"or" are not among them: between values they list one answer ("x = 3 and x = 5").
+    [GeneratedRegex(@"(?<![A-Za-z])[a-z]{4,}|(?<=^|\s)(?:[Tt]he|[Ii]s|[Ss]o|[Ww]e|[Ii]t|[Ii]f|[Oo]f|[Tt]o|[Bb]e|[Aa]re|[Hh]as|[Ff]or|[Bb]y|[Aa]n|[Aa]s|[Aa]t|[Oo]n|[Ii]n|[Nn]ot|[Ss]he|[Hh]e|[Gg]et|[Oo]ur|[Aa]ll|[Aa]ny|[Cc]an|[Ww]as|[Yy]es|[Nn]o)(?=\s)")]
     private static partial Regex ProseRegex();
 }
