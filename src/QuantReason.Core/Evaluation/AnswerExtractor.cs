@@ -10,7 +10,7 @@ namespace QuantReason.Evaluation;
 /// answer is X. I hope it is correct.", "The answer is X", GSM8K's "#### N", the whole text when it is already a clean
 /// answer (one short line, no prose, understood by <see cref="AnswerParser"/>: <c>(4,1)</c>, <c>(0,2]</c>, <c>x = 3</c>),
 /// the last LaTeX math segment when nothing numeric follows it, the last value in the text (a number, or a numeric
-/// tuple/interval or clock time kept whole), and finally a short number-free line as it stands (<c>\overline{CD}</c>,
+/// tuple/interval, clock time or "-3 or 4" list ending the text kept whole), and finally a short number-free line as it stands (<c>\overline{CD}</c>,
 /// "east"). Within a rule the LAST occurrence wins, because models restate and correct themselves.
 /// </summary>
 public static partial class AnswerExtractor
@@ -206,8 +206,10 @@ public static partial class AnswerExtractor
     const string Number = @"-?(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?(?:/\d+)?|-?\.\d+";
     const string Bound = @"\s*(?:-?\\infty|-?\d+(?:\.\d+)?(?:/\d+)?)\s*";
 
-    // A bracketed list of plain numbers (a point or an interval), a clock time, or a number, whichever comes last.
-    [GeneratedRegex(@"[(\[]" + Bound + "(?:," + Bound + @")+[)\]]|(?<![\d:])\d{1,2}:[0-5]\d(?![\d:])(?:\s*[aApP]\.?\s?[mM]\b\.?)?|" + Number)]
+    // A bracketed list of plain numbers (a point or an interval), a clock time, a list of numbers ending a sentence
+    // ("-3 or 4.", "1, 2, and 5"), or a number, whichever comes last.
+    [GeneratedRegex(@"[(\[]" + Bound + "(?:," + Bound + @")+[)\]]|(?<![\d:])\d{1,2}:[0-5]\d(?![\d:])(?:\s*[aApP]\.?\s?[mM]\b\.?)?|"
+                    + "(?:" + Number + @")(?:\s*,\s*(?:" + Number + @"))*,?\s+(?:or|and)\s+(?:" + Number + @")(?=\s*[.!]?\s*$)|" + Number)]
     private static partial Regex ValueRegex();
 
     // What may stand between two boxes of one answer: delimiters, punctuation, spacing, "and"/"or", and labels like "y =".

@@ -104,6 +104,9 @@ public class AnswerExtractorTests
     [InlineData("so x lies in (0, 2] overall", "(0, 2]")]
     [InlineData("They meet at 3:30 p.m. on Friday", "3:30 p.m.")]
     [InlineData("A ratio of 2:1 gives 12", "12")]
+    [InlineData("The roots are -3 or 4.", "-3 or 4")]
+    [InlineData("so the possible values are 1, 2, and 5", "1, 2, and 5")]
+    [InlineData("between 3 and 5 there are 7", "7")] // a list only where it ends the sentence
     public void The_last_value_keeps_tuples_intervals_and_times_whole(string output, string expected)
     {
         var e = AnswerExtractor.Extract(output);
