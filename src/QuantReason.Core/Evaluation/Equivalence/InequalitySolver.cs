@@ -93,12 +93,13 @@ internal static class InequalitySolver
         }
         var a = SymbolicValue.Quotient(slope, Polynomial.Constant(d));
         var b = SymbolicValue.Quotient(offset, Polynomial.Constant(d));
-        if (IntervalSet.Position(a) is not { } sa || sa == 0 || IntervalSet.Position(b) is null) return null;
+        if (IntervalSet.Position(a) is not { } sa || sa == 0 || !double.IsFinite(sa) || IntervalSet.Position(b) is not { } sb || !double.IsFinite(sb))
+            return null;
         SymbolicValue Map(SymbolicValue end) => IntervalSet.IsInfinite(end) ? (sa > 0 ? end : -end) : (end - b) / a;
         var mapped = sa > 0
             ? new Interval(Map(range.Low), range.LowClosed, Map(range.High), range.HighClosed)
             : new Interval(Map(range.High), range.HighClosed, Map(range.Low), range.LowClosed);
-        return IntervalSet.Normalize([mapped]);
+        return IntervalSet.Position(mapped.Low) is null || IntervalSet.Position(mapped.High) is null ? null : IntervalSet.Normalize([mapped]);
     }
 
     static SymbolicValue? Parse(string s) => LatexExpressionParser.TryParse(s, out var p) ? p!.Value : null;

@@ -26,5 +26,10 @@ public class InequalitySolverTests
         Assert.True(i.Terms[0].ExactlyEquals(SymbolicValue.Of(new Rational(2, 1))));
     }
 
+    /// <summary>Found by fuzzing: an infinite offset has no finite solution set and must not reach the interval algebra.</summary>
+    [Fact]
+    public void An_infinite_offset_is_not_solved() =>
+        Assert.IsNotType<BracketedAnswer>(AnswerParser.Parse(@"t+0.1428571428\infty\ge3"));
+
     [Fact] public void Mixed_directions_are_not_read() => Assert.IsType<UnparsedAnswer>(AnswerParser.Parse("1 < x > 3"));
 }
