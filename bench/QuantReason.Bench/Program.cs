@@ -14,6 +14,7 @@ public static class Program
         ["gptq-model"] = GptqModelBench.Run,
         ["train"] = TrainBench.Run,
         ["judge"] = JudgeBench.Run,
+        ["grade"] = GradeBench.Run,
     };
 
     public static int Main(string[] args)

@@ -6,37 +6,42 @@ using Spectre.Console;
 namespace QuantReason.Cli;
 
 /// <summary>
-/// <c>quantreason grade --pairs FILE</c> checks the grader on gold/prediction pairs; <c>quantreason grade --predictions
+/// <c>quantreason grade --pairs FILE [--no-extract]</c> checks the grader on gold/prediction pairs (both sides extracted first); <c>quantreason grade --predictions
 /// FILE</c> re-extracts and re-grades a run's predictions.jsonl and prints accuracy with Wilson intervals.
 /// </summary>
 public static class GradeCommand
 {
     public static Command Create()
     {
-        var pairs = new Option<FileInfo?>("--pairs") { Description = "JSONL of {gold, prediction[, problem]} to grade" };
+        var pairs = new Option<FileInfo?>("--pairs") { Description = "JSONL of {gold, prediction[, problem]} to grade; both sides are first extracted as in eval (sentences, $…$, \\boxed{})" };
         var predictions = new Option<FileInfo?>("--predictions") { Description = "a run's predictions.jsonl to re-grade" };
         var output = new Option<FileInfo?>("--out")
         {
             Description = "where to write the graded lines (default: FILE.graded.jsonl for --pairs, FILE itself for --predictions)",
         };
         var strict = new Option<bool>("--strict") { Description = "fail on the first malformed line instead of skipping it" };
+        var noExtract = new Option<bool>("--no-extract")
+        {
+            Description = "with --pairs: compare gold and prediction as written, without the answer-extraction step applied to both sides",
+        };
         var cmd = new Command("grade", "Grade answer pairs or re-grade predictions with the equivalence grader.")
-            { pairs, predictions, output, strict };
+            { pairs, predictions, output, strict, noExtract };
         cmd.SetAction(parse => Guard(() =>
         {
             var p = parse.GetValue(pairs);
             var r = parse.GetValue(predictions);
             if ((p is null) == (r is null)) throw new QuantReasonException("give exactly one of --pairs FILE or --predictions FILE", "grade");
             return p is not null
-                ? Pairs(p.FullName, parse.GetValue(output)?.FullName ?? Path.ChangeExtension(p.FullName, ".graded.jsonl"), parse.GetValue(strict))
+                ? Pairs(p.FullName, parse.GetValue(output)?.FullName ?? Path.ChangeExtension(p.FullName, ".graded.jsonl"), parse.GetValue(strict),
+                    !parse.GetValue(noExtract))
                 : Predictions(r!.FullName, parse.GetValue(output)?.FullName ?? r.FullName, parse.GetValue(strict));
         }));
         return cmd;
     }
 
-    static int Pairs(string input, string target, bool strict)
+    static int Pairs(string input, string target, bool strict, bool extract)
     {
-        var result = WriteThrough(target, writer => PairGrading.Grade(input, writer, strict));
+        var result = WriteThrough(target, writer => PairGrading.Grade(input, writer, strict, extract));
         foreach (var w in result.Warnings) Console.Error.WriteLine($"warning: {w}");
         AnsiConsole.MarkupLineInterpolated($"{result.Equivalent} of {result.Total} pairs equivalent; graded lines written to {target}");
         return 0;

@@ -1,5 +1,6 @@
 using Microsoft.FSharp.Collections;
-using QuantReason.Analysis;
+using ReportOptions = QuantReason.Analysis.ReportOptions;
+using Report = QuantReason.Analysis.Report;
 using System.CommandLine;
 using Spectre.Console;
 using QuantReason.Jobs;

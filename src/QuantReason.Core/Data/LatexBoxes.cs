@@ -10,15 +10,17 @@ public static class LatexBoxes
     /// Content of the last complete <c>\boxed{…}</c> or <c>\fbox{…}</c>, braces balanced; <c>\boxed 5</c> (no braces)
     /// runs to the next <c>$</c> or line end. An unclosed box (a truncated output) is passed over for an earlier one.
     /// </summary>
-    public static string? Last(string text)
+    public static string? Last(string text) => LastBox(text, text.Length)?.Content;
+
+    /// <summary>The last complete box that starts before <paramref name="end"/>: where it starts, where it ends, its content.</summary>
+    public static (int Start, int End, string Content)? LastBox(string text, int end)
     {
-        var end = text.Length;
         while (end > 0)
         {
             var at = LastCommand(text, end);
             if (at < 0) return null;
             var length = text.AsSpan(at).StartsWith(@"\boxed") ? 6 : 5;
-            if (BoxContent(text, at + length) is { } content) return content;
+            if (BoxContent(text, at + length) is { } content) return (at, content.End, content.Text);
             end = at;
         }
         return null;
@@ -31,7 +33,7 @@ public static class LatexBoxes
         return Math.Max(boxed, fbox);
     }
 
-    static string? BoxContent(string text, int i)
+    static (string Text, int End)? BoxContent(string text, int i)
     {
         if (i < text.Length && char.IsLetter(text[i])) return null; // \boxedfoo is another command
         var j = i;
@@ -43,13 +45,14 @@ public static class LatexBoxes
             {
                 if (text[k] == '\\') { k++; continue; } // an escaped brace \{ does not count
                 if (text[k] == '{') depth++;
-                else if (text[k] == '}' && --depth == 0) return text[(j + 1)..k].Trim();
+                else if (text[k] == '}' && --depth == 0) return (text[(j + 1)..k].Trim(), k + 1);
             }
             return null;
         }
         if (j == i) return null; // "\boxed" followed by neither brace nor space
         var stop = text.IndexOfAny(['$', '\n'], j);
-        var bare = (stop < 0 ? text[j..] : text[j..stop]).Trim().TrimEnd('.');
-        return bare.Length > 0 ? bare : null;
+        var stopAt = stop < 0 ? text.Length : stop;
+        var bare = text[j..stopAt].Trim().TrimEnd('.');
+        return bare.Length > 0 ? (bare, stopAt) : null;
     }
 }

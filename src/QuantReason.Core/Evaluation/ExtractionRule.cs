@@ -10,6 +10,8 @@ public enum ExtractionRule
     [JsonStringEnumMemberName("minerva")] Minerva,
     [JsonStringEnumMemberName("the_answer_is")] TheAnswerIs,
     [JsonStringEnumMemberName("gsm8k_hash")] Gsm8kHash,
+    /// <summary>The text as a whole was already a clean answer (a gold field, a short prediction).</summary>
+    [JsonStringEnumMemberName("whole")] Whole,
     [JsonStringEnumMemberName("last_math")] LastMath,
     [JsonStringEnumMemberName("last_number")] LastNumber,
 }
@@ -22,6 +24,7 @@ public static class ExtractionRuleNames
         ExtractionRule.Minerva => "minerva",
         ExtractionRule.TheAnswerIs => "the_answer_is",
         ExtractionRule.Gsm8kHash => "gsm8k_hash",
+        ExtractionRule.Whole => "whole",
         ExtractionRule.LastMath => "last_math",
         ExtractionRule.LastNumber => "last_number",
         _ => throw new ArgumentOutOfRangeException(nameof(rule)),

@@ -11,11 +11,14 @@ public sealed record PairGradingResult(int Total, int Equivalent, IReadOnlyList<
 
 /// <summary>
 /// Checks the grader itself: every JSONL line with <c>gold</c> and <c>prediction</c> (and optionally <c>problem</c>) is
-/// written back unchanged plus <c>verdict</c> (bool) and <c>decided_by</c> (the comparison that settled it).
+/// written back unchanged plus <c>verdict</c> (bool) and <c>decided_by</c> (the comparison that settled it). Both sides
+/// go through <see cref="AnswerGrading"/>'s extraction step first (a sentence, <c>$…$</c> or <c>\boxed{}</c> on either
+/// side), recorded as <c>gold_extracted</c>/<c>gold_rule</c> and <c>extracted</c>/<c>rule</c>; with
+/// <c>extract: false</c> the two fields are compared as they stand.
 /// </summary>
 public static class PairGrading
 {
-    public static PairGradingResult Grade(string path, TextWriter output, bool strict = false)
+    public static PairGradingResult Grade(string path, TextWriter output, bool strict = false, bool extract = true)
     {
         var read = JsonlReader.Read(path, strict);
         var warnings = new List<string>(read.Warnings);
@@ -27,7 +30,15 @@ public static class PairGrading
             var node = JsonNode.Parse(line.Value.GetRawText())!.AsObject();
             var gold = Field(node, "gold", where, required: true)!;
             var prediction = Field(node, "prediction", where, required: false);
-            var verdict = Grader.Equivalent(gold, prediction);
+            var graded = AnswerGrading.Grade(gold, prediction, extract);
+            var verdict = graded.Verdict;
+            if (extract)
+            {
+                node["gold_extracted"] = graded.Gold.Answer;
+                node["gold_rule"] = graded.Gold.Rule?.Name();
+                node["extracted"] = graded.Predicted.Answer;
+                node["rule"] = graded.Predicted.Rule?.Name();
+            }
             node["verdict"] = verdict.Equivalent;
             node["decided_by"] = JsonSerializer.SerializeToNode(verdict.DecidedBy);
             output.WriteLine(node.ToJsonString(RunJson.Line));

@@ -60,7 +60,7 @@ public static class Scoring
         if (classes.Count == 0) return false;
         var best = classes[0];
         foreach (var c in classes) if (c.Votes > best.Votes) best = c;
-        return Grader.Equivalent(gold, best.Representative).Equivalent;
+        return AnswerGrading.GradeExtracted(gold, new Extraction(best.Representative, null)).Correct;
     }
 
     public static AccuracyCell Accuracy(string group, IReadOnlyCollection<PredictionRecord> rows)

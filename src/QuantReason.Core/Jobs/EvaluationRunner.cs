@@ -102,8 +102,8 @@ public static class EvaluationRunner
                     run.Fail(head.Problem.Id, head.Sample, result.Output);
                 else
                 {
-                    var extraction = AnswerExtractor.Extract(result.Output);
-                    var verdict = Grader.Equivalent(head.Problem.Gold, extraction.Answer);
+                    var graded = AnswerGrading.Grade(head.Problem.Gold, result.Output);
+                    var (extraction, verdict) = (graded.Predicted, graded.Verdict);
                     run.Append(new PredictionRecord
                     {
                         ProblemId = head.Problem.Id, Sample = head.Sample, Subject = head.Problem.Subject, Level = head.Problem.Level,

@@ -1,6 +1,7 @@
-using QuantReason.Evaluation.Prompts;
+using QuantReason.Data.Prompts;
 using QuantReason.Evaluation.Runs;
-using QuantReason.StepMath;
+using QuantReason.Data.StepMath;
+using QuantReason.Jobs;
 
 namespace QuantReason.Judging;
 

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
-using QuantReason.StepMath;
+using QuantReason.Data.StepMath;
+using QuantReason.Jobs;
 
 namespace QuantReason.Judging;
 

@@ -1,4 +1,5 @@
-using QuantReason.StepMath;
+using QuantReason.Data.StepMath;
+using QuantReason.Jobs;
 
 namespace QuantReason.Judging;
 

@@ -23,7 +23,7 @@ public sealed record VerifierAgreement(
     public double ComputationalPrecision => LabelledComputational == 0 ? 0 : (double)LabelledComputationalRight / LabelledComputational;
 
     public static string ClassOf(ErrorLabel l) =>
-        !l.HasError ? None : l.ErrorType == StepMath.Taxonomy.FormatError ? Format : l.Category ?? None;
+        !l.HasError ? None : l.ErrorType == Taxonomy.FormatError ? Format : l.Category ?? None;
 
     /// <summary>Pairs each reference label with the labeller's label of the same (problem_id, sample); unlabelled ones count as missing.</summary>
     public static VerifierAgreement Of(IEnumerable<ErrorLabel> verifier, IEnumerable<ErrorLabel> labeller)

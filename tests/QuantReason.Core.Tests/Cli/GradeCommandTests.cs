@@ -42,5 +42,23 @@ public sealed class GradeCommandTests : IDisposable
     }
 
     [Fact]
+    public void Pairs_are_extracted_on_both_sides_unless_told_not_to()
+    {
+        var input = Path.Combine(_dir, "raw.jsonl");
+        File.WriteAllLines(input, ["""{"gold": "The answer is $7$.", "prediction": "so we get \\boxed{7}"}"""]);
+        Assert.Equal(0, Commands.Run(["grade", "--pairs", input]));
+        var line = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(_dir, "raw.graded.jsonl")))!;
+        Assert.True(line["verdict"]!.GetValue<bool>());
+        Assert.Equal(("7", "the_answer_is", "7", "boxed"), (line["gold_extracted"]!.GetValue<string>(), line["gold_rule"]!.GetValue<string>(),
+            line["extracted"]!.GetValue<string>(), line["rule"]!.GetValue<string>()));
+
+        var asWritten = Path.Combine(_dir, "as-written.jsonl");
+        Assert.Equal(0, Commands.Run(["grade", "--pairs", input, "--no-extract", "--out", asWritten]));
+        var plain = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(asWritten))!;
+        Assert.False(plain["verdict"]!.GetValue<bool>());
+        Assert.Null(plain["rule"]);
+    }
+
+    [Fact]
     public void Exactly_one_input_is_required() => Assert.Equal(1, Commands.Run(["grade"]));
 }

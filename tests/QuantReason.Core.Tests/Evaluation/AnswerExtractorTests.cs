@@ -74,6 +74,59 @@ public class AnswerExtractorTests
         Assert.Equal((expected, ExtractionRule.LastNumber), (e.Answer, e.Rule));
     }
 
+    [Theory]
+    [InlineData(@"x = \boxed{2} \text{ or } x = \boxed{5}", "2, 5")]
+    [InlineData(@"$a = \boxed{3}$, $b = \boxed{4}$", "3, 4")]
+    [InlineData(@"\boxed{7} and again \boxed{7}", "7")] // "again" is prose: the last box alone
+    [InlineData(@"\boxed{6}, \boxed{6}", "6")] // the same box restated is one answer
+    [InlineData(@"\boxed{x = \boxed{5}}", "5")] // a box around a box is not a second part: the inner one is the answer
+    public void Boxes_joined_only_by_connectives_are_one_answer(string output, string expected)
+    {
+        var e = AnswerExtractor.Extract(output);
+        Assert.Equal((expected, ExtractionRule.Boxed), (e.Answer, e.Rule));
+    }
+
+    [Theory]
+    [InlineData("(4,1)", "(4,1)")]
+    [InlineData("$(0, 2]$", "(0, 2]")]
+    [InlineData(@"y = 3x + 1", "y = 3x + 1")]
+    [InlineData(@"\frac{AM}{MB}=\frac{2}{3}", @"\frac{AM}{MB}=\frac{2}{3}")]
+    [InlineData(@"\begin{pmatrix} 1 \\ 2 \end{pmatrix}", @"\begin{pmatrix} 1 \\ 2 \end{pmatrix}")]
+    [InlineData("25 percent", "25 percent")]
+    public void A_clean_answer_is_taken_whole(string text, string expected)
+    {
+        var e = AnswerExtractor.Extract(text);
+        Assert.Equal((expected, ExtractionRule.Whole), (e.Answer, e.Rule));
+    }
+
+    [Theory]
+    [InlineData("The intersection is at (4, 1)", "(4, 1)")]
+    [InlineData("so x lies in (0, 2] overall", "(0, 2]")]
+    [InlineData("They meet at 3:30 p.m. on Friday", "3:30 p.m.")]
+    [InlineData("A ratio of 2:1 gives 12", "12")]
+    [InlineData("The roots are -3 or 4.", "-3 or 4")]
+    [InlineData("so the possible values are 1, 2, and 5", "1, 2, and 5")]
+    [InlineData("between 3 and 5 there are 7", "7")] // a list only where it ends the sentence
+    public void The_last_value_keeps_tuples_intervals_and_times_whole(string output, string expected)
+    {
+        var e = AnswerExtractor.Extract(output);
+        Assert.Equal((expected, ExtractionRule.LastNumber), (e.Answer, e.Rule));
+    }
+
+    [Fact]
+    public void An_unclosed_box_alone_is_no_answer() => Assert.Equal(Extraction.None, AnswerExtractor.Extract(@"so the total is \boxed{12"));
+
+    [Fact]
+    public void Json_escaped_backslashes_are_halved() =>
+        Assert.Equal(@"\frac{1}{2}", AnswerExtractor.Extract(@"we get \\boxed{\\frac{1}{2}}").Answer);
+
+    [Fact]
+    public void A_number_free_line_stands_as_written_but_a_sentence_does_not()
+    {
+        Assert.Equal(("east", ExtractionRule.Whole), (AnswerExtractor.Extract("east").Answer, AnswerExtractor.Extract("east").Rule));
+        Assert.Equal(Extraction.None, AnswerExtractor.Extract("I have no idea."));
+    }
+
     [Fact]
     public void Nothing_to_extract_gives_no_rule()
     {
@@ -83,7 +136,7 @@ public class AnswerExtractorTests
     [Fact]
     public void Rule_names_match_the_run_schema()
     {
-        Assert.Equal(["boxed", "minerva", "the_answer_is", "gsm8k_hash", "last_math", "last_number"],
+        Assert.Equal(["boxed", "minerva", "the_answer_is", "gsm8k_hash", "whole", "last_math", "last_number"],
             Enum.GetValues<ExtractionRule>().Select(r => r.Name()));
         Assert.Equal("\"the_answer_is\"", System.Text.Json.JsonSerializer.Serialize(ExtractionRule.TheAnswerIs));
     }

@@ -1,5 +1,6 @@
 using QuantReason.Judging;
-using QuantReason.StepMath;
+using QuantReason.Data.StepMath;
+using QuantReason.Jobs;
 
 namespace QuantReason.Tests.Judging;
 

@@ -9,7 +9,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using QuantReason.Judging;
-using QuantReason.StepMath;
+using QuantReason.Data.StepMath;
+using QuantReason.Jobs;
 
 namespace QuantReason.Tests.Judging;
 

@@ -1,5 +1,6 @@
 using QuantReason.Judging;
-using QuantReason.StepMath;
+using QuantReason.Data.StepMath;
+using QuantReason.Jobs;
 using QuantReason.Tests.Serving;
 
 namespace QuantReason.Tests.Judging;

@@ -21,6 +21,10 @@ public static partial class AnswerParser
         if (AsText(n) is { } text) return text;
         if (ClockTime().Match(n.Text.Trim()) is { Success: true } time)
             return new TextAnswer($"{time.Groups[1].Value}:{(time.Groups[2].Success ? time.Groups[2].Value : "00")}{time.Groups[3].Value.ToLowerInvariant()}m");
+        // 3:30 is a time of day, not the ratio 1:10 (ratios are written with a one-digit or unpadded second term).
+        if (TwentyFourHourTime().Match(c) is { Success: true } clock) return new TextAnswer($"{int.Parse(clock.Groups[1].Value)}:{clock.Groups[2].Value}");
+        // "1; 2; 3" lists like "1, 2, 3".
+        if (c.Contains(';') && SplitTopLevel(c, ";") is { Count: > 1 } listed) c = string.Join(",", listed);
         try { return Structure(c, n.Percent); }
         catch (Exception e) when (e is NotRepresentableException or DivideByZeroException or OverflowException or FormatException)
         {
@@ -82,11 +86,21 @@ public static partial class AnswerParser
         var sides = SplitTopLevel(e, "=");
         if (sides.Count >= 2)
         {
-            // "x = 3", "(b,c) = (6,5)", "\cos\angle RPS = -\frac{24}{25}", "\frac{28}{4} = 7": the left side only names
-            // or computes the answer, so the answer is what follows the equals sign.
+            var rest = string.Join("=", sides.Skip(1));
+            // "5 = 2p + q" is an equation in p and q, not the value 2p + q: a number on the left names nothing.
+            var constantLeft = IsConstant(sides[0]);
+            if (constantLeft && sides.Count == 2 && LatexExpressionParser.TryParse(rest, out _) && !IsConstant(rest))
+                return new EquationAnswer(LatexExpressionParser.Parse(sides[0]).Value - LatexExpressionParser.Parse(rest).Value);
+            // "x = 3", "(b,c) = (6,5)", "\cos\angle RPS = -\frac{24}{25}", "\frac{28}{4} = 7", "|PQ| = 5", "A:B = 3:4":
+            // the left side only names or computes the answer, so the answer is what follows the equals sign.
             if (VariableName().IsMatch(sides[0]) || VariableTuple().IsMatch(sides[0]) || NamedQuantity().IsMatch(sides[0])
-                || Label().IsMatch(sides[0]) || IsConstant(sides[0]))
-                return Element(string.Join("=", sides.Skip(1)));
+                || Label().IsMatch(sides[0]) || NamingExpression().IsMatch(sides[0]) || constantLeft)
+            {
+                var value = Element(rest);
+                // An unknown on the left keeps the answer comparable as an equation too (y = 3x + 1 ≡ 3x − y + 1 = 0).
+                return value is ScalarAnswer s && Unknown().IsMatch(sides[0]) && LatexExpressionParser.TryParse(sides[0], out var unknown)
+                    ? s with { Label = unknown!.Value } : value;
+            }
             if (sides.Count == 2)
             {
                 var lhs = LatexExpressionParser.Parse(sides[0]).Value;
@@ -96,6 +110,8 @@ public static partial class AnswerParser
             throw new NotRepresentableException("chained equation");
         }
         if (Inequality(e) is { } interval) return interval;
+        if (InequalitySplit().Split(e) is { Length: >= 3 } relation)
+            return InequalitySolver.Read(relation.Select(p => p.Trim()).ToList()) ?? throw new NotRepresentableException("unreadable inequality");
         if (Ratio().Match(e) is { Success: true } ratio)
             return new ScalarAnswer(LatexExpressionParser.Parse(ratio.Groups[1].Value).Value / LatexExpressionParser.Parse(ratio.Groups[2].Value).Value, false, false);
         if (BaseNumeral().Match(e) is { Success: true } numeral && ValidNumeral(numeral, out var digits, out var radix))
@@ -133,14 +149,14 @@ public static partial class AnswerParser
             var bound = LatexExpressionParser.Parse(varOnLeft ? right : left).Value;
             var upper = Less(op) == varOnLeft; // x < b or b > x: b is the upper end
             return upper
-                ? new BracketedAnswer('(', Strict(op) ? ')' : ']', [Bound(-infinity), Bound(bound)])
-                : new BracketedAnswer(Strict(op) ? '(' : '[', ')', [Bound(bound), Bound(infinity)]);
+                ? new BracketedAnswer('(', Strict(op) ? ')' : ']', [Bound(-infinity), Bound(bound)]) { IsInterval = true }
+                : new BracketedAnswer(Strict(op) ? '(' : '[', ')', [Bound(bound), Bound(infinity)]) { IsInterval = true };
         }
         if (!VariableName().IsMatch(parts[2]) || Less(parts[1]) != Less(parts[3])) return null;
         var a = LatexExpressionParser.Parse(parts[0]).Value;
         var b = LatexExpressionParser.Parse(parts[4]).Value;
         var (lo, loOp, hi, hiOp) = Less(parts[1]) ? (a, parts[1], b, parts[3]) : (b, parts[3], a, parts[1]);
-        return new BracketedAnswer(Strict(loOp) ? '(' : '[', Strict(hiOp) ? ')' : ']', [Bound(lo), Bound(hi)]);
+        return new BracketedAnswer(Strict(loOp) ? '(' : '[', Strict(hiOp) ? ')' : ']', [Bound(lo), Bound(hi)]) { IsInterval = true };
     }
 
     static MatrixAnswer Matrix(string c)
@@ -230,6 +246,17 @@ public static partial class AnswerParser
     /// <summary>A quantity named by a function, angle or overline: \cos\angle RPS, \angle ABC, \log_2 8, \overline{AB}.</summary>
     [GeneratedRegex(@"^\\(?:sin|cos|tan|cot|sec|csc|angle|measuredangle|overline|log|ln|arcsin|arccos|arctan|triangle|text|mathrm|operatorname)(?![a-zA-Z])")]
     private static partial Regex NamedQuantity();
+
+    /// <summary>Names of quantities that are not single symbols: |PQ|, \frac{AM}{MB}, A:B, \overline{AB}, AM/MB, f(2).</summary>
+    [GeneratedRegex(@"^(?:[fghpqFGHPQ]\((?:-?[\d./]+|[a-z])(?:,(?:-?[\d./]+|[a-z]))*\)|\|[A-Za-z]+\||\\frac\{[A-Za-z]+\}\{[A-Za-z]+\}|[A-Za-z]+(?::[A-Za-z]+)+|\\overline\{[A-Za-z]+\}|[A-Za-z]+/[A-Za-z]+|m?\\angle\s*[A-Za-z]+)$")]
+    private static partial Regex NamingExpression();
+
+    /// <summary>A single unknown (x, y_1, \theta) whose "= value" can also be read as an equation.</summary>
+    [GeneratedRegex(@"^(?:[a-zA-Z]|\\(?!pi\b|infty\b)[a-zA-Z]+)(?:_\{?\w+\}?)?$")]
+    private static partial Regex Unknown();
+
+    [GeneratedRegex(@"^(\d{1,2}):([0-5]\d)$")]
+    private static partial Regex TwentyFourHourTime();
 
     [GeneratedRegex(@"^\(?([A-E])\)?$")]
     private static partial Regex Choice();

@@ -10,7 +10,8 @@ public enum Decision
     [JsonStringEnumMemberName("rational")] Rational,
     /// <summary>Exact canonical forms with radicals, π, i, e or variables.</summary>
     [JsonStringEnumMemberName("symbolic")] Symbolic,
-    /// <summary>Relative tolerance 1e-6, only because one side is a decimal approximation of an irrational value.</summary>
+    /// <summary>A decimal approximating an exact value: relative tolerance 1e-6 against an irrational value, or a decimal of
+    /// at least ten significant digits that is a rational, whose expansion does not end, rounded or truncated there.</summary>
     [JsonStringEnumMemberName("numeric")] Numeric,
     /// <summary>A percent sign read as /100 (50\% ≡ 0.5).</summary>
     [JsonStringEnumMemberName("percent")] Percent,
@@ -20,6 +21,11 @@ public enum Decision
     [JsonStringEnumMemberName("union")] Union,
     [JsonStringEnumMemberName("matrix")] Matrix,
     [JsonStringEnumMemberName("equation")] Equation,
+    /// <summary>Inequalities up to multiplying both sides by a positive number, or by −1 with the relation reversed.</summary>
+    [JsonStringEnumMemberName("inequality")] Inequality,
+    /// <summary>Seeded evaluation at random points (or of two constants) agreed where exact arithmetic could not decide:
+    /// trigonometric identities, sums, nested radicals (<see cref="NumericIdentity"/>).</summary>
+    [JsonStringEnumMemberName("identity")] Identity,
     [JsonStringEnumMemberName("text")] Text,
     [JsonStringEnumMemberName("choice")] Choice,
     [JsonStringEnumMemberName("base_numeral")] BaseNumeral,

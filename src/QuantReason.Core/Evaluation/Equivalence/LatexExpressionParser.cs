@@ -28,6 +28,7 @@ internal sealed class LatexExpressionParser
     ];
 
     readonly List<LatexToken> _t;
+    readonly HashSet<string> _bound = []; // index variables of the series being parsed: i there is an index, not √−1
     int _p;
     bool _hasDecimal;
 
@@ -130,7 +131,7 @@ internal sealed class LatexExpressionParser
         LatexTokenKind.Number or LatexTokenKind.Letter => true,
         LatexTokenKind.Symbol => t.Text is "(" or "{" or "[",
         LatexTokenKind.Command => t.Text is "frac" or "sqrt" or "pi" or "infty" or "binom" or "lfloor" or "lceil"
-                                  or "operatorname" || Functions.Contains(t.Text) || Greek.Contains(t.Text),
+                                  or "operatorname" or "sum" or "prod" || Functions.Contains(t.Text) || Greek.Contains(t.Text),
         _ => false,
     };
 
@@ -213,7 +214,7 @@ internal sealed class LatexExpressionParser
 
     SymbolicValue Letter(string name)
     {
-        var atom = name switch { "i" => Atom.I, "e" => Atom.E, _ => null };
+        var atom = _bound.Contains(name) ? null : name switch { "i" => Atom.I, "e" => Atom.E, _ => null };
         if (Peek?.IsSymbol('_') == true)
         {
             _p++;
@@ -252,10 +253,69 @@ internal sealed class LatexExpressionParser
             case "lfloor": { var v = Expression(); ExpectCommand("rfloor"); return Rounded(v, "floor", r => r.Floor()); }
             case "lceil": { var v = Expression(); ExpectCommand("rceil"); return Rounded(v, "ceil", r => -(-r).Floor()); }
             case "operatorname": return Function(RawGroup());
+            case "sum": return Series(product: false);
+            case "prod": return Series(product: true);
         }
         if (Greek.Contains(name)) return SymbolicValue.Of(Atom.Variable("\\" + name));
         if (Functions.Contains(name)) return Function(name);
         throw new NotRepresentableException($"unsupported command \\{name}");
+    }
+
+    /// <summary>Most terms a \sum or \prod is evaluated over; a longer one has no numeric value (the grader then decides exactly or not at all).</summary>
+    const int MaxSeriesTerms = 5_000;
+    /// <summary>Most body evaluations of one outermost series, nested series included (\sum\sum of 10⁴ × 10⁴ would be 10⁸).</summary>
+    const long MaxSeriesWork = 10_000;
+    [ThreadStatic] static int _seriesDepth;
+    [ThreadStatic] static long _seriesWorkLeft;
+
+    /// <summary>
+    /// \sum_{k=a}^{b} body and \prod likewise, the body being the following product term. The value is an opaque atom whose
+    /// key names the bound variable, so renamed or reordered sums are told equal only by evaluation at the same points.
+    /// </summary>
+    SymbolicValue Series(bool product)
+    {
+        ExpectSymbol('_');
+        ExpectSymbol('{');
+        var index = Next();
+        if (index.Kind != LatexTokenKind.Letter) throw new NotRepresentableException("series without an index variable");
+        ExpectSymbol('=');
+        var from = Expression();
+        ExpectSymbol('}');
+        ExpectSymbol('^');
+        var to = ScriptArgument();
+        var k = index.Text;
+        var shadowed = !_bound.Add(k);
+        var body = Term();
+        if (!shadowed) _bound.Remove(k);
+        var free = new HashSet<string>(body.FreeVariables);
+        free.Remove(k);
+        free.UnionWith(from.FreeVariables);
+        free.UnionWith(to.FreeVariables);
+        Complex? At(IReadOnlyDictionary<string, Complex> env)
+        {
+            if (from.Evaluate(env) is not { } a || to.Evaluate(env) is not { } b) return null;
+            if (a.Imaginary != 0 || b.Imaginary != 0 || Math.Abs(a.Real - Math.Round(a.Real)) > 1e-9 || Math.Abs(b.Real - Math.Round(b.Real)) > 1e-9)
+                return null;
+            var (lo, hi) = (Math.Round(a.Real), Math.Round(b.Real));
+            if (hi - lo >= MaxSeriesTerms) return null;
+            var inner = new Dictionary<string, Complex>(env);
+            Complex acc = product ? Complex.One : Complex.Zero;
+            if (_seriesDepth++ == 0) _seriesWorkLeft = MaxSeriesWork;
+            try
+            {
+                for (var i = lo; i <= hi; i++)
+                {
+                    if (--_seriesWorkLeft < 0) return null;
+                    inner[k] = i;
+                    if (body.Evaluate(inner) is not { } term) return null;
+                    acc = product ? acc * term : acc + term;
+                }
+                return acc;
+            }
+            finally { _seriesDepth--; }
+        }
+        var key = $"{(product ? "prod" : "sum")}({k}={from};{to};{body})";
+        return SymbolicValue.Of(Atom.Opaque(key, free.Count == 0 ? At(new Dictionary<string, Complex>()) : null, free, At));
     }
 
     static BigInteger Binomial(int n, int k)
@@ -274,7 +334,8 @@ internal sealed class LatexExpressionParser
             // A real numeric value: |v| is ±v exactly, the sign read from its numeric value.
             return c.Real < 0 ? -v : v;
         }
-        return SymbolicValue.Of(Atom.Opaque($"abs({v})", v.Evaluate() is { } z ? Complex.Abs(z) : null));
+        return SymbolicValue.Of(Atom.Opaque($"abs({v})", v.Evaluate() is { } z ? Complex.Abs(z) : null, v.FreeVariables,
+            env => v.Evaluate(env) is { } x ? Complex.Abs(x) : null));
     }
 
     static SymbolicValue Rounded(SymbolicValue v, string name, Func<Rational, BigInteger> f)
@@ -283,7 +344,8 @@ internal sealed class LatexExpressionParser
         var numeric = v.Evaluate() is { } c && c.Imaginary == 0
             ? (Complex?)(name == "floor" ? Math.Floor(c.Real) : Math.Ceiling(c.Real)) : null;
         if (numeric is { } n && Math.Abs(n.Real) < 1e15) return SymbolicValue.Of(new Rational(new BigInteger(n.Real), 1));
-        return SymbolicValue.Of(Atom.Opaque($"{name}({v})", numeric));
+        return SymbolicValue.Of(Atom.Opaque($"{name}({v})", numeric, v.FreeVariables, env =>
+            v.Evaluate(env) is { Imaginary: 0 } x ? (name == "floor" ? Math.Floor(x.Real) : Math.Ceiling(x.Real)) : null));
     }
 
     /// <summary>\sin x, \sin(2x), \sin^2 x, \log_2 8: an opaque atom keyed by the canonical argument, with its numeric value.</summary>
@@ -309,9 +371,14 @@ internal sealed class LatexExpressionParser
     static SymbolicValue Apply(string name, SymbolicValue arg, SymbolicValue? logBase)
     {
         if (name == "ln" && arg.ExactlyEquals(SymbolicValue.Of(Atom.E))) return SymbolicValue.Of(1);
-        var x = arg.Evaluate();
-        var b = logBase?.Evaluate();
-        Complex? numeric = x is not { } z ? null : name switch
+        var key = logBase is null ? $"\\{name}({arg})" : $"\\{name}_({logBase})({arg})";
+        var free = logBase is null ? arg.FreeVariables : SymbolicValue.Union(arg.FreeVariables, logBase.FreeVariables);
+        return SymbolicValue.Of(Atom.Opaque(key, Numeric(name, arg.Evaluate(), logBase?.Evaluate()), free,
+            env => Numeric(name, arg.Evaluate(env), logBase?.Evaluate(env))));
+    }
+
+    static Complex? Numeric(string name, Complex? x, Complex? b) =>
+        x is not { } z ? null : name switch
         {
             "sin" => Complex.Sin(z), "cos" => Complex.Cos(z), "tan" => Complex.Tan(z),
             "cot" => 1 / Complex.Tan(z), "sec" => 1 / Complex.Cos(z), "csc" => 1 / Complex.Sin(z),
@@ -321,9 +388,6 @@ internal sealed class LatexExpressionParser
             "log" => b is { } bb ? Complex.Log(z) / Complex.Log(bb) : Complex.Log10(z),
             _ => null,
         };
-        var key = logBase is null ? $"\\{name}({arg})" : $"\\{name}_({logBase})({arg})";
-        return SymbolicValue.Of(Atom.Opaque(key, numeric));
-    }
 
     /// <summary>A \frac or \sqrt argument: a braced group, or LaTeX's single token (one digit of a number).</summary>
     SymbolicValue Argument()

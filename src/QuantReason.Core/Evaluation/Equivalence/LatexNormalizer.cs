@@ -30,7 +30,7 @@ public static partial class LatexNormalizer
 
     public static NormalizedAnswer Normalize(string raw)
     {
-        var s = raw.Trim();
+        var s = UndoubleBackslashes(raw.Trim());
         s = Unicode(s);
         s = StripDelimiters(s);
         s = s.Replace(@"\\", LineBreak); // protect \\ so "\\ " is not read as the spacing command "\ "
@@ -42,12 +42,15 @@ public static partial class LatexNormalizer
         s = s.Replace(@"\dfrac", @"\frac").Replace(@"\tfrac", @"\frac").Replace(@"\cfrac", @"\frac")
              .Replace(@"\dbinom", @"\binom").Replace(@"\tbinom", @"\binom")
              .Replace(@"\displaystyle", "").Replace(@"\lbrace", @"\{").Replace(@"\rbrace", @"\}")
-             .Replace(@"\leq", @"\le").Replace(@"\geq", @"\ge").Replace(@"\neq", @"\ne");
+             .Replace(@"\leq", @"\le").Replace(@"\geq", @"\ge").Replace(@"\neq", @"\ne")
+             .Replace(@"\approx", "=").Replace(@"\simeq", "=").Replace("≈", "="); // "t \approx 4.5" states the value 4.5
         s = Degrees().Replace(s, "");
         var percent = false;
         s = PercentSign().Replace(s, _ => { percent = true; return ""; });
+        s = PercentWord().Replace(s, _ => { percent = true; return ""; });
         var hadText = false;
         s = UnwrapText(s, ref hadText);
+        s = Connective().Replace(s, ",");
         for (var before = ""; before != s;) { before = s; s = UnitSuffix.Replace(s, "").TrimEnd(); }
         s = FracDigits().Replace(s, @"\frac{$1}{$2}");
         s = FracGroupDigit().Replace(s, @"\frac{$1}{$2}");
@@ -61,6 +64,24 @@ public static partial class LatexNormalizer
         var compact = CompactSpaces().Replace(text, "");
         if (ThousandsNumber().IsMatch(compact)) compact = compact.Replace(",", "");
         return new NormalizedAnswer(text, compact, percent, hadText);
+    }
+
+    /// <summary>
+    /// Halves every backslash of JSON-escaped LaTeX that was escaped once too often ("\\\\frac{1}{2}"): only when no
+    /// backslash stands alone, so a genuine row break "\\\\" inside otherwise normal LaTeX is left as it is.
+    /// </summary>
+    public static string UndoubleBackslashes(string s)
+    {
+        if (!s.Contains(@"\\", StringComparison.Ordinal) || !DoubledCommand().IsMatch(s)) return s;
+        for (var i = 0; i < s.Length; i++)
+        {
+            if (s[i] != '\\') continue;
+            var run = 1;
+            while (i + run < s.Length && s[i + run] == '\\') run++;
+            if (run % 2 == 1) return s;
+            i += run - 1;
+        }
+        return s.Replace(@"\\", @"\");
     }
 
     static string Unicode(string s) => s
@@ -125,6 +146,9 @@ public static partial class LatexNormalizer
         return sb.ToString();
     }
 
+    /// <summary>A unit word (or its plural) that the normaliser drops after a value: "dollars", "percent", "cm".</summary>
+    public static bool IsUnitWord(string word) => UnitSuffix.Match("1 " + word) is { Success: true, Index: <= 2 } || word is "pct";
+
     static bool IsUnit(string content)
     {
         var c = content.Trim().TrimEnd('.').Trim();
@@ -169,6 +193,17 @@ public static partial class LatexNormalizer
 
     [GeneratedRegex(@"\\%|%")]
     private static partial Regex PercentSign();
+
+    // "25 percent", "25 pct": the word after a value is a percent sign (the unit list would drop it without the flag).
+    [GeneratedRegex(@"(?<=[\d}])\s*(?:percent|pct\.?)(?![A-Za-z])", RegexOptions.IgnoreCase)]
+    private static partial Regex PercentWord();
+
+    // "2 or 3", "x = 1 and x = 4": a bare "or"/"and" between values lists them (words on both sides are a text answer).
+    [GeneratedRegex(@"(?<=[\d}\)\]])\s*,?\s+(?:or|and)\s+(?=[-+\d\\(\[{]|[A-Za-z]\s*(?:=|<|>|\\[lg]e\b))")]
+    private static partial Regex Connective();
+
+    [GeneratedRegex(@"\\\\[A-Za-z]")]
+    private static partial Regex DoubledCommand();
 
     [GeneratedRegex(@"\\(?:text|textbf|textit|textrm|mbox|mathrm|mathbf|mathit|operatorname\*?)\s*\{")]
     private static partial Regex TextCommand();

@@ -96,12 +96,12 @@ public sealed class Monomial : IEquatable<Monomial>
         return (coefficient, new Monomial(kept));
     }
 
-    public Complex? Evaluate()
+    public Complex? Evaluate(IReadOnlyDictionary<string, Complex>? bindings = null)
     {
         Complex value = Complex.One;
         foreach (var (atom, e) in Factors)
         {
-            if (atom.Numeric is not { } v) return null;
+            if (atom.ValueAt(bindings) is not { } v) return null;
             value *= atom.Kind == AtomKind.Prime || v.Imaginary == 0 && v.Real > 0
                 ? Math.Pow(v.Real, e.ToDouble())
                 : Complex.Pow(v, e.ToDouble());

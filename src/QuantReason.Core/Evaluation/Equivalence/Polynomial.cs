@@ -42,6 +42,8 @@ public sealed class Polynomial : IEquatable<Polynomial>
     public bool IsNumeric => _terms.Keys.All(m => m.IsNumeric);
     public bool HasAtom(AtomKind kind) => _terms.Keys.Any(m => m.Factors.Any(f => f.Atom.Kind == kind));
 
+    public IEnumerable<Atom> Atoms => _terms.Keys.SelectMany(m => m.Factors.Select(f => f.Atom));
+
     public static Polynomial operator +(Polynomial a, Polynomial b)
     {
         if (a.IsZero) return b;
@@ -79,12 +81,12 @@ public sealed class Polynomial : IEquatable<Polynomial>
         if (sum.IsZero) t.Remove(m); else t[m] = sum;
     }
 
-    public Complex? Evaluate()
+    public Complex? Evaluate(IReadOnlyDictionary<string, Complex>? bindings = null)
     {
         Complex sum = Complex.Zero;
         foreach (var (m, c) in _terms)
         {
-            if (m.Evaluate() is not { } v) return null;
+            if (m.Evaluate(bindings) is not { } v) return null;
             sum += c.ToDouble() * v;
         }
         return sum;

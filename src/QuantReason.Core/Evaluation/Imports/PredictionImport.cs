@@ -83,8 +83,8 @@ public static class PredictionImport
 
     static PredictionRecord Grade(ImportedSample s, Problem problem)
     {
-        var extraction = AnswerExtractor.Extract(s.Output);
-        var verdict = Grader.Equivalent(problem.Gold, extraction.Answer);
+        var graded = AnswerGrading.Grade(problem.Gold, s.Output);
+        var (extraction, verdict) = (graded.Predicted, graded.Verdict);
         return new PredictionRecord
         {
             ProblemId = problem.Id, Sample = s.Sample, Subject = problem.Subject, Level = problem.Level,

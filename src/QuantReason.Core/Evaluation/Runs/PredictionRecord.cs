@@ -27,7 +27,7 @@ public sealed record PredictionRecord
     {
         var extraction = AnswerExtractor.Extract(Output);
         var answer = extraction.Answer ?? Extracted;
-        var verdict = Grader.Equivalent(Gold, answer);
+        var verdict = AnswerGrading.GradeExtracted(Gold, new Extraction(answer, extraction.Rule)).Verdict;
         return this with
         {
             Extracted = answer,

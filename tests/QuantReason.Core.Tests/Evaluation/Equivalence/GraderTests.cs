@@ -226,12 +226,74 @@ public class GraderTests
         }).QuickCheckThrowOnFailure();
     }
 
+    [Fact]
+    public void Identities_are_decided_at_random_points()
+    {
+        Same(@"\csc^2\theta", @"1 + \cot^2\theta", Decision.Identity);
+        Same(@"\sum_{k=1}^{n} 2k", @"\sum_{j=1}^{n} j \cdot 2", Decision.Identity);
+        Different(@"\sin(\pi x)", "0", Decision.Symbolic);
+        Different(@"\sum_{k=1}^{n} k", @"\sum_{k=2}^{n} k", Decision.Symbolic);
+    }
+
+    [Fact]
+    public void Long_decimals_stand_for_exact_rationals_but_rounded_answers_do_not()
+    {
+        Same(@"\frac{1}{7}", "0.142857142857", Decision.Numeric);
+        Different(@"\frac{1}{7}", "0.142857", Decision.Rational);
+        Different("0.14", @"\frac{1}{7}", Decision.Rational);
+        Different(@"\frac{1}{8}", "0.1250000001", Decision.Rational);
+    }
+
+    [Fact]
+    public void Labelled_answers_and_equations_with_a_number_on_the_left()
+    {
+        Same("5", "|PQ| = 5", Decision.Rational);
+        Same(@"\frac{2}{3}", @"\frac{AM}{MB}=\frac{2}{3}", Decision.Rational);
+        Same("4.5", @"t \approx 4.5", Decision.Rational);
+        Different("2p+q", "5 = 2p + q", Decision.KindMismatch);
+        Same("5 = 2p + q", "q = 5 - 2p", Decision.Equation);
+        Same("3x - y + 1 = 0", "y = 3x + 1", Decision.Equation);
+        Different("3x - y + 1 = 0", "y = 3x - 1", Decision.Equation);
+    }
+
+    [Fact]
+    public void Inequalities_up_to_a_factor_and_as_sets_of_reals()
+    {
+        Same("y > 2", "-y < -2", Decision.Interval);
+        Different("y > 2", "-y > -2", Decision.Interval);
+        Same("x + y > 2", "-x - y < -2", Decision.Inequality);
+        Different("x + y > 2", "-x - y > -2", Decision.Inequality);
+        Same(@"[-5,-2]\cup[2,5]", @"2 \le |t| \le 5", Decision.Union);
+        Same("(0,36)", @"(0,9]\cup(9,36)", Decision.Union);
+        Different("(0,36)", @"(0,9)\cup(9,36)", Decision.Union);
+    }
+
+    [Fact]
+    public void Repeated_members_collapse_only_when_one_side_lists_each_once()
+    {
+        Same("2, 3", "3, 2, 2", Decision.Set);
+        Same("2", "2, 2", Decision.Rational);
+        Same(@"\{1, 2, 3\}", "3; 1; 2", Decision.Set);
+    }
+
+    [Fact]
+    public void Nested_sums_are_cut_off_by_the_work_budget()
+    {
+        Grader.Equivalent(@"\sum_{i=1}^{3} i", "6"); // first use pays for JIT and regex construction, not measured
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var v = Grader.Equivalent(@"\sum_{i=1}^{9999}\sum_{j=1}^{9999} ij", @"\sum_{j=1}^{9999}\sum_{i=1}^{9999} ji + 1");
+        Assert.False(v.Equivalent);
+        // About 0.2 s alone; the bound leaves room for a loaded machine, as the token-soup test does.
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"{clock.Elapsed}");
+    }
+
     static readonly string[] Tokens =
     [
         "1", "2", "0", ".5", "x", "y", "i", "e", @"\pi", @"\sqrt", @"\frac", "{", "}", "(", ")", "[", "]", "^", "_", "+", "-", "*",
         "/", "=", ",", @"\{", @"\}", @"\cup", @"\pm", @"\text{", "cm", @"\begin{pmatrix}", @"\end{pmatrix}", "&", @"\\", "!",
         "|", "<", @"\le", @"\infty", @"\overline", @"\left(", @"\right)", "%", "$", @"\boxed{", "A", "(B)", " ", @"\sin",
         "_8", "5E-01", @"\lfloor", @"\rfloor", @"\binom", @"\sqrt[3]", "10^{", "999999999999", "2^{1000}", "5E-0122",
+        @"\sum_{k=1}^{", @"\prod_{i=0}^", "n", "k", @"\cot", @"\ge", ">", ";", " or ", @"\approx", "0.142857142857", ":",
     ];
 
     /// <summary>Garbage in never throws and never stalls: a grader inside a long run must return a verdict for anything.</summary>

@@ -53,6 +53,30 @@ public class LatexNormalizerTests
         Assert.Equal(percent, n.Percent);
     }
 
+    [Theory]
+    [InlineData("25 pct", "25")]
+    [InlineData("25 percent", "25")]
+    [InlineData("25 Percent", "25")]
+    public void Percent_words_are_percent_signs(string raw, string compact)
+    {
+        var n = LatexNormalizer.Normalize(raw);
+        Assert.Equal((compact, true), (n.Compact, n.Percent));
+    }
+
+    [Theory]
+    [InlineData("2 or 3", "2,3")]
+    [InlineData("x = 1 and x = 4", "x=1,x=4")]
+    [InlineData("Tom and Jerry", "TomandJerry")] // words on both sides: a text answer, untouched
+    [InlineData(@"t \approx 4.5", "t=4.5")]
+    public void Connectives_between_values_list_them(string raw, string compact) => Assert.Equal(compact, N(raw));
+
+    [Theory]
+    [InlineData(@"\\frac{1}{2}", @"\frac{1}{2}")]
+    [InlineData(@"\\begin{pmatrix}1\\\\2\\end{pmatrix}", @"\begin{pmatrix}1\\2\end{pmatrix}")]
+    [InlineData(@"\begin{pmatrix}1\\2\end{pmatrix}", @"\begin{pmatrix}1\\2\end{pmatrix}")] // a single backslash: left alone
+    public void Doubled_backslashes_are_halved_only_when_every_one_is_doubled(string raw, string expected) =>
+        Assert.Equal(expected, LatexNormalizer.UndoubleBackslashes(raw));
+
     [Fact]
     public void Text_markup_is_remembered_and_spaces_kept_for_words()
     {
