@@ -1,3 +1,4 @@
+using QuantReason.Evaluation.Runs;
 namespace QuantReason.Judging;
 
 /// <summary>One judge's agreement on the first error step: with the panel's label and with the human verdicts.</summary>
@@ -42,7 +43,7 @@ public static class Agreement
     }
 
     /// <summary>The statistics of a labels file holding the judges', the panel's and the human labels.</summary>
-    public static AgreementReport Of(IEnumerable<ErrorLabel> labels, string panel, IReadOnlyList<string> judges)
+    public static AgreementReport Of(IEnumerable<LabelRecord> labels, string panel, IReadOnlyList<string> judges)
     {
         var byCase = labels.GroupBy(l => l.Key).Select(g => g.GroupBy(l => l.Labeller).ToDictionary(x => x.Key, x => x.Last().FirstErrorStep)).ToList();
         var complete = byCase.Where(c => judges.All(c.ContainsKey)).ToList();

@@ -1,3 +1,4 @@
+using QuantReason.Evaluation.Runs;
 namespace QuantReason.Judging;
 
 /// <summary>A judge's answer on one case: its reply, or the reason it abstained; tokens it used.</summary>

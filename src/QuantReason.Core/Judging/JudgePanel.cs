@@ -1,10 +1,11 @@
+using QuantReason.Evaluation.Runs;
 using QuantReason.Data.StepMath;
 using QuantReason.Jobs;
 
 namespace QuantReason.Judging;
 
 /// <summary>What the panel wrote for one case: each judge's own label, the panel's label (null when every judge abstained), and why it goes to review.</summary>
-public sealed record PanelDecision(IReadOnlyList<ErrorLabel> JudgeLabels, ErrorLabel? Label, IReadOnlyList<JudgeVote> Votes, bool Conflict, string? Review);
+public sealed record PanelDecision(IReadOnlyList<LabelRecord> JudgeLabels, LabelRecord? Label, IReadOnlyList<JudgeVote> Votes, bool Conflict, string? Review);
 
 /// <summary>
 /// N judges voting on each case, and a baseline judge asked only when they conflict (<see cref="MajorityVote"/>): its
@@ -61,11 +62,11 @@ public sealed class JudgePanel : IDisposable
         var votes = outcomes.Select(o => o.Item1).ToList();
         var labels = outcomes.Where(o => o.Item2 is { Abstained: false }).Select(o => JudgeLabel(c, o.Item2!)).ToList();
         var vote = MajorityVote.Of(votes);
-        ErrorLabel? label;
+        LabelRecord? label;
         if (!vote.Conflict)
         {
             var reason = votes.FirstOrDefault(v => v.FirstErrorStep == vote.Step && v.ErrorType == vote.Type)?.Reason ?? "";
-            label = ErrorLabel.Of(c.ProblemId, c.Sample, Name, c.Steps, vote.Step!.Value, vote.Type, reason, (double)vote.ForWinner / vote.Cast, _taxonomy);
+            label = ErrorLabels.Of(c.ProblemId, c.Sample, Name, c.Steps, vote.Step!.Value, vote.Type, reason, (double)vote.ForWinner / vote.Cast, _taxonomy);
         }
         else
         {
@@ -80,7 +81,7 @@ public sealed class JudgePanel : IDisposable
             // without a baseline verdict the plurality stands (lowest step on a tie); every judge abstaining leaves the case unlabelled
             settled ??= vote.Step is { } step ? votes.First(v => v.FirstErrorStep == step) : null;
             label = settled is null ? null
-                : ErrorLabel.Of(c.ProblemId, c.Sample, Name, c.Steps, settled.FirstErrorStep!.Value, settled.ErrorType,
+                : ErrorLabels.Of(c.ProblemId, c.Sample, Name, c.Steps, settled.FirstErrorStep!.Value, settled.ErrorType,
                     $"conflict settled by {settled.Judge}: {settled.Reason}", vote.Cast == 0 ? 0 : (double)vote.ForWinner / vote.Cast, _taxonomy);
         }
         label = label is null ? null : label with { Flagged = vote.Conflict, Votes = votes };
@@ -94,8 +95,8 @@ public sealed class JudgePanel : IDisposable
         return (o.Vote, o);
     }
 
-    ErrorLabel JudgeLabel(JudgeCase c, JudgeOutcome o) =>
-        ErrorLabel.Of(c.ProblemId, c.Sample, o.Judge, c.Steps, o.Reply!.FirstErrorStep, o.Reply.ErrorType, o.Reply.Reason, 1.0, _taxonomy);
+    LabelRecord JudgeLabel(JudgeCase c, JudgeOutcome o) =>
+        ErrorLabels.Of(c.ProblemId, c.Sample, o.Judge, c.Steps, o.Reply!.FirstErrorStep, o.Reply.ErrorType, o.Reply.Reason, 1.0, _taxonomy);
 
     /// <summary>The seeded audit draw: FNV-1a of (seed, problem, sample) as a fraction of 2^64, below the review share.</summary>
     public bool Audit(JudgeCase c)

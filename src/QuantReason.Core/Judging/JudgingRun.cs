@@ -1,3 +1,4 @@
+using QuantReason.Evaluation.Runs;
 namespace QuantReason.Judging;
 
 /// <summary>What one judging pass did, and each judge's usage.</summary>
@@ -39,5 +40,5 @@ public static class JudgingRun
         return new JudgingSummary(cases.Count, cases.Count - todo.Count, labelled, unlabelled, conflicts, queued, usage, start.Elapsed);
     }
 
-    static JudgeVote Vote(ErrorLabel l) => new(l.Labeller, l.FirstErrorStep, l.ErrorType, l.Explanation);
+    static JudgeVote Vote(LabelRecord l) => new(l.Labeller, l.FirstErrorStep, l.ErrorType, l.Explanation);
 }

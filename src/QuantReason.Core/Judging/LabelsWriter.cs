@@ -1,3 +1,4 @@
+using QuantReason.Evaluation.Runs;
 namespace QuantReason.Judging;
 
 /// <summary>
@@ -14,9 +15,9 @@ public sealed class LabelsWriter : IDisposable
     public string Path { get; }
     /// <summary>Bytes of a torn last line cut off on opening (0 when the file ended cleanly).</summary>
     public long TornBytes { get; }
-    public IReadOnlyList<ErrorLabel> Existing { get; }
+    public IReadOnlyList<LabelRecord> Existing { get; }
 
-    LabelsWriter(string path, long torn, List<ErrorLabel> existing)
+    LabelsWriter(string path, long torn, List<LabelRecord> existing)
     {
         Path = path;
         TornBytes = torn;
@@ -46,7 +47,7 @@ public sealed class LabelsWriter : IDisposable
             torn = length - keep;
             if (torn > 0) f.SetLength(keep);
         }
-        var existing = File.Exists(full) ? ErrorLabel.Read(full).ToList() : [];
+        var existing = File.Exists(full) ? ErrorLabels.Read(full).ToList() : [];
         return new LabelsWriter(full, torn, existing);
     }
 
@@ -55,7 +56,7 @@ public sealed class LabelsWriter : IDisposable
         lock (_lock) return _done.Contains((problemId, sample, labeller));
     }
 
-    public void Append(ErrorLabel label)
+    public void Append(LabelRecord label)
     {
         var line = label.ToJsonLine();
         lock (_lock)

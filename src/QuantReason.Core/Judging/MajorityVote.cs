@@ -1,3 +1,4 @@
+using QuantReason.Evaluation.Runs;
 namespace QuantReason.Judging;
 
 /// <summary>The panel's decision on one case before any baseline: the step and type, or a conflict.</summary>

@@ -1,3 +1,4 @@
+using QuantReason.Evaluation.Runs;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -33,7 +34,7 @@ public sealed class ReviewQueue
 
     public void Add(ReviewItem item)
     {
-        var line = JsonSerializer.Serialize(item, ErrorLabel.Json);
+        var line = JsonSerializer.Serialize(item, ErrorLabels.Json);
         lock (_lock)
         {
             if (!_queued.Add((item.ProblemId, item.Sample))) return;
@@ -50,7 +51,7 @@ public sealed class ReviewQueue
         for (int i = 0; i < lines.Length; i++)
         {
             if (string.IsNullOrWhiteSpace(lines[i])) continue;
-            try { items.Add(JsonSerializer.Deserialize<ReviewItem>(lines[i], ErrorLabel.Json) ?? throw new JsonException("null")); }
+            try { items.Add(JsonSerializer.Deserialize<ReviewItem>(lines[i], ErrorLabels.Json) ?? throw new JsonException("null")); }
             catch (JsonException e) when (i == lines.Length - 1) { _ = e; } // unterminated last line: the line being written when killed
             catch (JsonException e) { throw new QuantReasonException($"invalid review line: {e.Message}", $"{path}:{i + 1}", e); }
         }

@@ -1,3 +1,4 @@
+using QuantReason.Evaluation.Runs;
 namespace QuantReason.Judging;
 
 /// <summary>
@@ -22,13 +23,13 @@ public sealed record VerifierAgreement(
     /// <summary>Of the labeller's computational labels, the share the verifier agrees with exactly.</summary>
     public double ComputationalPrecision => LabelledComputational == 0 ? 0 : (double)LabelledComputationalRight / LabelledComputational;
 
-    public static string ClassOf(ErrorLabel l) =>
+    public static string ClassOf(LabelRecord l) =>
         !l.HasError ? None : l.ErrorType == Taxonomy.FormatError ? Format : l.Category ?? None;
 
     /// <summary>Pairs each reference label with the labeller's label of the same (problem_id, sample); unlabelled ones count as missing.</summary>
-    public static VerifierAgreement Of(IEnumerable<ErrorLabel> verifier, IEnumerable<ErrorLabel> labeller)
+    public static VerifierAgreement Of(IEnumerable<LabelRecord> verifier, IEnumerable<LabelRecord> labeller)
     {
-        var mine = new Dictionary<(string, int), ErrorLabel>();
+        var mine = new Dictionary<(string, int), LabelRecord>();
         foreach (var l in labeller) mine[l.Key] = l;
         int compared = 0, stepHits = 0, erroneous = 0, typeHits = 0, comp = 0, compFound = 0, labelledComp = 0, labelledCompRight = 0, missing = 0;
         var confusion = new Dictionary<(string, string), int>();

@@ -1,3 +1,4 @@
+using QuantReason.Evaluation.Runs;
 using QuantReason.Judging;
 using QuantReason.Data.StepMath;
 using QuantReason.Jobs;
@@ -27,7 +28,7 @@ public sealed class AgreementTests
         Assert.Equal(0.4, Agreement.Cohen(pairs), 12);
     }
 
-    static ErrorLabel L(string id, string who, int step) => ErrorLabel.Of(id, 0, who, ["s0", "s1", "s2"], step, step < 0 ? null : "computational_error", "", 1, Taxonomy.Default);
+    static LabelRecord L(string id, string who, int step) => ErrorLabels.Of(id, 0, who, ["s0", "s1", "s2"], step, step < 0 ? null : "computational_error", "", 1, Taxonomy.Default);
 
     /// <summary>
     /// Two judges on four cases: (0,0), (1,1), (0,1), (−1,−1). By hand: P_i = 1, 1, 0, 1 so P̄ = 0.75; category shares
@@ -37,7 +38,7 @@ public sealed class AgreementTests
     [Fact]
     public void A_labels_file_gives_the_hand_computed_statistics()
     {
-        var labels = new List<ErrorLabel>
+        var labels = new List<LabelRecord>
         {
             L("1", "a", 0), L("1", "b", 0), L("1", "panel", 0), L("1", "human", 0),
             L("2", "a", 1), L("2", "b", 1), L("2", "panel", 1), L("2", "human", 1),

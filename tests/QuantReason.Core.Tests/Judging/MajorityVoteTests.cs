@@ -1,3 +1,4 @@
+using QuantReason.Evaluation.Runs;
 using QuantReason.Judging;
 
 namespace QuantReason.Tests.Judging;

@@ -1,3 +1,4 @@
+using QuantReason.Evaluation.Runs;
 using QuantReason.Judging;
 using QuantReason.Data.StepMath;
 using QuantReason.Jobs;
@@ -7,8 +8,8 @@ namespace QuantReason.Tests.Judging;
 
 public sealed class VerifierAgreementTests(ITestOutputHelper output)
 {
-    static ErrorLabel L(string id, int step, string? type) =>
-        ErrorLabel.Of(id, 0, "x", ["a", "b", "c"], step, type, "", 1, Taxonomy.Default);
+    static LabelRecord L(string id, int step, string? type) =>
+        ErrorLabels.Of(id, 0, "x", ["a", "b", "c"], step, type, "", 1, Taxonomy.Default);
 
     [Fact]
     public void Step_type_and_category_agreement_are_counted_per_solution()
@@ -34,7 +35,7 @@ public sealed class VerifierAgreementTests(ITestOutputHelper output)
     public void The_step_checker_finds_the_verifiers_computational_first_errors(string run)
     {
         var dir = RepoFiles.PathOf("data", "runs", "stepmath-demo", run);
-        var verifier = ErrorLabel.Read(Path.Combine(dir, "labels.jsonl")).ToList();
+        var verifier = ErrorLabels.Read(Path.Combine(dir, "labels.jsonl")).ToList();
         var checker = JudgeCase.FromRun(dir, failuresOnly: false).Select(c => StepCheckerLabeller.Label(c, Taxonomy.Default)).ToList();
         var a = VerifierAgreement.Of(verifier, checker);
         output.WriteLine($"{run}: computational first errors found exactly {a.ComputationalFound}/{a.Computational}, " +
