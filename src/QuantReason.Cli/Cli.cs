@@ -16,8 +16,8 @@ public static class Cli
     // a string, so a bad value gets this toolkit's one-line error naming the flag rather than the parser's type message
     public static readonly Option<string?> Threads = new("--threads") { Description = "Threads for kernels (default: all cores, or $QUANTREASON_THREADS)", Recursive = true };
 
-    /// <summary>More kernel threads than this only oversubscribe the cores; a larger value is taken for a typo.</summary>
-    public static int MaxThreads => Math.Max(64, 4 * Environment.ProcessorCount);
+    /// <summary>The most kernel threads a flag may ask for (<see cref="Kernels.KernelThreads.MaxThreads"/>).</summary>
+    public static int MaxThreads => Kernels.KernelThreads.MaxThreads;
 
     /// <summary>A thread count from <paramref name="source"/> (the flag or the environment variable): a whole number in 1..<see cref="MaxThreads"/>.</summary>
     public static int ParseThreads(string text, string source) =>

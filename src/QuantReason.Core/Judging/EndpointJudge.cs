@@ -1,7 +1,6 @@
 using QuantReason.Data.Prompts;
 using QuantReason.Evaluation.Runs;
 using QuantReason.Data.StepMath;
-using QuantReason.Jobs;
 
 namespace QuantReason.Judging;
 

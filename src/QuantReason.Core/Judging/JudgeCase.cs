@@ -1,6 +1,5 @@
 using System.Text.Json.Serialization;
 using QuantReason.Data.StepMath;
-using QuantReason.Jobs;
 
 namespace QuantReason.Judging;
 

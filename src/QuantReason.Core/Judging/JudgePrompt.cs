@@ -1,6 +1,5 @@
 using System.Text;
 using QuantReason.Data.StepMath;
-using QuantReason.Jobs;
 
 namespace QuantReason.Judging;
 

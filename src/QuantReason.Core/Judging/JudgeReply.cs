@@ -1,6 +1,5 @@
 using System.Text.Json;
 using QuantReason.Data.StepMath;
-using QuantReason.Jobs;
 
 namespace QuantReason.Judging;
 

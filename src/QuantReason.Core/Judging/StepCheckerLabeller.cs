@@ -1,6 +1,5 @@
 using QuantReason.Evaluation.Runs;
 using QuantReason.Data.StepMath;
-using QuantReason.Jobs;
 
 namespace QuantReason.Judging;
 

@@ -1,5 +1,4 @@
 using QuantReason.Data.StepMath;
-using QuantReason.Jobs;
 
 namespace QuantReason.Judging;
 

@@ -15,9 +15,9 @@ namespace QuantReason.Kernels;
 /// </remarks>
 public static class KernelThreads
 {
-    /// <summary>The most threads a scope may ask for: far above any machine this runs on, low enough that a typo
-    /// (`--threads 10000`) is refused rather than spawning thousands of spinning workers.</summary>
-    public const int MaxThreads = 512;
+    /// <summary>The most threads a scope may ask for: more than this only oversubscribes the cores, so a larger value is
+    /// taken for a typo (`--threads 10000`) and refused rather than spawning thousands of spinning workers.</summary>
+    public static int MaxThreads { get; } = Math.Max(64, 4 * Environment.ProcessorCount);
 
     static readonly int _default = DefaultCount();
     static readonly AsyncLocal<int?> _scoped = new();
@@ -32,14 +32,14 @@ public static class KernelThreads
     static int DefaultCount()
     {
         var env = Environment.GetEnvironmentVariable("QUANTREASON_THREADS");
-        return int.TryParse(env, out var n) && n is > 0 and <= MaxThreads ? n : Environment.ProcessorCount;
+        return int.TryParse(env, out var n) && n > 0 && n <= MaxThreads ? n : Environment.ProcessorCount;
     }
 
     /// <summary>Sets the thread count for the current flow (and the tasks it starts) until the scope is disposed.</summary>
     /// <exception cref="QuantReasonException">When <paramref name="threads"/> is outside 1..<see cref="MaxThreads"/>.</exception>
     public static Scope Use(int threads)
     {
-        if (threads is < 1 or > MaxThreads)
+        if (threads < 1 || threads > MaxThreads)
             throw new QuantReasonException($"thread count {threads} is out of range: use 1 to {MaxThreads} (--threads or $QUANTREASON_THREADS)");
         var previous = _scoped.Value;
         _scoped.Value = threads;
