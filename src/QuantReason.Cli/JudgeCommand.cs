@@ -67,16 +67,16 @@ public static class JudgeCommand
                 var panel = PanelFrom(parse);
                 var target = parse.GetValue(output)?.FullName ?? Path.GetFullPath($"{Path.GetFileNameWithoutExtension(pb.Name)}.{panel.Name}.labels.jsonl");
                 var code = Judge(items.Select(JudgeCase.Of).ToList(), panel, target, parse.GetValue(Parallel), quiet: asJson);
-                var written = ErrorLabels.Read(target).Where(l => l.Labeller == panel.Name).ToList();
+                var written = RunDirectory.ReadLabelFile(target).Where(l => l.Labeller == panel.Name).ToList();
                 WriteProcessBench(ProcessBenchScore.Of(items, Predictions(written, panel.Name)), asJson);
                 return code;
             }
             var file = parse.GetValue(labels)?.FullName ?? throw new QuantReasonException("give --labels FILE --against …, or --processbench FILE --panel …", "score");
             var what = parse.GetValue(against) ?? throw new QuantReasonException("--against must be processbench[:split] or verifier", "--against");
-            var all = ErrorLabels.Read(file).ToList();
+            var all = RunDirectory.ReadLabelFile(file).ToList();
             if (what == "verifier")
             {
-                var refs = parse.GetValue(reference) is { } r ? ErrorLabels.Read(r.FullName).ToList() : all;
+                var refs = parse.GetValue(reference) is { } r ? RunDirectory.ReadLabelFile(r.FullName).ToList() : all;
                 var verifier = refs.Where(l => l.Labeller == VerifierLabel.VerifierLabeller).ToList();
                 if (verifier.Count == 0) throw new QuantReasonException("no verifier labels to score against (give --reference RUN/labels.jsonl)", file);
                 var reports = all.Where(l => l.Labeller != VerifierLabel.VerifierLabeller).GroupBy(l => l.Labeller)
@@ -148,7 +148,7 @@ public static class JudgeCommand
         cmd.SetAction(parse => Cli.Guard(parse, () =>
         {
             var file = LabelsPath(parse.GetValue(run), parse.GetValue(labels));
-            var all = ErrorLabels.Read(file).ToList();
+            var all = RunDirectory.ReadLabelFile(file).ToList();
             var panelLabels = all.Where(l => l.Votes is not null).ToList();
             if (panelLabels.Count == 0) throw new QuantReasonException("no panel labels (lines with votes) in this file", file);
             foreach (var (panel, group) in panelLabels.GroupBy(l => l.Labeller).Select(g => (g.Key, g.ToList())))

@@ -114,7 +114,7 @@ public sealed class JudgeCommandTests : IDisposable
         var (code, o, err) = await Task.Run(() => Run("judge", "label", "--run", run, "--panel", panel));
         Assert.True(code == 0, err);
         Assert.Contains("20 labelled, 0 already on file", o);
-        var labels = ErrorLabels.Read(Path.Combine(run, "labels.jsonl")).ToList();
+        var labels = RunDirectory.ReadLabelFile(Path.Combine(run, "labels.jsonl")).ToList();
         Assert.Equal(20, labels.Count(l => l.Labeller == "panel"));
         Assert.All(labels.Where(l => l.Labeller == "panel"), l => Assert.Equal(4, l.Votes!.Count(v => v.Judge != "base")));
         var queued = ReviewQueue.Read(Path.Combine(run, ReviewQueue.FileName)).Select(q => q.ProblemId).ToHashSet();
@@ -151,7 +151,7 @@ public sealed class JudgeCommandTests : IDisposable
             Assert.Contains("2 verdicts recorded", o);
         }
         finally { Console.SetIn(stdin); }
-        var human = ErrorLabels.Read(labels).Where(l => l.Labeller == "human").OrderBy(l => l.ProblemId).ToList();
+        var human = RunDirectory.ReadLabelFile(labels).Where(l => l.Labeller == "human").OrderBy(l => l.ProblemId).ToList();
         Assert.Equal([0, 1], human.Select(l => l.FirstErrorStep));
         var (c2, json, e2) = Run("judge", "stats", "--labels", labels, "--json");
         Assert.True(c2 == 0, e2);

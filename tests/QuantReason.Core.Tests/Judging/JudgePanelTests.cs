@@ -49,7 +49,7 @@ public sealed class JudgePanelTests(ITestOutputHelper output) : IDisposable
         using var panel = Panel(server, models);
         using (var writer = LabelsWriter.Open(Path.Combine(_dir, "labels.jsonl")))
             await JudgingRun.RunAsync(panel, cases.Select(c => c.Case).ToList(), writer, null, parallelCases: 32);
-        var labels = ErrorLabels.Read(Path.Combine(_dir, "labels.jsonl")).ToList();
+        var labels = RunDirectory.ReadLabelFile(Path.Combine(_dir, "labels.jsonl")).ToList();
         var byCase = labels.GroupBy(l => l.ProblemId).ToDictionary(g => g.Key, g => g.ToDictionary(l => l.Labeller));
         var truth = cases.ToDictionary(c => c.Case.ProblemId, c => c.Truth);
         var measured = new List<double>();
@@ -82,7 +82,7 @@ public sealed class JudgePanelTests(ITestOutputHelper output) : IDisposable
         using (var writer = LabelsWriter.Open(Path.Combine(_dir, "labels.jsonl")))
             s = await JudgingRun.RunAsync(panel, cases.Select(c => c.Case).ToList(), writer, review);
         Assert.Equal((60, 60, 60), (s.Labelled, s.Conflicts, s.Queued));
-        var panelLabels = ErrorLabels.Read(Path.Combine(_dir, "labels.jsonl")).Where(l => l.Labeller == "panel").ToList();
+        var panelLabels = RunDirectory.ReadLabelFile(Path.Combine(_dir, "labels.jsonl")).Where(l => l.Labeller == "panel").ToList();
         Assert.All(panelLabels, l => Assert.True(l.Flagged));
         Assert.All(panelLabels, l => Assert.Equal(cases.Single(c => c.Case.ProblemId == l.ProblemId).Truth, l.FirstErrorStep));
         Assert.All(panelLabels, l => Assert.Contains(l.Votes!, v => v.Judge == "baseline"));
@@ -124,7 +124,7 @@ public sealed class JudgePanelTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(0, usage["503-first"].Abstentions + usage["slow-first"].Abstentions);
         foreach (var hopeless in new[] { "hopeless", "unknown-type", "past-the-end" })
             Assert.Equal((20L, 60L), (usage[hopeless].Abstentions, usage[hopeless].Malformed)); // 1 try + 2 retries each
-        var panelLabels = ErrorLabels.Read(Path.Combine(_dir, "labels.jsonl")).Where(l => l.Labeller == "panel").ToList();
+        var panelLabels = RunDirectory.ReadLabelFile(Path.Combine(_dir, "labels.jsonl")).Where(l => l.Labeller == "panel").ToList();
         Assert.Equal(20, panelLabels.Count);
         Assert.All(panelLabels, l =>
         {
@@ -168,7 +168,7 @@ public sealed class JudgePanelTests(ITestOutputHelper output) : IDisposable
         }
         Assert.InRange(resumedLabelled, 1, 120 - 40);
         static Dictionary<(string, int, string), string> Read(string f) =>
-            ErrorLabels.Read(f).ToDictionary(l => (l.ProblemId, l.Sample, l.Labeller), l => $"{l.FirstErrorStep}|{l.ErrorType}|{l.Flagged}");
+            RunDirectory.ReadLabelFile(f).ToDictionary(l => (l.ProblemId, l.Sample, l.Labeller), l => $"{l.FirstErrorStep}|{l.ErrorType}|{l.Flagged}");
         var (a, b) = (Read(whole), Read(resumed));
         Assert.Equal(a.Count, File.ReadAllLines(resumed).Length); // no line twice
         Assert.Equal(a.OrderBy(kv => kv.Key), b.OrderBy(kv => kv.Key));

@@ -30,7 +30,7 @@ public sealed class ServeAsJudgeTests(ServerFixture fx) : IClassFixture<ServerFi
         var u = s.Usage.Single(x => x.Judge == "served").Usage;
         Assert.Equal((6L, 3L, 6L), (u.Calls, u.Abstentions, u.Malformed)); // 1 try + 1 retry per case, each reply not JSON
         Assert.True(u.TokensIn > 0 && u.TokensOut > 0);
-        var labels = ErrorLabels.Read(Path.Combine(_dir, "labels.jsonl")).Where(l => l.Labeller == "panel").OrderBy(l => l.ProblemId).ToList();
+        var labels = RunDirectory.ReadLabelFile(Path.Combine(_dir, "labels.jsonl")).Where(l => l.Labeller == "panel").OrderBy(l => l.ProblemId).ToList();
         Assert.Equal([0, -1, 1], labels.Select(l => l.FirstErrorStep));
         Assert.All(labels, l => Assert.True(l.Votes!.Single(v => v.Judge == "served").Abstained));
     }

@@ -35,7 +35,7 @@ public sealed class VerifierAgreementTests(ITestOutputHelper output)
     public void The_step_checker_finds_the_verifiers_computational_first_errors(string run)
     {
         var dir = RepoFiles.PathOf("data", "runs", "stepmath-demo", run);
-        var verifier = ErrorLabels.Read(Path.Combine(dir, "labels.jsonl")).ToList();
+        var verifier = RunDirectory.ReadLabelFile(Path.Combine(dir, "labels.jsonl")).ToList();
         var checker = JudgeCase.FromRun(dir, failuresOnly: false).Select(c => StepCheckerLabeller.Label(c, Taxonomy.Default)).ToList();
         var a = VerifierAgreement.Of(verifier, checker);
         output.WriteLine($"{run}: computational first errors found exactly {a.ComputationalFound}/{a.Computational}, " +

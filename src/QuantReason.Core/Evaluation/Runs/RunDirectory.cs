@@ -273,6 +273,17 @@ public sealed class RunDirectory : IDisposable
         return lines;
     }
 
+    /// <summary>One label as its labels.jsonl line (without the newline).</summary>
+    public static string LabelLine(LabelRecord label) => JsonSerializer.Serialize(label, RunJson.Line);
+
+    /// <summary>Reads a labels.jsonl file strictly: a line lacking a required field, or with a step outside its solution, is
+    /// an error naming file:line (judges and the CLI read labels this way; <see cref="ReadLabels"/> warns and skips).</summary>
+    public static IEnumerable<LabelRecord> ReadLabelFile(string path) =>
+        Data.StepMath.JsonLines.Read<LabelRecord>(path, "labels", l =>
+            l.ProblemId is null ? "problem_id" : l.Labeller is null ? "labeller" : l.Explanation is null ? "explanation"
+            : l.FirstErrorStep < -1 || (l.NumSteps > 0 && l.FirstErrorStep > l.NumSteps) ? $"a first_error_step within -1..{l.NumSteps} (has {l.FirstErrorStep})"
+            : null, RunJson.Line).Select(r => r.Record);
+
     /// <summary>A run's labels.jsonl (empty when the run has none).</summary>
     public static List<LabelRecord> ReadLabels(string runPath, List<string>? warnings = null, bool strict = false)
     {

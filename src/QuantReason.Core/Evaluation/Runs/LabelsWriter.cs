@@ -1,8 +1,7 @@
-using QuantReason.Evaluation.Runs;
-namespace QuantReason.Judging;
+namespace QuantReason.Evaluation.Runs;
 
 /// <summary>
-/// The one place judging writes labels.jsonl: appended and flushed one line at a time, so a killed run loses at most the
+/// How judging writes a run's labels.jsonl (the run directory's other writer, beside <see cref="RunDirectory.WriteLabels(IEnumerable{LabelRecord})"/>): appended and flushed one line at a time, so a killed run loses at most the
 /// line being written. Reopening cuts off a torn last line (one without its newline) and reports it, and exposes the
 /// (problem_id, sample, labeller) triples already written so a resumed run skips them. Thread-safe.
 /// </summary>
@@ -47,7 +46,7 @@ public sealed class LabelsWriter : IDisposable
             torn = length - keep;
             if (torn > 0) f.SetLength(keep);
         }
-        var existing = File.Exists(full) ? ErrorLabels.Read(full).ToList() : [];
+        var existing = File.Exists(full) ? RunDirectory.ReadLabelFile(full).ToList() : [];
         return new LabelsWriter(full, torn, existing);
     }
 
@@ -58,7 +57,7 @@ public sealed class LabelsWriter : IDisposable
 
     public void Append(LabelRecord label)
     {
-        var line = label.ToJsonLine();
+        var line = RunDirectory.LabelLine(label);
         lock (_lock)
         {
             if (!_done.Add((label.ProblemId, label.Sample, label.Labeller))) return;

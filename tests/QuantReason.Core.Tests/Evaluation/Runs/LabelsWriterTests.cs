@@ -3,7 +3,7 @@ using QuantReason.Judging;
 using QuantReason.Data.StepMath;
 using QuantReason.Jobs;
 
-namespace QuantReason.Tests.Judging;
+namespace QuantReason.Tests.Evaluation.Runs;
 
 public sealed class LabelsWriterTests : IDisposable
 {
@@ -30,7 +30,7 @@ public sealed class LabelsWriterTests : IDisposable
             Assert.True(w.Contains("1", 0, "other"));
             w.Append(L("2"));
         }
-        var all = ErrorLabels.Read(path).ToList();
+        var all = RunDirectory.ReadLabelFile(path).ToList();
         Assert.Equal(["1", "1", "2"], all.Select(l => l.ProblemId));
         // the v1 type is mapped through the crosswalk, and the steps the index refers to travel with the label
         Assert.Equal(("computational_error", "computation_error", "execution"), (all[0].ErrorType, all[0].ErrorTypeV1, all[0].Category));
@@ -42,7 +42,7 @@ public sealed class LabelsWriterTests : IDisposable
     {
         var path = Path.Combine(_dir, "bad.jsonl");
         File.WriteAllText(path, """{"problem_id":"1","sample":0,"labeller":"j","num_steps":2,"first_error_step":5,"error_type":null,"error_type_v1":null,"category":null,"explanation":"","confidence":1}""" + "\n");
-        var e = Assert.Throws<QuantReasonException>(() => ErrorLabels.Read(path).ToList());
+        var e = Assert.Throws<QuantReasonException>(() => RunDirectory.ReadLabelFile(path).ToList());
         Assert.Contains($"{path}:1", e.Message);
         Assert.Contains("first_error_step within -1..2", e.Message);
     }
