@@ -48,6 +48,8 @@ public sealed record TrainConfig
     public int? QloraGroupSize { get; init; }
     public DpoSection? Dpo { get; init; }
     public EvalSection? Eval { get; init; }
+    /// <summary>RL after a cold start: GRPO on prompts of the data section, from base_model (see <see cref="GrpoOptions"/>).</summary>
+    public GrpoOptions? Grpo { get; init; }
 
     /// <summary>The HF config of a fresh model for a vocabulary, with its special token ids.</summary>
     public ModelConfig ModelConfigFor(int vocabSize, int bos, int eos, int pad)
@@ -97,6 +99,7 @@ public sealed record TrainConfig
         public DpoDto? Dpo { get; set; }
         public FakeQuantDto? FakeQuant { get; set; }
         public EvalDto? Eval { get; set; }
+        public GrpoOptions.GrpoDto? Grpo { get; set; }
     }
 
     sealed class ModelDto
@@ -304,6 +307,19 @@ public sealed record TrainConfig
             if (lora is null) throw Bad("dpo trains LoRA adapters against the frozen base: add a lora section");
             if (!(dpo.Beta > 0)) throw Bad($"dpo.beta must be positive, got {dpo.Beta}");
         }
+        GrpoOptions? grpo = null;
+        if (d.Grpo is not null)
+        {
+            grpo = GrpoOptions.FromDto(d.Grpo, path);
+            if (d.BaseModel is null) throw Bad("grpo needs 'base_model' (the cold-start checkpoint the policy and the reference start from)");
+            if (lora is not null || dpo is not null) throw Bad("grpo trains the full policy: leave out the lora, qlora and dpo sections");
+            if (d.TargetTokens is not null) throw Bad("grpo runs a number of 'steps', not 'target_tokens'");
+            if (d.BatchSize is not null) throw Bad("grpo's batch is grpo.prompts_per_step × grpo.group completions: leave out batch_size");
+            int completions = grpo.Completions, micro = d.MicroBatchSize ?? completions;
+            if (micro <= 0 || completions % micro != 0)
+                throw Bad($"micro_batch_size {micro} must divide the {completions} completions of a step (prompts_per_step × group)");
+            trainer = trainer with { BatchSize = completions, MicroBatchSize = micro };
+        }
         if (d.Threads is <= 0) throw Bad($"threads must be positive, got {d.Threads}");
         if (d.CheckpointEvery is < 0) throw Bad($"checkpoint_every must be ≥ 0, got {d.CheckpointEvery}");
         EvalSection? eval = d.Eval is { } e2
@@ -332,6 +348,7 @@ public sealed record TrainConfig
             QloraGroupSize = d.Qlora is null ? null : d.Qlora.GroupSize ?? 64,
             Dpo = dpo,
             Eval = eval,
+            Grpo = grpo,
         };
     }
 
