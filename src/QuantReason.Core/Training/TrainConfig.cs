@@ -269,11 +269,23 @@ public sealed record TrainConfig
         if (d.TargetTokens is <= 0) throw Bad($"target_tokens must be positive, got {d.TargetTokens}");
         FakeQuantOptions? fq = d.FakeQuant is { } f
             ? new FakeQuantOptions(f.Bits ?? throw Bad("missing fake_quant.bits"), f.GroupSize ?? 32, f.ClipRatio ?? 1f) : null;
+        GrpoOptions? grpo = null;
+        if (d.Grpo is not null)
+        {
+            grpo = GrpoOptions.FromDto(d.Grpo, path);
+            if (d.BaseModel is null) throw Bad("grpo needs 'base_model' (the cold-start checkpoint the policy and the reference start from)");
+            if (d.Lora is not null || d.Qlora is not null || d.Dpo is not null) throw Bad("grpo trains the full policy: leave out the lora, qlora and dpo sections");
+            if (d.TargetTokens is not null) throw Bad("grpo runs a number of 'steps', not 'target_tokens'");
+            if (d.BatchSize is not null) throw Bad("grpo's batch is grpo.prompts_per_step × grpo.group completions: leave out batch_size");
+            int micro = d.MicroBatchSize ?? grpo.Completions;
+            if (micro <= 0 || grpo.Completions % micro != 0)
+                throw Bad($"micro_batch_size {micro} must divide the {grpo.Completions} completions of a step (prompts_per_step × group)");
+        }
         var trainer = new TrainerOptions
         {
             Steps = d.Steps ?? 1, // replaced once the corpus tells how many steps the token budget takes
-            BatchSize = d.BatchSize ?? 256,
-            MicroBatchSize = d.MicroBatchSize ?? (d.Dpo is not null ? d.BatchSize ?? 256 : Math.Min(64, d.BatchSize ?? 256)),
+            BatchSize = grpo?.Completions ?? d.BatchSize ?? 256,
+            MicroBatchSize = d.MicroBatchSize ?? grpo?.Completions ?? (d.Dpo is not null ? d.BatchSize ?? 256 : Math.Min(64, d.BatchSize ?? 256)),
             LearningRate = o.Lr ?? 3e-3f,
             WarmupSteps = s.WarmupSteps ?? 0,
             MinLrRatio = s.MinLrRatio ?? 0.1f,
@@ -306,19 +318,6 @@ public sealed record TrainConfig
         {
             if (lora is null) throw Bad("dpo trains LoRA adapters against the frozen base: add a lora section");
             if (!(dpo.Beta > 0)) throw Bad($"dpo.beta must be positive, got {dpo.Beta}");
-        }
-        GrpoOptions? grpo = null;
-        if (d.Grpo is not null)
-        {
-            grpo = GrpoOptions.FromDto(d.Grpo, path);
-            if (d.BaseModel is null) throw Bad("grpo needs 'base_model' (the cold-start checkpoint the policy and the reference start from)");
-            if (lora is not null || dpo is not null) throw Bad("grpo trains the full policy: leave out the lora, qlora and dpo sections");
-            if (d.TargetTokens is not null) throw Bad("grpo runs a number of 'steps', not 'target_tokens'");
-            if (d.BatchSize is not null) throw Bad("grpo's batch is grpo.prompts_per_step × grpo.group completions: leave out batch_size");
-            int completions = grpo.Completions, micro = d.MicroBatchSize ?? completions;
-            if (micro <= 0 || completions % micro != 0)
-                throw Bad($"micro_batch_size {micro} must divide the {completions} completions of a step (prompts_per_step × group)");
-            trainer = trainer with { BatchSize = completions, MicroBatchSize = micro };
         }
         if (d.Threads is <= 0) throw Bad($"threads must be positive, got {d.Threads}");
         if (d.CheckpointEvery is < 0) throw Bad($"checkpoint_every must be ≥ 0, got {d.CheckpointEvery}");
