@@ -33,7 +33,7 @@ public class GrpoOptionsTests : IDisposable
         var g = c.Grpo!;
         Assert.Equal((4, 3, 0.8f, 0.95f, 0.3f, 0.02f), (g.Group, g.PromptsPerStep, g.Temperature, g.TopP, g.Epsilon, g.Beta));
         Assert.Equal((GrpoRewardSource.Grader, 0.5f, 40, 2, GrpoLossType.DrGrpo, false), (g.Reward, g.FormatWeight, g.MaxNewTokens, g.Iterations, g.LossType, g.ScaleRewards));
-        Assert.Equal((12, 6, 3), (c.Trainer.BatchSize, c.Trainer.MicroBatchSize, c.Trainer.FakeQuant!.Bits));
+        Assert.Equal((12, 6, 2), (c.Trainer.BatchSize, c.Trainer.MicroBatchSize, c.Trainer.FakeQuant!.Bits));
         Assert.Equal(Path.Combine(_dir, "base"), c.BaseModel);
     }
 
