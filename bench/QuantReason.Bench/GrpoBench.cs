@@ -36,24 +36,31 @@ public static class GrpoBench
             using var scope = Kernels.KernelThreads.Use(threads);
             run.Step(); // warm-up: JIT and buffers
             var lines = Enumerable.Range(0, steps).Select(_ => run.Step()).ToList();
-            var best = lines.MaxBy(l => l.RolloutTokensPerSecond)!;
+            // The rollouts and the reference decode timed alike (best of the repeats, wall and CPU) on the same policy.
             var policy = run.Trainer.ExportPolicy();
-            run.MeasureDecode(policy);
-            var decode = Enumerable.Range(0, steps).Select(_ => run.MeasureDecode(policy)).MaxBy(d => d.TokensPerSecond)!;
+            int step = run.Trainer.StepsDone, rolloutTokens = 0, decodeTokens = 0;
+            var rollout = BenchUtil.BestWithCpu(steps, () => rolloutTokens = run.Rollout(policy, step).Sum(r => r.Tokens.Length));
+            var decode = BenchUtil.BestWithCpu(steps, () => decodeTokens = run.MeasureDecode(policy).Tokens);
+            int decode64Tokens = 0;
+            var decode64 = BenchUtil.BestWithCpu(steps, () => decode64Tokens = run.MeasureDecode(policy, group * prompts).Tokens);
             var result = new
             {
                 benchmark = "grpo_rollout",
                 threads,
                 bits,
                 completions_per_step = group * prompts,
-                rollout_tokens = best.CompletionTokens,
-                rollout_tokens_per_s = best.RolloutTokensPerSecond,
-                decode16_tokens = decode.Tokens,
-                decode16_tokens_per_s = decode.TokensPerSecond,
-                ratio = best.RolloutTokensPerSecond / decode.TokensPerSecond, // batched rollouts over batch-16 decode of the same policy
+                rollout_tokens = rolloutTokens,
+                rollout_tokens_per_s = rolloutTokens / rollout.Wall,
+                rollout_tokens_per_cpu_s = rolloutTokens / rollout.Cpu,
+                decode16_tokens = decodeTokens,
+                decode16_tokens_per_s = decodeTokens / decode.Wall,
+                decode16_tokens_per_cpu_s = decodeTokens / decode.Cpu,
+                greedy_same_batch_tokens_per_s = decode64Tokens / decode64.Wall,
+                ratio = rolloutTokens / rollout.Wall / (decodeTokens / decode.Wall), // batched rollouts over batch-16 decode of the same policy
+                cpu_ratio = rolloutTokens / rollout.Cpu / (decodeTokens / decode.Cpu),
                 update_seconds = lines.Min(l => l.Seconds - l.RolloutSeconds),
                 step_seconds = lines.Min(l => l.Seconds),
-                rollout_fraction_of_step = best.RolloutSeconds / best.Seconds,
+                rollout_fraction_of_step = lines.Sum(l => l.RolloutSeconds) / lines.Sum(l => l.Seconds),
             };
             if (BenchUtil.Json(args)) Console.WriteLine(JsonSerializer.Serialize(result));
             else

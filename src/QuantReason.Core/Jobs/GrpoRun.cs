@@ -158,18 +158,31 @@ public sealed class GrpoRun
         return new DecodeSpeed(batch, results.Sum(r => r.Tokens.Length), sw.Elapsed.TotalSeconds);
     }
 
+    /// <summary>The prompts of step <paramref name="step"/> (P of them, in order through the data), each repeated G times.</summary>
+    public IReadOnlyList<GrpoPrompt> StepPrompts(int step)
+    {
+        int g = Grpo.Group, p = Grpo.PromptsPerStep;
+        return Enumerable.Range(0, g * p).Select(i => Prompts[(int)(((long)step * p + i / g) % Prompts.Count)]).ToList();
+    }
+
+    /// <summary>Step <paramref name="step"/>'s rollouts: every completion of every prompt in one batched, seeded generate.</summary>
+    public IReadOnlyList<GenerationResult> Rollout(Model model, int step)
+    {
+        var rows = StepPrompts(step);
+        var seeds = Enumerable.Range(0, rows.Count).Select(i => SampleSeed(step, i)).ToList();
+        return GeneratorFor(model).Generate(rows.Select(x => x.Ids).ToList(),
+            Options(Grpo.MaxNewTokens, new SamplingOptions(Grpo.Temperature, 0, Grpo.TopP), seeds));
+    }
+
     /// <summary>One GRPO step: rollouts from the current policy, rewards, advantages, update.</summary>
     public GrpoLogLine Step()
     {
         var sw = Stopwatch.StartNew();
-        int step = Trainer.StepsDone, g = Grpo.Group, p = Grpo.PromptsPerStep, n = g * p;
+        int step = Trainer.StepsDone, g = Grpo.Group, n = Grpo.Completions;
         var model = Trainer.ExportPolicy();
-        var chosen = Enumerable.Range(0, p).Select(j => Prompts[(int)(((long)step * p + j) % Prompts.Count)]).ToList();
-        var rowPrompts = Enumerable.Range(0, n).Select(i => chosen[i / g]).ToList();
-        var seeds = Enumerable.Range(0, n).Select(i => SampleSeed(step, i)).ToList();
+        var rowPrompts = StepPrompts(step);
         var rolloutClock = Stopwatch.StartNew();
-        var results = GeneratorFor(model).Generate(rowPrompts.Select(x => x.Ids).ToList(),
-            Options(Grpo.MaxNewTokens, new SamplingOptions(Grpo.Temperature, 0, Grpo.TopP), seeds));
+        var results = Rollout(model, step);
         double rolloutSeconds = rolloutClock.Elapsed.TotalSeconds;
         int generated = results.Sum(r => r.Tokens.Length);
 

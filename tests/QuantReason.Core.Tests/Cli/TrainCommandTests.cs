@@ -164,11 +164,11 @@ public class TrainCommandTests : IDisposable
         var (code, output, err) = Run("train", "--config", Config($$"""
             base_model: {{EmbeddedModel}}
             fake_quant: {bits: 2, group_size: 8}
-            data: {stepmath: {count: 20}}
-            grpo: {group: 2, prompts_per_step: 2, reward: grader, max_new_tokens: 40}
+            data: {stepmath: {count: 20} }
+            grpo: {group: 2, prompts_per_step: 2, reward: grader, max_new_tokens: 24}
             steps: 2
             output_dir: out
-            eval: {problems_per_level: 1, max_new_tokens: 40}
+            eval: {problems_per_level: 1, max_new_tokens: 24}
             """, "grpo.yaml"));
         Assert.True(code == 0, err);
         Assert.Contains("batch-16 greedy decode of the policy", output);
