@@ -235,17 +235,9 @@ public sealed class GrpoRun
         return lines;
     }
 
-    void KeepLogUpTo(int step)
-    {
-        if (!File.Exists(LogPath)) return;
-        var kept = File.ReadLines(LogPath).Where(l => !string.IsNullOrWhiteSpace(l))
-            .TakeWhile(l => { try { return (JsonSerializer.Deserialize<GrpoLogLine>(l)?.Step ?? int.MaxValue) <= step; } catch (JsonException) { return false; } })
-            .ToList();
-        File.WriteAllLines(LogPath, kept);
-    }
+    void KeepLogUpTo(int step) => TrainLog.KeepUpTo<GrpoLogLine>(LogPath, step, l => l.Step);
 
-    public static IReadOnlyList<GrpoLogLine> ReadLog(string path) =>
-        File.ReadLines(path).Where(l => !string.IsNullOrWhiteSpace(l)).Select(l => JsonSerializer.Deserialize<GrpoLogLine>(l)!).ToList();
+    public static IReadOnlyList<GrpoLogLine> ReadLog(string path) => TrainLog.Read<GrpoLogLine>(path);
 
     /// <summary>
     /// Greedy accuracy of a model on the eval section's held-out StepMath problems (problems_per_level of each level),

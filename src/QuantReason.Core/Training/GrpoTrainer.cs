@@ -82,15 +82,7 @@ public sealed class GrpoTrainer
         if (!File.Exists(statePath)) throw new QuantReasonException("no trainer_state.json: not a GRPO checkpoint", dir);
         var state = JsonSerializer.Deserialize<GrpoState>(File.ReadAllText(statePath)) ?? throw new QuantReasonException("empty trainer state", statePath);
         if (state.Seed != Options.Seed) throw new QuantReasonException($"checkpoint seed {state.Seed} differs from the run's {Options.Seed}", statePath);
-        var saved = TrainableModel.Load(dir);
-        if (saved.Parameters.Count != Policy.Parameters.Count)
-            throw new QuantReasonException($"checkpoint holds {saved.Parameters.Count} parameters, the policy {Policy.Parameters.Count}", dir);
-        foreach (var (p, q) in Policy.Parameters.Zip(saved.Parameters))
-        {
-            if (p.Name != q.Name || !p.Shape.SequenceEqual(q.Shape))
-                throw new QuantReasonException($"checkpoint tensor {q.Name} [{string.Join(", ", q.Shape)}] does not match the policy's {p.Name} [{string.Join(", ", p.Shape)}]", dir);
-            q.Value.CopyTo(p.Value, 0);
-        }
+        Trainer.RestoreWeights(Policy, dir);
         Optimizer.Load(Path.Combine(dir, OptimizerFile));
         if (Optimizer.Step != state.OptimizerStep) throw new QuantReasonException($"optimizer step {Optimizer.Step} differs from the state's {state.OptimizerStep}", statePath);
         StepsDone = state.Step;
