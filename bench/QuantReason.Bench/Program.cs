@@ -15,6 +15,7 @@ public static class Program
         ["train"] = TrainBench.Run,
         ["judge"] = JudgeBench.Run,
         ["grade"] = GradeBench.Run,
+        ["grpo"] = GrpoBench.Run,
     };
 
     public static int Main(string[] args)

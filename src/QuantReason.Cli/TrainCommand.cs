@@ -39,6 +39,7 @@ public static class TrainCommand
         System.Console.CancelKeyPress += onCancel;
         try
         {
+            if (cfg.Grpo is not null) return RunGrpo(cfg, noEval, cts.Token);
             var run = TrainingRun.Prepare(cfg, line => Cli.Out.WriteLine(line));
             var o = run.Trainer.Options;
             Cli.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -66,6 +67,33 @@ public static class TrainCommand
             return 0;
         }
         finally { System.Console.CancelKeyPress -= onCancel; }
+    }
+
+    /// <summary>RL after a cold start: GRPO steps, then the checkpoint, greedy accuracy before and after, training.md.</summary>
+    static int RunGrpo(TrainConfig cfg, bool noEval, CancellationToken cancel)
+    {
+        var run = GrpoRun.Prepare(cfg, line => Cli.Out.WriteLine(line));
+        var clock = Stopwatch.StartNew();
+        WithProgress(sink => run.Train(sink, cancel: cancel));
+        if (run.Decode16 is { } d)
+            Cli.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"batch-{GrpoRun.ReferenceBatch} greedy decode of the policy: {d.TokensPerSecond:F0} tokens/s"));
+        if (!run.Finished)
+        {
+            Cli.Out.WriteLine($"stopped at step {run.Trainer.StepsDone} of {run.Trainer.Options.Steps}; checkpoint in {run.CheckpointDir}; rerun the same command to resume");
+            return 130;
+        }
+        run.Export();
+        Cli.Out.WriteLine($"trained {run.Trainer.Options.Steps} GRPO steps ({clock.Elapsed.TotalMinutes:F1} min this session); wrote the policy to {cfg.OutputDir}");
+        GrpoAccuracy? before = null, after = null;
+        if (cfg.Eval is not null && !noEval)
+        {
+            before = run.GreedyAccuracy(run.ColdStart());
+            after = run.GreedyAccuracy(run.Trainer.ExportPolicy());
+            Cli.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"greedy accuracy: cold start {before.Accuracy:P1}, after GRPO {after.Accuracy:P1} ({after.Total} problems)"));
+        }
+        run.WriteSummary(before, after);
+        Cli.Out.WriteLine($"wrote {Path.Combine(cfg.OutputDir, "training.md")}");
+        return 0;
     }
 
     static IAnsiConsole Terminal() => AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Cli.Out) });

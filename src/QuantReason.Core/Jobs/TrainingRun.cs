@@ -193,17 +193,9 @@ public sealed class TrainingRun
         }, CheckpointDir, Config.CheckpointEvery, cancel);
     }
 
-    void KeepLogUpTo(int step)
-    {
-        if (!File.Exists(LogPath)) return;
-        var kept = File.ReadLines(LogPath).Where(l => !string.IsNullOrWhiteSpace(l))
-            .TakeWhile(l => { try { return (JsonSerializer.Deserialize<TrainLogLine>(l)?.Step ?? int.MaxValue) <= step; } catch (JsonException) { return false; } })
-            .ToList();
-        File.WriteAllLines(LogPath, kept);
-    }
+    void KeepLogUpTo(int step) => TrainLog.KeepUpTo<TrainLogLine>(LogPath, step, l => l.Step);
 
-    public static IReadOnlyList<TrainLogLine> ReadLog(string path) =>
-        File.ReadLines(path).Where(l => !string.IsNullOrWhiteSpace(l)).Select(l => JsonSerializer.Deserialize<TrainLogLine>(l)!).ToList();
+    public static IReadOnlyList<TrainLogLine> ReadLog(string path) => TrainLog.Read<TrainLogLine>(path);
 
     /// <summary>
     /// Writes the final Hugging Face checkpoint into the output folder: LoRA merged into the weights, model.safetensors

@@ -48,6 +48,8 @@ public sealed record TrainConfig
     public int? QloraGroupSize { get; init; }
     public DpoSection? Dpo { get; init; }
     public EvalSection? Eval { get; init; }
+    /// <summary>RL after a cold start: GRPO on prompts of the data section, from base_model (see <see cref="GrpoOptions"/>).</summary>
+    public GrpoOptions? Grpo { get; init; }
 
     /// <summary>The HF config of a fresh model for a vocabulary, with its special token ids.</summary>
     public ModelConfig ModelConfigFor(int vocabSize, int bos, int eos, int pad)
@@ -97,6 +99,7 @@ public sealed record TrainConfig
         public DpoDto? Dpo { get; set; }
         public FakeQuantDto? FakeQuant { get; set; }
         public EvalDto? Eval { get; set; }
+        public GrpoOptions.GrpoDto? Grpo { get; set; }
     }
 
     sealed class ModelDto
@@ -266,11 +269,23 @@ public sealed record TrainConfig
         if (d.TargetTokens is <= 0) throw Bad($"target_tokens must be positive, got {d.TargetTokens}");
         FakeQuantOptions? fq = d.FakeQuant is { } f
             ? new FakeQuantOptions(f.Bits ?? throw Bad("missing fake_quant.bits"), f.GroupSize ?? 32, f.ClipRatio ?? 1f) : null;
+        GrpoOptions? grpo = null;
+        if (d.Grpo is not null)
+        {
+            grpo = GrpoOptions.FromDto(d.Grpo, path);
+            if (d.BaseModel is null) throw Bad("grpo needs 'base_model' (the cold-start checkpoint the policy and the reference start from)");
+            if (d.Lora is not null || d.Qlora is not null || d.Dpo is not null) throw Bad("grpo trains the full policy: leave out the lora, qlora and dpo sections");
+            if (d.TargetTokens is not null) throw Bad("grpo runs a number of 'steps', not 'target_tokens'");
+            if (d.BatchSize is not null) throw Bad("grpo's batch is grpo.prompts_per_step × grpo.group completions: leave out batch_size");
+            int micro = d.MicroBatchSize ?? grpo.Completions;
+            if (micro <= 0 || grpo.Completions % micro != 0)
+                throw Bad($"micro_batch_size {micro} must divide the {grpo.Completions} completions of a step (prompts_per_step × group)");
+        }
         var trainer = new TrainerOptions
         {
             Steps = d.Steps ?? 1, // replaced once the corpus tells how many steps the token budget takes
-            BatchSize = d.BatchSize ?? 256,
-            MicroBatchSize = d.MicroBatchSize ?? (d.Dpo is not null ? d.BatchSize ?? 256 : Math.Min(64, d.BatchSize ?? 256)),
+            BatchSize = grpo?.Completions ?? d.BatchSize ?? 256,
+            MicroBatchSize = d.MicroBatchSize ?? grpo?.Completions ?? (d.Dpo is not null ? d.BatchSize ?? 256 : Math.Min(64, d.BatchSize ?? 256)),
             LearningRate = o.Lr ?? 3e-3f,
             WarmupSteps = s.WarmupSteps ?? 0,
             MinLrRatio = s.MinLrRatio ?? 0.1f,
@@ -332,6 +347,7 @@ public sealed record TrainConfig
             QloraGroupSize = d.Qlora is null ? null : d.Qlora.GroupSize ?? 64,
             Dpo = dpo,
             Eval = eval,
+            Grpo = grpo,
         };
     }
 

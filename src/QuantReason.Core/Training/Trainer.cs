@@ -190,21 +190,24 @@ public sealed class Trainer
         var state = JsonSerializer.Deserialize<TrainerState>(File.ReadAllText(statePath))
                     ?? throw new QuantReasonException("empty trainer state", statePath);
         if (Model.Adapters.Any()) Model.LoadAdapters(Path.Combine(dir, AdapterFile));
-        else
-        {
-            var saved = TrainableModel.Load(dir);
-            if (saved.Parameters.Count != Model.Parameters.Count)
-                throw new QuantReasonException($"checkpoint holds {saved.Parameters.Count} parameters, the model {Model.Parameters.Count}", dir);
-            foreach (var (p, q) in Model.Parameters.Zip(saved.Parameters))
-            {
-                if (p.Name != q.Name || !p.Shape.SequenceEqual(q.Shape))
-                    throw new QuantReasonException($"checkpoint tensor {q.Name} [{string.Join(", ", q.Shape)}] does not match the model's {p.Name} [{string.Join(", ", p.Shape)}]", dir);
-                q.Value.CopyTo(p.Value, 0);
-            }
-        }
+        else RestoreWeights(Model, dir);
         Optimizer.Load(Path.Combine(dir, OptimizerFile));
         if (Optimizer.Step != state.Step) throw new QuantReasonException($"optimizer step {Optimizer.Step} differs from trainer step {state.Step}", statePath);
         source.Position = state.SourcePosition;
+    }
+
+    /// <summary>Copies a checkpoint's weights (Hugging Face layout) into a model of the same shape, tensor by tensor.</summary>
+    public static void RestoreWeights(TrainableModel model, string dir)
+    {
+        var saved = TrainableModel.Load(dir);
+        if (saved.Parameters.Count != model.Parameters.Count)
+            throw new QuantReasonException($"checkpoint holds {saved.Parameters.Count} parameters, the model {model.Parameters.Count}", dir);
+        foreach (var (p, q) in model.Parameters.Zip(saved.Parameters))
+        {
+            if (p.Name != q.Name || !p.Shape.SequenceEqual(q.Shape))
+                throw new QuantReasonException($"checkpoint tensor {q.Name} [{string.Join(", ", q.Shape)}] does not match the model's {p.Name} [{string.Join(", ", p.Shape)}]", dir);
+            q.Value.CopyTo(p.Value, 0);
+        }
     }
 
     sealed record TrainerState(int Step, long SourcePosition);

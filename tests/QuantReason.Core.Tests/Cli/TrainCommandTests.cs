@@ -145,4 +145,36 @@ public class TrainCommandTests : IDisposable
         Assert.Contains("unknown key 'batchsize'", err);
         Assert.Single(err.Trim().Split('\n'));
     }
+
+    static string EmbeddedModel => RepoFiles.PathOf("data", "models", "stepmath-ref");
+
+    [Fact]
+    public void Rl_without_a_reward_source_is_one_error_line()
+    {
+        var (code, _, err) = Run("train", "--config", Config($"base_model: {EmbeddedModel}\ndata: {{stepmath: {{count: 10}}}}\nsteps: 1\noutput_dir: out\ngrpo: {{group: 4}}\n", "grpo.yaml"));
+        Assert.Equal(1, code);
+        Assert.Single(err.Trim().Split('\n'));
+        Assert.Contains("RL needs a reward source", err);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "out")));
+    }
+
+    [Fact]
+    public void Grpo_writes_the_policy_the_curves_and_the_summary()
+    {
+        var (code, output, err) = Run("train", "--config", Config($$"""
+            base_model: {{EmbeddedModel}}
+            fake_quant: {bits: 2, group_size: 8}
+            data: {stepmath: {count: 20} }
+            grpo: {group: 2, prompts_per_step: 2, reward: grader, max_new_tokens: 24}
+            steps: 2
+            output_dir: out
+            eval: {problems_per_level: 1, max_new_tokens: 24}
+            """, "grpo.yaml"));
+        Assert.True(code == 0, err);
+        Assert.Contains("batch-16 greedy decode of the policy", output);
+        var o = Path.Combine(_dir, "out");
+        Assert.Equal([1, 2], GrpoRun.ReadLog(Path.Combine(o, "train-log.jsonl")).Select(l => l.Step));
+        Assert.Contains("| all | 5 |", File.ReadAllText(Path.Combine(o, "training.md")));
+        Assert.Equal(Model.Load(o).Config.VocabSize, TrainableModel.Load(EmbeddedModel).Config.VocabSize);
+    }
 }
