@@ -108,28 +108,53 @@ module Restoration =
             |> Set.toList
         keys, outcomes |> List.map (fun o -> keys |> List.map (fun k -> o.[k]) |> Array.ofList)
 
-    let private count (pick: bool * bool * bool -> bool) (outcomes: (bool * bool * bool)[]) =
-        outcomes |> Array.sumBy (fun o -> if pick o then 1.0 else 0.0)
+    /// A problem's three outcomes as one of 8 patterns: FP right = 4, quantized right = 2, restored right = 1.
+    let private pattern (fp: bool, quantized: bool, restored: bool) =
+        (if fp then 4 else 0) + (if quantized then 2 else 0) + (if restored then 1 else 0)
 
-    let private fpOk (f, _, _) = f
-    let private quantizedOk (_, q, _) = q
-    let private restoredOk (_, _, r) = r
+    /// How many problems show each pattern [8]: every statistic here is a function of these counts.
+    let patternCounts (outcomes: (bool * bool * bool)[]) : int[] =
+        let counts = Array.zeroCreate 8
+        for o in outcomes do
+            counts.[pattern o] <- counts.[pattern o] + 1
+        counts
 
-    /// Restored − quantized accuracy in points over (FP, quantized, restored) outcomes of the same problems.
-    let gain (outcomes: (bool * bool * bool)[]) =
-        100.0 * (count restoredOk outcomes - count quantizedOk outcomes) / float outcomes.Length
+    let private right (bit: int) (counts: int[]) =
+        let mutable k = 0
+        for p in 0 .. 7 do
+            if p &&& bit <> 0 then k <- k + counts.[p]
+        float k
 
-    /// (restored − quantized) / (FP − quantized) over outcomes of the same problems; NaN when FP and quantized tie.
-    let recovered (outcomes: (bool * bool * bool)[]) =
-        let f, q, r = count fpOk outcomes, count quantizedOk outcomes, count restoredOk outcomes
+    /// Restored − quantized accuracy in points.
+    let gain (counts: int[]) = 100.0 * (right 1 counts - right 2 counts) / float (Array.sum counts)
+
+    /// (restored − quantized) / (FP − quantized); NaN when FP and quantized tie.
+    let recovered (counts: int[]) =
+        let f, q, r = right 4 counts, right 2 counts, right 1 counts
         if f = q then nan else (r - q) / (f - q)
 
-    /// Percentile bootstrap of `statistic` resampling problems: each resample keeps a problem's three outcomes together.
-    let pairedInterval (statistic: (bool * bool * bool)[] -> float) (outcomes: (bool * bool * bool)[]) =
-        Stats.bootstrap seed resamples level statistic outcomes
+    /// Percentile bootstrap of several statistics over the same resamples of problems (seeded): each resample draws
+    /// problems with replacement, a problem's three outcomes together, and only its pattern counts are kept.
+    let pairedIntervals (statistics: (int[] -> float) list) (outcomes: (bool * bool * bool)[]) : Estimate list =
+        let patterns = outcomes |> Array.map pattern
+        let full = patternCounts outcomes
+        let rng = MathNet.Numerics.Random.MersenneTwister(seed, false)
+        let draws = Array.init resamples (fun _ -> Array.zeroCreate<float> statistics.Length)
+        let counts = Array.zeroCreate 8
+        for b in 0 .. resamples - 1 do
+            Array.fill counts 0 8 0
+            for _ in 1 .. patterns.Length do
+                let p = patterns.[rng.Next patterns.Length]
+                counts.[p] <- counts.[p] + 1
+            statistics |> List.iteri (fun i s -> draws.[b].[i] <- s counts)
+        let a = (1.0 - level) / 2.0
+        statistics
+        |> List.mapi (fun i s ->
+            let sorted = draws |> Array.map (fun d -> d.[i]) |> Array.filter (fun v -> not (System.Double.IsNaN v)) |> Array.sort
+            { Value = s full; Lower = Stats.quantileSorted sorted a; Upper = Stats.quantileSorted sorted (1.0 - a); Level = level })
 
-    let private score (pick: bool * bool * bool -> bool) (outcomes: (bool * bool * bool)[]) =
-        Stats.wilson level (int (count pick outcomes)) outcomes.Length |> Stats.scale 100.0
+    let private score (bit: int) (counts: int[]) =
+        Stats.wilson level (int (right bit counts)) (Array.sum counts) |> Stats.scale 100.0
 
     /// First-error type of each failed (problem id, sample) of a run that has a label (any labeller, the first).
     let private firstErrorTypes (run: Run) : Map<string * int, string> =
@@ -167,6 +192,11 @@ module Restoration =
         if keys.IsEmpty then
             raise (QuantReasonException(sprintf "shares no problem with its base run %s and full precision %s: nothing to pair" quantized.Manifest.RunId fp.Manifest.RunId, run.Path))
         let triples = Array.init keys.Length (fun i -> outcomes.[0].[i], outcomes.[1].[i], outcomes.[2].[i])
+        let counts = patternCounts triples
+        let gainInterval, recoveredInterval =
+            match pairedIntervals [ gain; recovered ] triples with
+            | [ g; r ] -> g, r
+            | _ -> failwith "two statistics give two intervals"
         let t = run.Manifest.Training.Value
         { Model = run.Manifest.Model.Name
           Configuration = configurationName quantized.Manifest
@@ -177,11 +207,11 @@ module Restoration =
           Setting = settingName t.Stage t.Subset
           Pairs = t.Pairs
           Problems = keys.Length
-          Fp = score fpOk triples
-          Quantized = score quantizedOk triples
-          Score = score restoredOk triples
-          Gain = pairedInterval gain triples
-          Recovered = pairedInterval recovered triples
+          Fp = score 4 counts
+          Quantized = score 2 counts
+          Score = score 1 counts
+          Gain = gainInterval
+          Recovered = recoveredInterval
           FirstErrors = firstErrors keys quantized run }
 
     /// Every alignment and DPO run among `runs`, by model, configuration (table order) and setting.

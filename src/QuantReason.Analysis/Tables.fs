@@ -129,7 +129,7 @@ module Tables =
         { Caption = caption
           Label = "restoration"
           Columns =
-            [ "Model"; "Configuration"; "Training"; "Pairs"; "n"; "FP"; "Quantized"; "Restored"; "95% CI"; "Gain"; "95% CI"
+            [ "Model"; "Configuration"; "Setting"; "Pairs"; "n"; "FP"; "Quantized"; "Restored"; "95% CI"; "Gain"; "95% CI"
               "Recovered (%)"; "95% CI" ]
           Align = "lllrrrrrrrrrr"
           Rows =
@@ -143,7 +143,7 @@ module Tables =
     let firstErrorChanges (caption: string) (rows: RestorationRow list) : Table =
         { Caption = caption
           Label = "restoration-error-types"
-          Columns = [ "Model"; "Configuration"; "Training"; "Error type"; "Before"; "After"; "Change" ]
+          Columns = [ "Model"; "Configuration"; "Setting"; "Error type"; "Before"; "After"; "Change" ]
           Align = "llllrrr"
           Rows =
             rows

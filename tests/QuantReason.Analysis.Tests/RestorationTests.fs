@@ -112,3 +112,17 @@ let ``setting names follow the study: Aligned, then Settings 0 to 3 by category,
           Restoration.settingName "align" "all"; Restoration.settingName "dpo" "method"
           Restoration.settingName "dpo" "all"; Restoration.settingName "dpo" "conceptual" ]
         |> List.sortBy Restoration.settingOrder)
+
+[<Fact>]
+let ``the pattern-count bootstrap equals the generic bootstrap resampling whole problems`` () =
+    // 300 problems with every outcome pattern present; same seed, same draws: the intervals must agree exactly.
+    let rng = System.Random(7)
+    let outcomes = Array.init 300 (fun _ -> rng.Next 10 < 8, rng.Next 10 < 4, rng.Next 10 < 6)
+    let fast = Restoration.pairedIntervals [ Restoration.gain; Restoration.recovered ] outcomes
+    let generic =
+        [ Restoration.gain; Restoration.recovered ]
+        |> List.map (fun s -> Stats.bootstrap Restoration.seed Restoration.resamples Restoration.level (Restoration.patternCounts >> s) outcomes)
+    Assert.Equal<Estimate list>(generic, fast)
+    let counts = Restoration.patternCounts outcomes
+    Assert.Equal(300, Array.sum counts)
+    Assert.True(counts |> Array.forall (fun c -> c > 0), sprintf "%A" counts)
