@@ -124,19 +124,21 @@ module Tables =
                 [ r.Model; r.Configuration; f1 r.Fp.Value; f1 r.Quantized.Value ]
                 @ (settings |> List.map (fun s -> Ablation.score s r |> opt (fun e -> f1 e.Value)))) }
 
-    /// FP / quantized / restored per training run, with the paired gain and the capability recovered.
+    /// FP / quantized / aligned / restored per training run, with the paired gain and the capability recovered.
     let restoration (caption: string) (rows: RestorationRow list) : Table =
+        let aligned (r: RestorationRow) =
+            rows |> List.tryFind (fun a -> a.Stage = "align" && a.Model = r.Model && a.BaseRun = r.BaseRun) |> opt (fun a -> f1 a.Score.Value)
         { Caption = caption
           Label = "restoration"
           Columns =
-            [ "Model"; "Configuration"; "Setting"; "Pairs"; "n"; "FP"; "Quantized"; "Restored"; "95% CI"; "Gain"; "95% CI"
-              "Recovered (%)"; "95% CI" ]
-          Align = "lllrrrrrrrrrr"
+            [ "Model"; "Configuration"; "Setting"; "Pairs"; "n"; "FP"; "Quantized"; "Aligned"; "Restored"; "95% CI"; "Gain"
+              "95% CI"; "Recovered (%)"; "95% CI" ]
+          Align = "lllrrrrrrrrrrr"
           Rows =
             rows
             |> List.map (fun r ->
                 [ r.Model; r.Configuration; r.Setting; opt string r.Pairs; string r.Problems; f1 r.Fp.Value; f1 r.Quantized.Value
-                  f1 r.Score.Value; interval f1 r.Score; f1 r.Gain.Value; interval f1 r.Gain
+                  aligned r; f1 r.Score.Value; interval f1 r.Score; f1 r.Gain.Value; interval f1 r.Gain
                   f1 (100.0 * r.Recovered.Value); interval f1 (Stats.scale 100.0 r.Recovered) ]) }
 
     /// First errors by type before (quantized) and after each training run, over the problems the row pairs.

@@ -54,6 +54,8 @@ let ``the ablation layout has one row per quantized configuration and the study'
         t.Rows)
     let r = Tables.restoration "Restoration" (Restoration.table runs)
     // GPTQ W3 Setting 0: gain 20 points of a 30-point gap.
-    Assert.Equal<string list>([ "M"; "GPTQ W3A16 g128"; "Setting 0 (all)"; "323"; "10"; "90.0"; "60.0"; "80.0" ], r.Rows.Head |> List.take 8)
-    Assert.Equal("20.0", r.Rows.Head.[9])
-    Assert.Equal("66.7", r.Rows.Head.[11])
+    Assert.Equal<string list>([ "M"; "GPTQ W3A16 g128"; "Setting 0 (all)"; "323"; "10"; "90.0"; "60.0"; "–"; "80.0" ], r.Rows.Head |> List.take 9)
+    Assert.Equal("20.0", r.Rows.Head.[10])
+    Assert.Equal("66.7", r.Rows.Head.[12])
+    // RTN W2 rows carry their aligned run's score beside each setting.
+    Assert.All(r.Rows.Tail, fun row -> Assert.Equal("30.0", row.[7]))
