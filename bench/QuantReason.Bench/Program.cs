@@ -13,6 +13,7 @@ public static class Program
         ["gemv-q4"] = GemvQ4Bench.Run,
         ["gptq-model"] = GptqModelBench.Run,
         ["train"] = TrainBench.Run,
+        ["dpo"] = DpoBench.Run,
         ["judge"] = JudgeBench.Run,
         ["grade"] = GradeBench.Run,
         ["grpo"] = GrpoBench.Run,

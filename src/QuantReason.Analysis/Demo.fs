@@ -25,8 +25,9 @@ module Demo =
     let models = [ "demo-1B", 0.3; "demo-8B", 1.5 ]
     /// (method, bits, penalty).
     let quantizations = [ "gptq", 4, 0.35; "awq", 4, 0.30; "rtn", 3, 1.1 ]
-    /// Share of the quantization penalty a DPO restoration on each subset removes.
-    let subsets = [ "all", 0.75; "conceptual", 0.30; "execution", 0.45; "reasoning", 0.20 ]
+    /// Share of the quantization penalty format alignment (`aligned`) and DPO on each subset (the study's Settings
+    /// 0–3) remove.
+    let subsets = [ "aligned", 0.15; "all", 0.75; "conceptual", 0.30; "method", 0.25; "execution", 0.45 ]
 
     let private logistic x = 1.0 / (1.0 + exp (-x))
 
@@ -86,6 +87,7 @@ module Demo =
                         | Some(m, b, _) -> yield sprintf "%s-w%d" m b
                         | None -> yield "fp"
                         match training with
+                        | Some("aligned", _) -> yield "aligned"
                         | Some(s, _) -> yield "dpo-" + s
                         | None -> () ]
                       |> String.concat "-"
@@ -138,10 +140,17 @@ module Demo =
                       | None -> w.WriteNull "quantization"
                       match training with
                       | Some(s, _) ->
+                          let m, b, _ = quant.Value
                           w.WriteStartObject "training"
-                          w.WriteString("method", "dpo")
-                          w.WriteString("subset", s)
-                          w.WriteNumber("pairs", 545)
+                          if s = "aligned" then
+                              w.WriteString("stage", "align")
+                              w.WriteString("method", "qlora")
+                          else
+                              w.WriteString("stage", "dpo")
+                              w.WriteString("method", "dpo")
+                              w.WriteString("subset", s)
+                              w.WriteNumber("pairs", 545)
+                          w.WriteString("base_run", sprintf "%s-%s-w%d" modelName m b)
                           w.WriteNumber("seed", seed)
                           w.WriteEndObject()
                       | None -> w.WriteNull "training"
@@ -233,11 +242,11 @@ module Demo =
         | Some folder -> RunDirectory.loadAll folder, false
         | None -> synthetic (), true
 
-    /// Like `runsOrSynthetic`, for analyses of restoration (runs with a `training` section): the synthetic set while
-    /// the real folder holds no restoration runs yet.
+    /// Like `runsOrSynthetic`, for analyses of restoration (runs whose `training.stage` is `dpo`): the synthetic set
+    /// while the real folder holds no restoration runs yet.
     let restorationRunsOrSynthetic () : Run list * bool =
         match runsOrSynthetic () with
-        | runs, false when runs |> List.exists (fun r -> r.Manifest.Training.IsSome) -> runs, false
+        | runs, false when runs |> List.exists (fun r -> r.Manifest.Training |> Option.exists (fun t -> t.Stage = "dpo")) -> runs, false
         | runs, true -> runs, true
         | _ -> synthetic (), true
 

@@ -96,11 +96,15 @@ module Figures =
         |> List.map (fun (c, ps) -> Config.label c, ps |> List.map (fun p -> p.Dimension, p.Relative))
         |> Charts.radar title
 
+    /// The ablation layout as bars: one group per configuration, one colour per column (FP, quantized, settings).
     let ablation (title: string) (rows: AblationRow list) : GenericChart =
-        rows
-        |> List.groupBy (fun r -> r.Model + " " + r.Quantization)
-        |> List.map (fun (k, rs) -> k, rs |> List.map (fun r -> r.TrainingMethod + ":" + r.Subset, r.Score))
-        |> Charts.groupedBar title "restoration subset" "accuracy (%)"
+        let several = (rows |> List.map (fun r -> r.Model) |> List.distinct).Length > 1
+        let name (r: AblationRow) = if several then r.Model + " " + r.Configuration else r.Configuration
+        [ yield "FP", rows |> List.map (fun r -> name r, r.Fp)
+          yield "Quantized", rows |> List.map (fun r -> name r, r.Quantized)
+          for s in Ablation.settings rows do
+              yield s, rows |> List.choose (fun r -> Ablation.score s r |> Option.map (fun e -> name r, e)) ]
+        |> Charts.groupedBar title "quantized configuration" "accuracy (%)"
 
     /// Kaplan–Meier survival by step with Greenwood bands: one plot for up to four curves, small multiples (the
     /// first curve in grey in each panel as the reference) beyond.

@@ -82,10 +82,14 @@ module PaperBuild =
             let projection = Survival.chainsOfRows (fun r -> r.Model) failures |> Survival.allErrorsProjection
             figures.Add("all-errors-projection", Figures.projection (sprintf "First errors of %s against all errors (projected)%s" about tag) projection)
             tables.Add("all-errors-projection", Tables.projection ("First-error shares against all errors (projected)" + tag) projection)
-        let ablation = Ablation.table runs
-        if not ablation.IsEmpty then
-            figures.Add("ablation", Figures.ablation (sprintf "Accuracy of %s after restoration by subset%s" (Figures.subject (ablation |> List.map (fun r -> r.Model)) dataset.Name) tag) ablation)
-            tables.Add("ablation", Tables.ablation ("Restoration by error-type training subset" + tag) ablation)
+        let restoration = Restoration.table runs
+        if not restoration.IsEmpty then
+            let ablation = Ablation.ofRestoration restoration
+            let about = Figures.subject (ablation |> List.map (fun r -> r.Model)) dataset.Name
+            figures.Add("ablation", Figures.ablation (sprintf "Accuracy of %s after alignment and DPO by error-type subset%s" about tag) ablation)
+            tables.Add("ablation", Tables.ablation (sprintf "Accuracy (%%) on %s after format alignment and DPO on each error-type subset (Setting 0 all types, 1 conceptual, 2 method, 3 execution)%s" dataset.Name tag) ablation)
+            tables.Add("restoration", Tables.restoration (sprintf "Restoration on %s: gain and capability recovered, (restored − quantized) / (FP − quantized), paired bootstrap over problems%s" dataset.Name tag) restoration)
+            tables.Add("restoration-error-types", Tables.firstErrorChanges ("First errors by type before and after restoration" + tag) restoration)
         let publishedFolder =
             match options.Published with
             | Some f -> Some f

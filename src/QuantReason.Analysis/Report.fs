@@ -202,7 +202,8 @@ render();})();</script>"""
               let labelled = rows |> List.filter (fun r -> r.Label.IsSome)
               if not labelled.IsEmpty then
                   yield Figures.survival (sprintf "Survival of reasoning chains of %s" about) (PaperBuild.survivalCurves labelled) ]
-        let ablation = Ablation.table runs
+        let restoration = Restoration.table runs
+        let ablation = Ablation.ofRestoration restoration
         let body = StringBuilder()
         let add (s: string) = body.Append(s).Append('\n') |> ignore
         add (sprintf "<h1>%s%s</h1>" (Web.HttpUtility.HtmlEncode("Study report: " + about)) synthetic)
@@ -214,7 +215,8 @@ render();})();</script>"""
         add "</div>"
         if not ablation.IsEmpty then
             add "<h2>Restoration</h2><div id=\"ablation\">"
-            add (Tables.toHtml (Tables.ablation "Restoration by error-type training subset" ablation)).Html
+            add (Tables.toHtml (Tables.ablation "Accuracy (%) after format alignment and DPO on each error-type subset" ablation)).Html
+            add (Tables.toHtml (Tables.restoration "Restoration against FP and the quantized base, paired over problems" restoration)).Html
             add "</div>"
         add "<h2>Problems</h2><div class=\"filters\"><label>Level <select id=\"f-level\"><option value=\"\">all</option></select></label>"
         add "<label>Configuration <select id=\"f-config\"><option value=\"\">any</option></select></label>"

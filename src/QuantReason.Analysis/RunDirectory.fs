@@ -45,9 +45,15 @@ module RunDirectory =
             JsonRead.opt "training" root
             |> Option.map (fun t ->
                 let w = where "training"
-                { Method = JsonRead.str w "method" t
+                let method = JsonRead.str w "method" t
+                { Method = method
+                  // Runs written before `stage` existed: adapters alone are an alignment, anything else its own stage.
+                  Stage =
+                    JsonRead.optStr w "stage" t
+                    |> Option.defaultValue (if method = "lora" || method = "qlora" then "align" else method)
                   Subset = JsonRead.optStr w "subset" t |> Option.defaultValue "all"
-                  Pairs = JsonRead.optInt w "pairs" t })
+                  Pairs = JsonRead.optInt w "pairs" t
+                  BaseRun = JsonRead.optStr w "base_run" t })
           Dataset =
             { Name = JsonRead.str (where "dataset") "name" dataset
               Digest = JsonRead.optStr (where "dataset") "digest" dataset

@@ -18,9 +18,13 @@ type Quantization =
 
 type Training =
     { Method: string
+      /// `align` (format alignment, LoRA/QLoRA SFT) or `dpo`; other methods (`qat`, `sft`) name their own stage.
+      Stage: string
       /// Error-type subset the restoration data was drawn from (`all`, `conceptual`, `computational_error`, …).
       Subset: string
-      Pairs: int option }
+      Pairs: int option
+      /// Run id of the quantized configuration this run restores (None in runs written before the field existed).
+      BaseRun: string option }
 
 type DatasetInfo =
     { Name: string
@@ -84,7 +88,9 @@ module Config =
     let ofManifest (m: Manifest) : Config =
         { Method = (match m.Quantization with Some q -> q.Method | None -> "fp")
           Bits = m.Quantization |> Option.map (fun q -> q.Bits)
-          Training = m.Training |> Option.map (fun t -> t.Method + ":" + t.Subset) }
+          Training =
+            m.Training
+            |> Option.map (fun t -> if t.Stage = "align" then t.Method + ":aligned" else t.Method + ":" + t.Subset) }
 
     let isFullPrecision (c: Config) = c.Method = "fp" && c.Training.IsNone
 

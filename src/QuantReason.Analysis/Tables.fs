@@ -111,16 +111,48 @@ module Tables =
             shares
             |> List.map (fun s -> [ s.Model; Config.label s.Config; s.Key; string s.Count; f1 s.Share.Value; interval f1 s.Share ]) }
 
+    /// The study's ablation layout: one row per quantized configuration; FP, quantized, Aligned and Settings 0–3.
     let ablation (caption: string) (rows: AblationRow list) : Table =
+        let settings = Ablation.settings rows
         { Caption = caption
           Label = "ablation"
-          Columns = [ "Model"; "Quantization"; "Training"; "Subset"; "Pairs"; "Score"; "95% CI"; "Gain"; "Gap closed (%)" ]
-          Align = "llllrrrrr"
+          Columns = [ "Model"; "Configuration"; "FP"; "Quantized" ] @ settings
+          Align = "ll" + String('r', 2 + settings.Length)
           Rows =
             rows
             |> List.map (fun r ->
-                [ r.Model; r.Quantization; r.TrainingMethod; r.Subset; opt string r.Pairs; f2 r.Score.Value
-                  interval f2 r.Score; opt f2 r.Gain; opt (fun x -> f1 (100.0 * x)) r.Recovered ]) }
+                [ r.Model; r.Configuration; f1 r.Fp.Value; f1 r.Quantized.Value ]
+                @ (settings |> List.map (fun s -> Ablation.score s r |> opt (fun e -> f1 e.Value)))) }
+
+    /// FP / quantized / aligned / restored per training run, with the paired gain and the capability recovered.
+    let restoration (caption: string) (rows: RestorationRow list) : Table =
+        let aligned (r: RestorationRow) =
+            rows |> List.tryFind (fun a -> a.Stage = "align" && a.Model = r.Model && a.BaseRun = r.BaseRun) |> opt (fun a -> f1 a.Score.Value)
+        { Caption = caption
+          Label = "restoration"
+          Columns =
+            [ "Model"; "Configuration"; "Setting"; "Pairs"; "n"; "FP"; "Quantized"; "Aligned"; "Restored"; "95% CI"; "Gain"
+              "95% CI"; "Recovered (%)"; "95% CI" ]
+          Align = "lllrrrrrrrrrrr"
+          Rows =
+            rows
+            |> List.map (fun r ->
+                [ r.Model; r.Configuration; r.Setting; opt string r.Pairs; string r.Problems; f1 r.Fp.Value; f1 r.Quantized.Value
+                  aligned r; f1 r.Score.Value; interval f1 r.Score; f1 r.Gain.Value; interval f1 r.Gain
+                  f1 (100.0 * r.Recovered.Value); interval f1 (Stats.scale 100.0 r.Recovered) ]) }
+
+    /// First errors by type before (quantized) and after each training run, over the problems the row pairs.
+    let firstErrorChanges (caption: string) (rows: RestorationRow list) : Table =
+        { Caption = caption
+          Label = "restoration-error-types"
+          Columns = [ "Model"; "Configuration"; "Setting"; "Error type"; "Before"; "After"; "Change" ]
+          Align = "llllrrr"
+          Rows =
+            rows
+            |> List.collect (fun r ->
+                r.FirstErrors
+                |> List.map (fun (t, before, after) ->
+                    [ r.Model; r.Configuration; r.Setting; t; string before; string after; sprintf "%+d" (after - before) ])) }
 
     let published (caption: string) (checks: PublishedCheck list) : Table =
         let verdict =

@@ -30,7 +30,7 @@ type PaperBuildTests(fixture: ExporterFixture) =
         // Every standard figure and table is there, PNGs non-empty, SVGs titled and labelled.
         for stem in [ "degradation"; "degradation-by-level"; "error-categories"; "error-types"; "survival-runs"; "ablation"; "all-errors-projection"; "published-deltas" ] do
             Assert.True(FileInfo(Path.Combine(outA, "figures", stem + ".png")).Length > 5000L, stem)
-        for stem in [ "degradation"; "error-categories"; "hazards-runs"; "ablation"; "published-check" ] do
+        for stem in [ "degradation"; "error-categories"; "hazards-runs"; "ablation"; "restoration"; "restoration-error-types"; "published-check" ] do
             Assert.Contains("\\toprule", File.ReadAllText(Path.Combine(outA, "tables", stem + ".tex")))
             Assert.StartsWith("**", File.ReadAllText(Path.Combine(outA, "tables", stem + ".md")))
         let svg = File.ReadAllText(Path.Combine(outA, "figures", "degradation.svg"))
@@ -57,3 +57,23 @@ type PaperBuildTests(fixture: ExporterFixture) =
         let empty = TestRuns.tempRoot ()
         let ex = Assert.Throws<QuantReasonException>(fun () -> PaperBuild.plan (PaperBuildTests.Options(empty, empty)) |> ignore)
         Assert.Contains(empty, ex.Message)
+
+    [<Fact>]
+    member _.``restoration runs give the ablation and restoration tables, not labelled synthetic``() =
+        let root = TestRuns.tempRoot ()
+        let trained id subset correct =
+            { TestRuns.spec id "m" (Some("rtn", 2)) (TestRuns.answers "A" 10 correct) with Training = Some subset; BaseRun = Some "rtn-w2" }
+        [ TestRuns.spec "fp" "m" None (TestRuns.answers "A" 10 9)
+          TestRuns.spec "rtn-w2" "m" (Some("rtn", 2)) (TestRuns.answers "A" 10 3)
+          trained "rtn-w2+align" ("qlora", "all") 4
+          trained "rtn-w2+dpo-all" ("dpo", "all") 7 ]
+        |> List.iter (TestRuns.write root >> ignore)
+        let _, tables = PaperBuild.plan (PaperBuildTests.Options(root, TestRuns.tempRoot ()))
+        let byStem = Map tables
+        for stem in [ "ablation"; "restoration"; "restoration-error-types" ] do
+            Assert.True(byStem.ContainsKey stem, stem)
+            Assert.DoesNotContain("SYNTHETIC", byStem.[stem].Caption)
+        Assert.Equal<string list>([ "m"; "RTN W2A16 g128"; "90.0"; "30.0"; "40.0"; "70.0" ], byStem.["ablation"].Rows |> List.exactlyOne)
+        // (70 − 30) / (90 − 30) of the gap
+        Assert.Equal<string list>([ "40.0"; "70.0" ], byStem.["restoration"].Rows.[1].[7..8])
+        Assert.Equal("66.7", byStem.["restoration"].Rows.[1].[12])

@@ -10,8 +10,10 @@ type Spec =
       Model: string
       /// None = full precision; Some(method, bits).
       Quant: (string * int) option
-      /// Some(method, subset).
+      /// Some(method, subset); `lora`/`qlora` write stage `align`, anything else its method as the stage.
       Training: (string * string) option
+      /// training.base_run.
+      BaseRun: string option
       Dataset: string
       Status: string
       /// (problem_id, subject, correct)
@@ -20,7 +22,7 @@ type Spec =
       Labels: (string * int * int * string option * string option) list }
 
 let spec id model quant answers =
-    { Id = id; Model = model; Quant = quant; Training = None; Dataset = "math500"; Status = "complete"
+    { Id = id; Model = model; Quant = quant; Training = None; BaseRun = None; Dataset = "math500"; Status = "complete"
       Answers = answers; Labels = [] }
 
 let private q (s: string) = "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\""
@@ -35,7 +37,10 @@ let manifestJson (s: Spec) =
     let training =
         match s.Training with
         | None -> "null"
-        | Some(m, sub) -> sprintf """{"method": %s, "subset": %s, "pairs": 323, "seed": 1}""" (q m) (q sub)
+        | Some(m, sub) ->
+            let stage = if m = "lora" || m = "qlora" then "align" else m
+            sprintf """{"stage": %s, "method": %s, "subset": %s, "pairs": 323, "seed": 1, "base_run": %s, "hyperparameters": {"beta": 0.1}}"""
+                (q stage) (q m) (q sub) (optQ s.BaseRun)
     sprintf
         """{
   "schema_version": 1, "toolkit_version": "0.1.0", "created": "2026-01-01T00:00:00Z", "run_id": %s,
