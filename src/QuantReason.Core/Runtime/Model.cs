@@ -18,9 +18,11 @@ public sealed class Model
         Directory = dir; Config = cfg; Weights = w; Transformer = new Transformer(w); AdapterDirectory = adapterDir;
     }
 
+    public static Model Load(string dir) => Load(dir, null);
+
     /// <summary>Loads a checkpoint and, when <paramref name="adapterDir"/> is given, puts that PEFT LoRA adapter on top
     /// of it unmerged (quantized linears stay packed; new token rows grow the vocabulary).</summary>
-    public static Model Load(string dir, string? adapterDir = null)
+    public static Model Load(string dir, string? adapterDir)
     {
         if (!System.IO.Directory.Exists(dir)) throw new QuantReasonException("model directory not found", dir);
         var cfg = ModelConfig.Load(dir);
