@@ -54,8 +54,10 @@ public sealed class TrainingRun
     public string CheckpointDir => Path.Combine(Config.OutputDir, "checkpoint");
     public string LogPath => Path.Combine(Config.OutputDir, "train-log.jsonl");
     public string EvalDir => Path.Combine(Config.OutputDir, "eval");
-    /// <summary>The PEFT adapter folder Export writes when the run trains adapters (with the grown tokenizer when it added tokens).</summary>
-    public string AdapterDir => Path.Combine(Config.OutputDir, "adapter");
+    /// <summary>Where Export writes the adapters in PEFT's layout (adapter_config.json, adapter_model.safetensors): the output
+    /// folder itself, as PEFT's save_pretrained does, beside the tokenizer (grown when tokens were added), so
+    /// `--model BASE --adapter OUT` runs the trained model.</summary>
+    public string AdapterDir => Config.OutputDir;
     /// <summary>The ids of <see cref="TrainConfig.NewTokens"/> in the grown tokenizer.</summary>
     public IReadOnlyList<int> NewTokenIds { get; private init; } = [];
     /// <summary>Whether the base is a quantized checkpoint (QLoRA over its packed linears): the result is the adapter
@@ -238,12 +240,7 @@ public sealed class TrainingRun
         var model = Trainer.Model;
         if (model.Adapters.Any())
         {
-            // The adapter in PEFT's layout, with the grown tokenizer beside it when tokens were added, so `--adapter`
-            // on the base reproduces the trained model without merging.
             model.SaveAdapters(AdapterDir, Config.BaseModel);
-            if (Config.NewTokens.Count > 0)
-                foreach (var f in new[] { "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json" })
-                    if (File.Exists(Path.Combine(Config.OutputDir, f))) File.Copy(Path.Combine(Config.OutputDir, f), Path.Combine(AdapterDir, f), overwrite: true);
             // A packed base stays packed: the adapter is the result. A full-precision base also gets the merged checkpoint.
             if (!OverPackedBase) model.MergeLora();
         }

@@ -127,6 +127,7 @@ public sealed class TrainableModel
             packedPrefixes.Add(module + ".");
             return w;
         });
+        model.HasPackedBase = packedPrefixes.Count > 0;
         var known = model.Parameters.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
         known.UnionWith(ck.Tensors.Select(t => t.Name).Where(n => packedPrefixes.Any(p => n.StartsWith(p, StringComparison.Ordinal))));
         var extra = ck.Tensors.Select(t => t.Name)
@@ -170,8 +171,9 @@ public sealed class TrainableModel
     public IEnumerable<Parameter> Adapters => Linears.Where(l => l.Lora is not null).SelectMany(l => new[] { l.Lora!.A, l.Lora!.B })
         .Concat(new[] { TokenEmbedRows, TokenHeadRows }.OfType<Parameter>());
 
-    /// <summary>Whether any linear trains over a frozen packed base (QLoRA): such a model is saved as an adapter, never merged.</summary>
-    public bool HasPackedBase => Linears.Any(l => l.FrozenBase is not null);
+    /// <summary>Whether <see cref="Load"/> read packed linears from a quantized checkpoint (QLoRA over the studied model):
+    /// such a model is saved as an adapter over that checkpoint, never merged. The trainer's own int4 RTN base is not one.</summary>
+    public bool HasPackedBase { get; private set; }
 
     public void ZeroGrad()
     {
