@@ -42,7 +42,7 @@ public sealed record EvalJob
     {
         if ((ModelDir is null) == (Endpoint is null)) throw new QuantReasonException("give exactly one of --model DIR or --endpoint URL", "eval");
         Endpoint?.Validate();
-        if (AdapterDir is not null && ModelDir is null) throw new QuantReasonException("--adapter applies to an in-process --model, not an endpoint", "--adapter");
+        if (AdapterDir is not null && ModelDir is null) throw new QuantReasonException("applies to an in-process --model, not an endpoint", "--adapter");
         if (Limit is < 1) throw new QuantReasonException($"--limit must be at least 1, got {Limit}", "--limit");
         if (Samples < 1) throw new QuantReasonException($"--samples must be at least 1, got {Samples}", "--samples");
         if (Temperature < 0 || double.IsNaN(Temperature)) throw new QuantReasonException($"--temperature must be ≥ 0, got {Temperature}", "--temperature");

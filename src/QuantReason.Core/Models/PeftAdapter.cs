@@ -56,8 +56,6 @@ public sealed class PeftAdapter
         regex ? Regex.IsMatch(module, $"^(?:{targets[0]})$")
               : targets.Any(t => module == t || module.EndsWith("." + t, StringComparison.Ordinal));
 
-    bool _regexTargets;
-
     // ---- writing ----------------------------------------------------------------------------------------------------
 
     /// <summary>Writes adapter_config.json and adapter_model.safetensors into <paramref name="dir"/>.</summary>
@@ -216,7 +214,7 @@ public sealed class PeftAdapter
         return new PeftAdapter
         {
             Rank = rank, Alpha = alpha, UseRsLora = Flag("use_rslora"), TargetModules = targets, BaseModel = Str("base_model_name_or_path"),
-            Lora = lora, TrainableTokens = tokens, ModulesToSave = saved, Hidden = hidden, _regexTargets = regex,
+            Lora = lora, TrainableTokens = tokens, ModulesToSave = saved, Hidden = hidden,
         };
     }
 

@@ -169,6 +169,29 @@ public sealed class PeftAdapterTests : IDisposable
 
     [SharedTheory]
     [MemberData(nameof(F32Models))]
+    public void Whole_vocabulary_matrices_are_saved_as_modules_to_save_and_applied(string model)
+    {
+        var m = Adapted(ModelDir(model), rank: 2);
+        m.TrainVocabularyMatrices();
+        Assert.True(m.Embed.Trainable);
+        var rng = new Random(9);
+        for (int i = 0; i < m.Embed.Value.Length; i++) m.Embed.Value[i] += (float)(rng.NextDouble() - 0.5) * 0.01f;
+        var dir = Path.Combine(_root, "mts");
+        m.SaveAdapters(dir);
+        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "adapter_config.json")))!;
+        var expected = m.LmHead is null ? new[] { "embed_tokens" } : ["embed_tokens", "lm_head"];
+        Assert.Equal(expected, config["modules_to_save"]!.AsArray().Select(n => (string)n!));
+        using (var f = SafeTensorsFile.Open(Path.Combine(dir, "adapter_model.safetensors")))
+            Assert.Equal([(long)m.Config.VocabSize, m.Config.HiddenSize], f.Info("base_model.model.model.embed_tokens.weight").Shape);
+
+        var applied = RuntimeModel.Load(ModelDir(model), dir);
+        Assert.Equal(m.Embed.Value, applied.Weights.Embedding.ToF32());
+        var ids = ReferenceIds(model);
+        TrainingFixture.AssertClose((float[])m.Forward(ids, 1, ids.Length).Clone(), Logits(applied, ids), 1e-4, "runtime vs trainer logits with modules_to_save");
+    }
+
+    [SharedTheory]
+    [MemberData(nameof(F32Models))]
     public void Adapters_that_do_not_fit_are_one_clear_error(string model)
     {
         var m = Adapted(ModelDir(model), rank: 2);
