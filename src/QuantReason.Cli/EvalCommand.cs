@@ -16,6 +16,7 @@ public static class EvalCommand
     public static Command Create()
     {
         var model = new Option<string?>("--model") { Description = "checkpoint directory to run in-process" };
+        var adapter = new Option<string?>("--adapter") { Description = "PEFT LoRA adapter folder applied unmerged on top of --model (adapter_config.json, adapter_model.safetensors)" };
         var endpoint = new Option<string?>("--endpoint") { Description = "OpenAI-compatible server URL (e.g. http://127.0.0.1:8000/v1)" };
         var endpointModel = new Option<string?>("--endpoint-model") { Description = "model name to request (default: the server's first)" };
         var apiKey = new Option<string?>("--api-key") { Description = "endpoint key (default: $OPENAI_API_KEY, else none)" };
@@ -37,7 +38,7 @@ public static class EvalCommand
         var output = new Option<string?>("--out") { Description = "run directory (created, or resumed when it exists)" };
         var cmd = new Command("eval", "Evaluate a model on MATH, MATH-500, GSM8K or any such JSONL into a resumable run directory.")
         {
-            model, endpoint, endpointModel, apiKey, timeout, retries, dataset, dataDir, prompt, limit, samples, temperature, topP, topK,
+            model, adapter, endpoint, endpointModel, apiKey, timeout, retries, dataset, dataDir, prompt, limit, samples, temperature, topP, topK,
             seed, maxNew, batch, strict, tags, output,
         };
         cmd.Subcommands.Add(ImportCommand.Create());
@@ -47,6 +48,7 @@ public static class EvalCommand
             var job = new EvalJob
             {
                 ModelDir = parse.GetValue(model),
+                AdapterDir = parse.GetValue(adapter),
                 Endpoint = parse.GetValue(endpoint) is { } url
                     ? new EndpointOptions(Uri.TryCreate(url, UriKind.Absolute, out var u) ? u : throw new QuantReasonException("not an absolute URL", url),
                         parse.GetValue(endpointModel), parse.GetValue(apiKey))

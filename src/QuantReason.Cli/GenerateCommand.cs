@@ -11,6 +11,7 @@ public static class GenerateCommand
     public static Command Create()
     {
         var model = new Option<string>("--model") { Description = "Checkpoint directory", Required = true };
+        var adapter = new Option<string?>("--adapter") { Description = "PEFT LoRA adapter folder applied unmerged on top of --model (adapter_config.json, adapter_model.safetensors)" };
         var prompt = new Option<string>("--prompt") { Description = "Prompt text", Required = true };
         var chat = new Option<bool>("--chat") { Description = "Wrap the prompt as a user turn in the model's chat template" };
         var system = new Option<string?>("--system") { Description = "System message (with --chat)" };
@@ -23,9 +24,9 @@ public static class GenerateCommand
         var stats = new Option<bool>("--stats") { Description = "Print token counts and speed to stderr" };
         var cmd = new Command("generate", "Generate text from a prompt, streaming it as it is produced")
         {
-            model, prompt, chat, system, maxNew, temperature, topK, topP, seed, stop, stats,
+            model, adapter, prompt, chat, system, maxNew, temperature, topK, topP, seed, stop, stats,
         };
-        cmd.SetAction(p => Cli.Guard(p, () => Run(p.GetValue(model)!, p.GetValue(prompt)!, p.GetValue(chat), p.GetValue(system),
+        cmd.SetAction(p => Cli.Guard(p, () => Run(p.GetValue(model)!, p.GetValue(adapter), p.GetValue(prompt)!, p.GetValue(chat), p.GetValue(system),
             new GenerationOptions
             {
                 MaxNewTokens = p.GetValue(maxNew),
@@ -36,12 +37,12 @@ public static class GenerateCommand
         return cmd;
     }
 
-    static int Run(string dir, string prompt, bool chat, string? system, GenerationOptions options, bool stats)
+    static int Run(string dir, string? adapter, string prompt, bool chat, string? system, GenerationOptions options, bool stats)
     {
         if (options.StopStrings.Any(s => s.Length == 0))
             throw new QuantReasonException("a stop string must not be empty (it would match before the first token)", "--stop");
-        var tokenizer = TokenizerLoader.FromDirectory(dir);
-        var model = Model.Load(dir);
+        var tokenizer = TokenizerLoader.FromDirectory(Model.TokenizerDirectory(dir, adapter));
+        var model = Model.Load(dir, adapter);
         if (tokenizer.VocabSize > model.Config.VocabSize)
             throw new QuantReasonException($"tokenizer has {tokenizer.VocabSize} tokens but the model's vocabulary is {model.Config.VocabSize}", dir);
         int[] ids;

@@ -14,6 +14,8 @@ namespace QuantReason.Jobs;
 public sealed record EvalJob
 {
     public string? ModelDir { get; init; }
+    /// <summary>A PEFT LoRA adapter folder applied unmerged on top of <see cref="ModelDir"/> (recorded in the manifest).</summary>
+    public string? AdapterDir { get; init; }
     public EndpointOptions? Endpoint { get; init; }
     public required string Dataset { get; init; }
     public string? DataDir { get; init; }
@@ -40,6 +42,7 @@ public sealed record EvalJob
     {
         if ((ModelDir is null) == (Endpoint is null)) throw new QuantReasonException("give exactly one of --model DIR or --endpoint URL", "eval");
         Endpoint?.Validate();
+        if (AdapterDir is not null && ModelDir is null) throw new QuantReasonException("applies to an in-process --model, not an endpoint", "--adapter");
         if (Limit is < 1) throw new QuantReasonException($"--limit must be at least 1, got {Limit}", "--limit");
         if (Samples < 1) throw new QuantReasonException($"--samples must be at least 1, got {Samples}", "--samples");
         if (Temperature < 0 || double.IsNaN(Temperature)) throw new QuantReasonException($"--temperature must be ≥ 0, got {Temperature}", "--temperature");
@@ -75,7 +78,7 @@ public sealed record EvalJob
             int concurrency;
             if (ModelDir is not null)
             {
-                session = ModelSession.Load(ModelDir, Batch);
+                session = ModelSession.Load(ModelDir, Batch, AdapterDir);
                 generator = new RuntimeTextGenerator(session);
                 model = RunIdentity.Model(ModelDir, session.Model.Config, Out);
                 if (ModelName is not null) model = model with { Name = ModelName };
@@ -97,6 +100,7 @@ public sealed record EvalJob
                 RunId = System.IO.Path.GetFileName(System.IO.Path.TrimEndingDirectorySeparator(System.IO.Path.GetFullPath(Out))),
                 Model = model,
                 Quantization = quantization,
+                Adapter = AdapterDir is null ? null : RunIdentity.Adapter(AdapterDir, Out),
                 Dataset = RunIdentity.Dataset(Dataset, datasetPath, problems.Count, Out),
                 Prompt = new PromptInfo(prompt.Name, prompt.Digest),
                 Generation = new GenerationInfo(MaxNewTokens, Temperature, TopP, TopK, Seed, Samples),

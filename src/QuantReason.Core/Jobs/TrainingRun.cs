@@ -54,6 +54,15 @@ public sealed class TrainingRun
     public string CheckpointDir => Path.Combine(Config.OutputDir, "checkpoint");
     public string LogPath => Path.Combine(Config.OutputDir, "train-log.jsonl");
     public string EvalDir => Path.Combine(Config.OutputDir, "eval");
+    /// <summary>Where Export writes the adapters in PEFT's layout (adapter_config.json, adapter_model.safetensors): the output
+    /// folder itself, as PEFT's save_pretrained does, beside the tokenizer (grown when tokens were added), so
+    /// `--model BASE --adapter OUT` runs the trained model.</summary>
+    public string AdapterDir => Config.OutputDir;
+    /// <summary>The ids of <see cref="TrainConfig.NewTokens"/> in the grown tokenizer.</summary>
+    public IReadOnlyList<int> NewTokenIds { get; private init; } = [];
+    /// <summary>Whether the base is a quantized checkpoint (QLoRA over its packed linears): the result is the adapter
+    /// applied unmerged on top of <see cref="TrainConfig.BaseModel"/>, not a merged checkpoint.</summary>
+    public bool OverPackedBase => Trainer.Model.HasPackedBase;
     const string DigestFile = "config-digest.txt";
 
     TrainingRun(TrainConfig config, ITokenizer tokenizer, PromptTemplate prompt, TrainingCorpus corpus, Trainer trainer,
@@ -80,6 +89,13 @@ public sealed class TrainingRun
                 if (File.Exists(Path.Combine(baseDir, f))) File.Copy(Path.Combine(baseDir, f), Path.Combine(config.OutputDir, f), overwrite: true);
         }
         else tokenizer = StepMathTokenizer.Write(config.OutputDir);
+        int[] newIds = [];
+        if (config.NewTokens.Count > 0)
+        {
+            newIds = TokenizerGrowth.AddSpecialTokens(config.OutputDir, config.NewTokens);
+            tokenizer = TokenizerLoader.FromDirectory(config.OutputDir);
+            say?.Invoke($"tokenizer: added {config.NewTokens.Count} token(s), ids {string.Join(", ", newIds)}");
+        }
 
         var prompt = PromptLibrary.Load(config.Data.Prompt);
         var clock = Stopwatch.StartNew();
@@ -110,6 +126,11 @@ public sealed class TrainingRun
         if (config.BaseModel is { } b)
         {
             model = TrainableModel.Load(b);
+            if (config.NewTokens.Count > 0 && tokenizer.VocabSize > model.Config.VocabSize) model.GrowVocabulary(tokenizer.VocabSize, options.Seed);
+            if (model.HasPackedBase && config.Lora is null)
+                throw new QuantReasonException("base_model is a quantized checkpoint: its packed linears stay frozen, so add a lora section (QLoRA)", config.Path);
+            if (model.HasPackedBase && config.QloraGroupSize is not null)
+                throw new QuantReasonException("base_model is already quantized: drop qlora.group_size (the trainer's own int4 RTN is for full-precision bases)", config.Path);
             if (tokenizer.VocabSize > model.Config.VocabSize)
                 throw new QuantReasonException($"tokenizer has {tokenizer.VocabSize} tokens but the model's vocabulary is {model.Config.VocabSize}", b);
         }
@@ -122,6 +143,8 @@ public sealed class TrainingRun
         {
             if (config.QloraGroupSize is { } g) model.QuantizeBase(g);
             model.AddLora(new LoraOptions(lora.Rank, lora.Alpha, lora.Targets, lora.Seed));
+            if (lora.ModulesToSave is { Count: > 0 }) model.TrainVocabularyMatrices();
+            else model.TrainTokenRows(newIds);
         }
         if (corpus.LongestSequence > model.Config.MaxPositionEmbeddings)
             throw new QuantReasonException($"a training sequence has {corpus.LongestSequence} tokens, more than max_position_embeddings {model.Config.MaxPositionEmbeddings}", config.Path);
@@ -130,7 +153,7 @@ public sealed class TrainingRun
             ? new PreferencePairSource(corpus, rejected, tokenizer.PadId ?? 0, config.Data.MaxLength, options.Seed)
             : new TokenSequenceSource(corpus.Sequences, tokenizer.PadId ?? 0, config.Data.MaxLength, options.Seed, corpus.Masks);
 
-        var run = new TrainingRun(config, tokenizer, prompt, corpus, trainer, source, 0);
+        var run = new TrainingRun(config, tokenizer, prompt, corpus, trainer, source, 0) { NewTokenIds = newIds };
         var digest = run.Digest();
         var ck = run.CheckpointDir;
         if (File.Exists(Path.Combine(ck, "trainer_state.json")))
@@ -140,7 +163,7 @@ public sealed class TrainingRun
                 throw new QuantReasonException("the checkpoint was written by a different training config (model, data or optimizer changed); " +
                                                "remove it or use another --out", ck);
             trainer.Resume(ck, source);
-            run = new TrainingRun(config, tokenizer, prompt, corpus, trainer, source, trainer.StepsDone);
+            run = new TrainingRun(config, tokenizer, prompt, corpus, trainer, source, trainer.StepsDone) { NewTokenIds = newIds };
             say?.Invoke($"resumed from step {trainer.StepsDone} of {options.Steps} ({ck})");
         }
         return run;
@@ -154,7 +177,8 @@ public sealed class TrainingRun
         {
             model = c.Model?.ToString(), c.BaseModel, data = c.Data.ToString(), trainer = Trainer.Options.ToString(),
             fake = Trainer.Options.FakeQuant?.ToString(), adamw = Trainer.Options.AdamW.ToString(), lora = c.Lora is null ? null : $"{c.Lora.Rank} {c.Lora.Alpha} {string.Join(",", c.Lora.Targets)} {c.Lora.Seed}",
-            c.QloraGroupSize, dpo = c.Dpo?.ToString(), sequences = Corpus.Sequences.Count, Corpus.TargetTokens,
+            c.QloraGroupSize, dpo = c.Dpo?.ToString(), newTokens = c.NewTokens.Count == 0 ? null : string.Join("\u0001", c.NewTokens),
+            modulesToSave = c.Lora?.ModulesToSave is { Count: > 0 } mts ? string.Join(",", mts) : null, sequences = Corpus.Sequences.Count, Corpus.TargetTokens,
         });
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
     }
@@ -208,16 +232,21 @@ public sealed class TrainingRun
         var model = Trainer.Model;
         if (model.Adapters.Any())
         {
-            model.SaveAdapters(Path.Combine(Config.OutputDir, "adapter_model.safetensors"));
-            model.MergeLora();
+            model.SaveAdapters(AdapterDir, Config.BaseModel);
+            // A packed base stays packed: the adapter is the result. A full-precision base also gets the merged checkpoint.
+            if (!OverPackedBase) model.MergeLora();
         }
-        model.Save(Config.OutputDir);
+        if (!OverPackedBase) model.Save(Config.OutputDir);
         WriteGenerationConfig(model.Config, Tokenizer, Path.Combine(Config.OutputDir, "generation_config.json"));
         // the prompt it learned, and (trained on StepMath) a calibration source its vocabulary covers: eval's and quantize's defaults
         new ModelDefaults(Prompt.Name, Config.Data.JsonlPath is null && Config.Dpo is null ? "stepmath" : null, Prompt.Kind == PromptKind.Chat)
             .Write(Config.OutputDir);
-        Runtime.Model.Load(Config.OutputDir); // the runtime must accept what was written
+        LoadTrained(); // the runtime must accept what was written
     }
+
+    /// <summary>The trained model as the runtime runs it: the merged checkpoint, or the packed base with the adapter unmerged.</summary>
+    public Runtime.Model LoadTrained() =>
+        OverPackedBase ? Runtime.Model.Load(Config.BaseModel!, AdapterDir) : Runtime.Model.Load(Config.OutputDir);
 
     public static void WriteGenerationConfig(ModelConfig config, ITokenizer tokenizer, string path)
     {
@@ -253,13 +282,14 @@ public sealed class TrainingRun
             datasetDigest = Convert.ToHexStringLower(SHA256.HashData(read));
         }
         finally { File.Delete(jsonl); }
-        var model = Runtime.Model.Load(Config.OutputDir);
+        var model = LoadTrained();
         var tokenizer = TokenizerLoader.FromDirectory(Config.OutputDir);
         var manifest = new RunManifest
         {
             RunId = $"{Path.GetFileName(Config.OutputDir.TrimEnd('/'))}-{split.Name()}-greedy",
-            Model = RunIdentity.Model(Config.OutputDir, model.Config, EvalDir),
-            Training = new TrainingInfo(Config.Dpo is not null ? "dpo" : Config.Lora is null ? "sft" : Config.QloraGroupSize is null ? "lora" : "qlora",
+            Model = OverPackedBase ? RunIdentity.Model(Config.BaseModel!, model.Config, EvalDir) : RunIdentity.Model(Config.OutputDir, model.Config, EvalDir),
+            Adapter = OverPackedBase ? RunIdentity.Adapter(AdapterDir, EvalDir) : null,
+            Training = new TrainingInfo(Config.Dpo is not null ? "dpo" : Config.Lora is null ? "sft" : Config.QloraGroupSize is null && !OverPackedBase ? "lora" : "qlora",
                 null, Config.Dpo is null ? null : Corpus.Sequences.Count, Config.Trainer.Seed),
             Dataset = new DatasetInfo($"stepmath-{split.Name()}", null, datasetDigest, problems.Count),
             Prompt = new PromptInfo(Prompt.Name, Prompt.Digest),

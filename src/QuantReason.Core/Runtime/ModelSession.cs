@@ -35,10 +35,11 @@ public sealed class ModelSession : IDisposable
             model.Config.MaxPositionEmbeddings, maxBatch);
     }
 
-    public static ModelSession Load(string dir, int maxBatch = 1)
+    /// <summary>A checkpoint, optionally with a PEFT adapter applied unmerged (<see cref="Model.Load"/>).</summary>
+    public static ModelSession Load(string dir, int maxBatch = 1, string? adapterDir = null)
     {
-        var tokenizer = TokenizerLoader.FromDirectory(dir);
-        var model = Model.Load(dir);
+        var tokenizer = TokenizerLoader.FromDirectory(Model.TokenizerDirectory(dir, adapterDir));
+        var model = Model.Load(dir, adapterDir);
         return Create(model, tokenizer, maxBatch);
     }
 

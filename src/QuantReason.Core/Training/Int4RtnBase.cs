@@ -1,11 +1,15 @@
+using QuantReason.Kernels;
+using QuantReason.Weights;
+
 namespace QuantReason.Training;
 
 /// <summary>
 /// The trainer's own frozen QLoRA base until the quantizers land: int4 symmetric round-to-nearest, one f32 scale per
 /// group of inputs, two codes packed per byte (low nibble first). The forward of a QLoRA linear uses exactly
-/// <see cref="Dequantize"/> of this, and no gradient ever reaches it.
+/// <see cref="Dequantize"/> of this, and no gradient ever reaches it. One frozen base among any the checkpoints hold
+/// (<see cref="ILinearWeight"/>).
 /// </summary>
-public sealed class Int4RtnBase
+public sealed class Int4RtnBase : ILinearWeight
 {
     public byte[] Packed { get; }   // [rows, cols/2] two's-complement nibbles
     public float[] Scales { get; }  // [rows, groups]
@@ -26,6 +30,16 @@ public sealed class Int4RtnBase
             packed[i >> 1] |= (byte)((q.Codes[i] & 0xF) << ((i & 1) * 4));
         return new Int4RtnBase(packed, q.Scales, rows, cols, groupSize);
     }
+
+    public int InFeatures => Cols;
+    public int OutFeatures => Rows;
+    public string Format => $"int4_rtn_g{GroupSize}";
+    public long ByteSize => Packed.Length + 4L * Scales.Length;
+
+    public void Forward(ReadOnlySpan<float> x /* [tokens, in] */, Span<float> y /* [tokens, out] */, int tokens) =>
+        GemmF32F32.NT(tokens, Rows, Cols, x, Dequantize(), y);
+
+    public float[] ToF32() => Dequantize();
 
     public float[] Dequantize()
     {

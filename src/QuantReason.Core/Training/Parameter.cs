@@ -4,7 +4,7 @@ namespace QuantReason.Training;
 public sealed class Parameter
 {
     public string Name { get; }
-    public long[] Shape { get; }
+    public long[] Shape { get; private init; }
     public float[] Value { get; private set; }
     public float[]? Grad { get; private set; }
 
@@ -22,6 +22,14 @@ public sealed class Parameter
         Shape = shape;
         Value = value;
         Grad = new float[value.Length];
+    }
+
+    /// <summary>A frozen parameter whose values live elsewhere from the start (a quantized checkpoint's packed linear).</summary>
+    internal static Parameter Unloaded(string name, params long[] shape)
+    {
+        var p = new Parameter(name, [], [0]) { Shape = shape };
+        p.Trainable = false;
+        return p;
     }
 
     /// <summary>Frees the values of a frozen parameter whose layer keeps its own compact copy (QLoRA's int4 base).</summary>

@@ -17,7 +17,9 @@ public sealed record ModelShape(
 public sealed record TrainData(string? StepMathSplit, int StepMathSeed, int StepMathCount, double WordFraction, string? JsonlPath,
     string Prompt, int MaxLength);
 
-public sealed record LoraSection(int Rank, float Alpha, IReadOnlyList<string> Targets, int Seed);
+/// <param name="ModulesToSave">embed_tokens / lm_head trained whole beside the adapters (PEFT's modules_to_save); empty:
+/// only the rows of new tokens train (trainable tokens).</param>
+public sealed record LoraSection(int Rank, float Alpha, IReadOnlyList<string> Targets, int Seed, IReadOnlyList<string>? ModulesToSave = null);
 
 public sealed record DpoSection(string PairsPath, float Beta);
 
@@ -50,6 +52,8 @@ public sealed record TrainConfig
     public EvalSection? Eval { get; init; }
     /// <summary>RL after a cold start: GRPO on prompts of the data section, from base_model (see <see cref="GrpoOptions"/>).</summary>
     public GrpoOptions? Grpo { get; init; }
+    /// <summary>Special tokens added to the base's tokenizer (e.g. step and answer tags); their rows grow and train.</summary>
+    public IReadOnlyList<string> NewTokens { get; init; } = [];
 
     /// <summary>The HF config of a fresh model for a vocabulary, with its special token ids.</summary>
     public ModelConfig ModelConfigFor(int vocabSize, int bos, int eos, int pad)
@@ -100,6 +104,7 @@ public sealed record TrainConfig
         public FakeQuantDto? FakeQuant { get; set; }
         public EvalDto? Eval { get; set; }
         public GrpoOptions.GrpoDto? Grpo { get; set; }
+        public List<string>? NewTokens { get; set; }
     }
 
     sealed class ModelDto
@@ -154,6 +159,7 @@ public sealed record TrainConfig
         public float? Alpha { get; set; }
         public List<string>? Targets { get; set; }
         public int? Seed { get; set; }
+        public List<string>? ModulesToSave { get; set; }
     }
 
     sealed class QloraDto
@@ -301,13 +307,19 @@ public sealed record TrainConfig
 
         LoraSection? lora = d.Lora is { } l
             ? new LoraSection(l.Rank ?? throw Bad("missing lora.rank"), l.Alpha ?? 2f * l.Rank.Value,
-                l.Targets ?? LayerWiring.LlamaFamily.Projections.Select(p => WeightNames.Module(p.Id)).ToList(), l.Seed ?? 0)
+                l.Targets ?? LayerWiring.LlamaFamily.Projections.Select(p => WeightNames.Module(p.Id)).ToList(), l.Seed ?? 0, l.ModulesToSave ?? [])
             : null;
         if (lora is not null)
         {
             try { new LoraOptions(lora.Rank, lora.Alpha, lora.Targets).Validate(); }
             catch (QuantReasonException e) { throw Bad(e.Message); }
         }
+        foreach (var saved in lora?.ModulesToSave ?? [])
+            if (saved is not (PeftAdapter.EmbedModule or PeftAdapter.HeadModule))
+                throw Bad($"lora.modules_to_save names '{saved}': only {PeftAdapter.EmbedModule} and {PeftAdapter.HeadModule} train whole");
+        if (d.NewTokens is { Count: > 0 } && d.BaseModel is null) throw Bad("new_tokens extends a pretrained tokenizer: it needs 'base_model'");
+        if (d.NewTokens is { } nt && (nt.Any(string.IsNullOrEmpty) || nt.Distinct(StringComparer.Ordinal).Count() != nt.Count))
+            throw Bad("new_tokens must list distinct non-empty tokens");
         if (d.Qlora is not null && lora is null) throw Bad("qlora needs a lora section (rank, alpha, targets)");
         if (d.Qlora?.GroupSize is <= 0) throw Bad($"qlora.group_size must be positive, got {d.Qlora.GroupSize}");
         if (lora is not null && d.BaseModel is null) throw Bad("lora needs 'base_model' (the checkpoint the adapters train on)");
@@ -348,6 +360,7 @@ public sealed record TrainConfig
             Dpo = dpo,
             Eval = eval,
             Grpo = grpo,
+            NewTokens = d.NewTokens ?? [],
         };
     }
 

@@ -1,11 +1,13 @@
 using QuantReason.Kernels;
+using QuantReason.Weights;
 using QuantReason.Training.Ops;
 
 namespace QuantReason.Training;
 
 /// <summary>
 /// One projection of the model as the trainer sees it: an f32 master weight [out, in] (+ bias), and optionally a LoRA
-/// adapter, fake quantization of the weight (QAT, straight-through), or a frozen int4 base (QLoRA) the forward reads instead.
+/// adapter, fake quantization of the weight (QAT, straight-through), or a frozen quantized base (QLoRA: the trainer's int4
+/// RTN, or a GPTQ/AWQ/RTN/trit-plane linear read from a checkpoint) whose dequantization the forward reads instead.
 /// Keeps a reference to its forward input for the backward, so the caller must not overwrite it in between.
 /// </summary>
 public sealed class TrainableLinear
@@ -18,7 +20,8 @@ public sealed class TrainableLinear
     public LoraAdapter? Lora { get; set; }
     public bool LoraEnabled { get; set; } = true;
     public FakeQuantOptions? FakeQuant { get; set; }
-    public Int4RtnBase? FrozenBase { get; private set; }
+    /// <summary>The frozen quantized base (packed; dequantized into short-lived buffers), or null for an f32 weight.</summary>
+    public ILinearWeight? FrozenBase { get; private set; }
 
     float[]? _steMask;      // [out, in] straight-through mask of the last fake-quantized forward
     float[]? _forwardWeight;
@@ -40,14 +43,22 @@ public sealed class TrainableLinear
     /// </summary>
     public void QuantizeBase(int groupSize)
     {
-        FrozenBase = Int4RtnBase.Quantize(Weight.Value, Out, In, groupSize);
+        FreezeBase(Int4RtnBase.Quantize(Weight.Value, Out, In, groupSize));
+    }
+
+    /// <summary>Makes a packed weight (e.g. a GPTQ checkpoint's) this linear's frozen base; the f32 weight is released.</summary>
+    public void FreezeBase(ILinearWeight packed)
+    {
+        if (packed.OutFeatures != Out || packed.InFeatures != In)
+            throw new QuantReasonException($"frozen base is [{packed.OutFeatures}, {packed.InFeatures}], the linear is [{Out}, {In}]", Module);
+        FrozenBase = packed;
         Weight.Release();
     }
 
     /// <summary>The weight the forward multiplies by: the frozen int4 base, dequantize(quantize(W)) under QAT, or W.</summary>
     public float[] ForwardWeight()
     {
-        if (FrozenBase is not null) return FrozenBase.Dequantize();
+        if (FrozenBase is not null) return FrozenBase.ToF32();
         if (FakeQuant is not null)
         {
             (var wq, _steMask) = FakeQuantizer.Apply(Weight.Value, Out, In, FakeQuant);
@@ -61,7 +72,7 @@ public sealed class TrainableLinear
     {
         _x = x;
         var w = ForwardWeight();
-        _forwardWeight = FrozenBase is null ? w : null; // an int4 base is dequantized again in the backward, not kept
+        _forwardWeight = FrozenBase is null ? w : null; // a packed base is dequantized again in the backward, not kept
         Linear.Forward(x, w, Bias?.Value, tokens, In, Out, y);
         if (Lora is not null && LoraEnabled) Lora.Forward(x, tokens, y);
     }
@@ -69,7 +80,7 @@ public sealed class TrainableLinear
     /// <summary>Accumulates parameter gradients and writes (or adds, when accumulateDx) dL/dx [tokens, in].</summary>
     public void Backward(float[] dy, int tokens, float[]? dx, bool accumulateDx = false)
     {
-        var w = _forwardWeight ?? FrozenBase?.Dequantize() ?? throw new InvalidOperationException($"{Module}: backward before forward");
+        var w = _forwardWeight ?? FrozenBase?.ToF32() ?? throw new InvalidOperationException($"{Module}: backward before forward");
         float[]? dw = Weight.Grad;
         float[]? raw = dw is not null && FakeQuant is not null && FrozenBase is null ? new float[dw.Length] : null;
         Linear.Backward(_x, w, dy, tokens, In, Out, dx, raw ?? dw, Bias?.Grad, accumulateDx);
@@ -85,13 +96,13 @@ public sealed class TrainableLinear
         }
     }
 
-    /// <summary>Folds the adapter into the f32 weight (W = base + s·B·A) and removes it; an int4 base becomes the f32
+    /// <summary>Folds the adapter into the f32 weight (W = base + s·B·A) and removes it; a packed base becomes the f32
     /// weight it dequantizes to, with or without an adapter, so the merged model computes what training computed.</summary>
     public void MergeLora()
     {
         if (FrozenBase is not null)
         {
-            Weight.Restore(FrozenBase.Dequantize());
+            Weight.Restore(FrozenBase.ToF32());
             FrozenBase = null;
         }
         if (Lora is null) return;

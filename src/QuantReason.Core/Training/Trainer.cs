@@ -166,7 +166,6 @@ public sealed class Trainer
 
     const string StateFile = "trainer_state.json";
     const string OptimizerFile = "optimizer.safetensors";
-    const string AdapterFile = "adapter_model.safetensors";
 
     /// <summary>Model (Hugging Face layout), optimizer moments and the step / source position, to resume from.</summary>
     public void SaveCheckpoint(string dir, ISequenceSource source)
@@ -175,7 +174,7 @@ public sealed class Trainer
         if (Model.Adapters.Any())
         {
             Directory.CreateDirectory(dir);
-            Model.SaveAdapters(Path.Combine(dir, AdapterFile));
+            Model.SaveAdapters(dir); // PEFT layout: adapter_config.json + adapter_model.safetensors
         }
         else Model.Save(dir);
         Optimizer.Save(Path.Combine(dir, OptimizerFile));
@@ -189,7 +188,7 @@ public sealed class Trainer
         if (!File.Exists(statePath)) throw new QuantReasonException("no trainer_state.json: not a trainer checkpoint", dir);
         var state = JsonSerializer.Deserialize<TrainerState>(File.ReadAllText(statePath))
                     ?? throw new QuantReasonException("empty trainer state", statePath);
-        if (Model.Adapters.Any()) Model.LoadAdapters(Path.Combine(dir, AdapterFile));
+        if (Model.Adapters.Any()) Model.LoadAdapters(dir);
         else RestoreWeights(Model, dir);
         Optimizer.Load(Path.Combine(dir, OptimizerFile));
         if (Optimizer.Step != state.Step) throw new QuantReasonException($"optimizer step {Optimizer.Step} differs from trainer step {state.Step}", statePath);

@@ -70,6 +70,41 @@ public sealed class EvalCommandTests(CliFixture model) : IClassFixture<CliFixtur
     }
 
     [SharedFact]
+    public void An_adapter_is_applied_unmerged_and_recorded_in_the_manifest_and_another_one_is_not_resumed()
+    {
+        var adapter = _files.Path2("adapter");
+        var trained = QuantReason.Training.TrainableModel.Load(model.Dir);
+        trained.AddLora(new QuantReason.Training.LoraOptions(2, 4f, ["q_proj", "v_proj"], Seed: 1));
+        var rng = new Random(2);
+        foreach (var l in trained.Linears.Where(l => l.Lora is not null))
+            for (int i = 0; i < l.Lora!.B.Value.Length; i++) l.Lora.B.Value[i] = (float)(rng.NextDouble() - 0.5);
+        trained.SaveAdapters(adapter, model.Dir);
+
+        var run = _files.Path2("with-adapter");
+        var (code, _, err) = Run("eval", "--model", model.Dir, "--adapter", adapter, "--dataset", _files.Dataset, "--prompt", _files.CompletionPrompt,
+            "--max-new-tokens", "6", "--limit", "2", "--out", run);
+        Assert.True(code == 0, err);
+        var manifest = RunDirectory.ReadManifest(run);
+        using (var f = File.OpenRead(Path.Combine(adapter, "adapter_model.safetensors")))
+            Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(f)), manifest.Adapter!.Digest);
+        Assert.Equal("../adapter", manifest.Adapter.Path);
+
+        // the same run directory without the adapter would mix two models' predictions: refused
+        var again = Run("eval", "--model", model.Dir, "--dataset", _files.Dataset, "--prompt", _files.CompletionPrompt,
+            "--max-new-tokens", "6", "--limit", "2", "--out", run);
+        Assert.Equal(1, again.Code);
+        Assert.Contains("different adapter", again.Err);
+
+        // an adapter that does not fit: one line, no stack trace
+        File.WriteAllText(Path.Combine(adapter, "adapter_config.json"),
+            File.ReadAllText(Path.Combine(adapter, "adapter_config.json")).Replace("\"r\": 2", "\"r\": 3"));
+        var bad = Run("generate", "--model", model.Dir, "--adapter", adapter, "--prompt", "x", "--max-new-tokens", "2");
+        Assert.Equal(1, bad.Code);
+        Assert.Contains("rank mismatch", bad.Err);
+        Assert.DoesNotContain("   at ", bad.Err);
+    }
+
+    [SharedFact]
     public void A_malformed_dataset_line_is_reported_with_file_and_line_and_is_fatal_under_strict()
     {
         var data = _files.Path2("broken.jsonl");

@@ -103,4 +103,81 @@ public class TrainingRunTests : IDisposable
         var w1 = merged.Linears[0].Weight.Value;
         Assert.NotEqual(w0, w1);
     }
+
+    [Fact]
+    public async Task Qlora_over_a_gptq_checkpoint_with_new_tokens_saves_a_peft_adapter_and_evaluates_it_unmerged()
+    {
+        var baseDir = Base();
+        var gptq = Path.Combine(_dir, "gptq");
+        QuantReason.Quantization.Model.ModelQuantizer.Run(baseDir, gptq, QuantReason.Quantization.Model.QuantizeOptions.Create(
+            QuantReason.Quantization.Model.QuantMethod.Gptq, 4, -1, calibration: new QuantReason.Quantization.Model.CalibrationOptions("stepmath", 8, 32, ChatTemplate: true)));
+        int baseVocab = QuantReason.Models.ModelConfig.Load(gptq).VocabSize;
+        var yaml = """
+            base_model: gptq
+            new_tokens: ["<check>", "</check>"]
+            data: {stepmath: {split: train, seed: 3, count: 100}}
+            lora: {rank: 4, targets: [q_proj, v_proj, down_proj]}
+            optimizer: {lr: 1.0e-2}
+            batch_size: 8
+            steps: 4
+            checkpoint_every: 2
+            output_dir: qlora-gptq
+            eval: {split: test, problems_per_level: 1, max_new_tokens: 24}
+            """;
+        var run = TrainingRun.Prepare(TrainConfig.Load(Config("qlora-gptq.yaml", yaml)));
+        Assert.True(run.OverPackedBase);
+        Assert.All(run.Trainer.Model.Linears, l => Assert.IsType<QuantReason.Weights.QuantizedLinear>(l.FrozenBase));
+        Assert.Equal([baseVocab, baseVocab + 1], run.NewTokenIds);
+        Assert.Equal(baseVocab + 2, run.Trainer.Model.Config.VocabSize);
+        Assert.True(run.Trainer.Model.TokenEmbedRows!.Trainable);
+        Assert.False(run.Trainer.Model.Embed.Trainable);
+        var log = run.Train(NullProgress.Instance);
+        Assert.Equal(4, log.Count);
+        Assert.All(log, s => Assert.True(float.IsFinite(s.Loss)));
+        run.Export();
+
+        var outDir = Path.Combine(_dir, "qlora-gptq");
+        Assert.False(File.Exists(Path.Combine(outDir, "model.safetensors"))); // the packed base is not merged
+        Assert.True(File.Exists(Path.Combine(outDir, "adapter_config.json")));
+        var applied = QuantReason.Runtime.Model.Load(gptq, outDir);
+        var q = Assert.IsType<QuantReason.Weights.LoraLinear>(applied.Weights.Layers[0].Q);
+        Assert.IsType<QuantReason.Weights.QuantizedLinear>(q.Base);
+        Assert.Equal(baseVocab + 2, applied.Config.VocabSize);
+        var oldRows = QuantReason.Runtime.Model.Load(gptq).Weights.Embedding.ToF32();
+        Assert.Equal(oldRows, applied.Weights.Embedding.ToF32().AsSpan(0, oldRows.Length).ToArray());
+        Assert.Equal(baseVocab + 2, QuantReason.Tokenizers.TokenizerLoader.FromDirectory(QuantReason.Runtime.Model.TokenizerDirectory(gptq, outDir)).VocabSize);
+
+        await run.EvaluateAsync(NullProgress.Instance);
+        var manifest = QuantReason.Evaluation.Runs.RunDirectory.ReadManifest(run.EvalDir);
+        Assert.Equal("qlora", manifest.Training!.Method);
+        using (var f = File.OpenRead(Path.Combine(outDir, "adapter_model.safetensors")))
+            Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(f)), manifest.Adapter!.Digest);
+
+        // an interrupted run resumes from its adapter checkpoint to the same adapter
+        var cfg = TrainConfig.Load(Config("qlora-gptq.yaml", yaml), Path.Combine(_dir, "qlora-gptq2"));
+        using var cts = new CancellationTokenSource();
+        TrainingRun.Prepare(cfg).Train(NullProgress.Instance, s => { if (s.Step == 2) cts.Cancel(); }, cts.Token);
+        var resumed = TrainingRun.Prepare(cfg);
+        Assert.Equal(2, resumed.ResumedFrom);
+        resumed.Train(NullProgress.Instance);
+        resumed.Export();
+        Assert.Equal(File.ReadAllBytes(Path.Combine(outDir, "adapter_model.safetensors")),
+            File.ReadAllBytes(Path.Combine(_dir, "qlora-gptq2", "adapter_model.safetensors")));
+    }
+
+    [Fact]
+    public void A_quantized_base_without_lora_is_refused()
+    {
+        var baseDir = Base();
+        var rtn = Path.Combine(_dir, "rtn");
+        QuantReason.Quantization.Model.ModelQuantizer.Run(baseDir, rtn, QuantReason.Quantization.Model.QuantizeOptions.Create(QuantReason.Quantization.Model.QuantMethod.Rtn, 4, -1));
+        var e = Assert.Throws<QuantReasonException>(() => TrainingRun.Prepare(TrainConfig.Load(Config("full.yaml", """
+            base_model: rtn
+            data: {stepmath: {split: train, seed: 3, count: 20}}
+            batch_size: 4
+            steps: 1
+            output_dir: full
+            """))));
+        Assert.Contains("lora", e.Message);
+    }
 }

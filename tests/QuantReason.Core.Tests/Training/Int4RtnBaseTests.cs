@@ -27,7 +27,7 @@ public class Int4RtnBaseTests
         m.QuantizeBase(8);
         m.AddLora(new LoraOptions(2, 4f, ["q_proj", "v_proj", "down_proj"], Seed: 1));
         var baseValues = m.Linears.Select(l => (float[])l.ForwardWeight().Clone()).ToList();
-        foreach (var l in m.Linears) Assert.Equal(l.FrozenBase!.Dequantize(), l.ForwardWeight());
+        foreach (var l in m.Linears) Assert.Equal(((Int4RtnBase)l.FrozenBase!).Dequantize(), l.ForwardWeight());
 
         var batch = TinyConfigs.Batch(cfg.VocabSize, 4, 10, 5);
         var opt = new AdamW(m.Trainable, new AdamWOptions(WeightDecay: 0f));

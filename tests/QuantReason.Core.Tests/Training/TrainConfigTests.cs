@@ -75,6 +75,23 @@ public class TrainConfigTests : IDisposable
     }
 
     [Fact]
+    public void New_tokens_and_modules_to_save_are_read_and_checked()
+    {
+        var fresh = Valid;
+        Assert.Contains("new_tokens extends a pretrained tokenizer", Assert.Throws<QuantReasonException>(() =>
+            TrainConfig.Load(Write(fresh + "\nnew_tokens: [\"<step>\"]"))).Message);
+        var onBase = fresh.Replace("model: {hidden_size: 32, num_hidden_layers: 2, num_attention_heads: 4, intermediate_size: 48}", "base_model: base")
+            .Replace("max_length: 96", "max_length: 64");
+        var c = TrainConfig.Load(Write(onBase + "\nnew_tokens: [\"<step>\", \"</answer>\"]\nlora: {rank: 4, modules_to_save: [embed_tokens, lm_head]}"));
+        Assert.Equal(["<step>", "</answer>"], c.NewTokens);
+        Assert.Equal(["embed_tokens", "lm_head"], c.Lora!.ModulesToSave!);
+        Assert.Contains("only embed_tokens and lm_head", Assert.Throws<QuantReasonException>(() =>
+            TrainConfig.Load(Write(onBase + "\nlora: {rank: 4, modules_to_save: [norm]}"))).Message);
+        Assert.Contains("distinct non-empty", Assert.Throws<QuantReasonException>(() =>
+            TrainConfig.Load(Write(onBase + "\nnew_tokens: [\"<step>\", \"<step>\"]"))).Message);
+    }
+
+    [Fact]
     public void Optional_sections_need_what_they_build_on()
     {
         Assert.Contains("lora needs 'base_model'", Assert.Throws<QuantReasonException>(() => TrainConfig.Load(Write(Valid + "\nlora: {rank: 4}"))).Message);

@@ -138,6 +138,7 @@ public sealed class RunDirectory : IDisposable
         if (previous.Prompt != next.Prompt) differences.Add("prompt");
         if (previous.Generation != next.Generation) differences.Add("generation settings");
         if (previous.Model.Digest != next.Model.Digest || previous.Model.Name != next.Model.Name) differences.Add("model");
+        if (previous.Adapter?.Digest != next.Adapter?.Digest) differences.Add("adapter");
         if (differences.Count > 0)
             throw new QuantReasonException(
                 $"this run was made with a different {string.Join(", ", differences)}; resume it with the same settings or choose another run directory",

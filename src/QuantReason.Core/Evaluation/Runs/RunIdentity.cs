@@ -29,6 +29,15 @@ public static class RunIdentity
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
+    /// <summary>An adapter folder as the manifest records it: its portable path and the digest of adapter_model.safetensors.</summary>
+    public static AdapterInfo Adapter(string adapterDir, string runDir)
+    {
+        var weights = Path.Combine(adapterDir, PeftAdapter.WeightsFile);
+        if (!File.Exists(weights)) throw new QuantReasonException($"no {PeftAdapter.WeightsFile} in the adapter folder", adapterDir);
+        using var stream = File.OpenRead(weights);
+        return new AdapterInfo(Portable(adapterDir, runDir), Convert.ToHexStringLower(SHA256.HashData(stream)));
+    }
+
     public static ModelInfo Model(string modelDir, ModelConfig config, string runDir) => new(
         Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(modelDir))),
         Portable(modelDir, runDir), WeightDigest(modelDir), config.Architecture.ModelType, config.ParameterCount);

@@ -15,6 +15,8 @@ public sealed record RunManifest
     [JsonPropertyName("model")] public required ModelInfo Model { get; init; }
     [JsonPropertyName("quantization")] public QuantizationInfo? Quantization { get; init; }
     [JsonPropertyName("training")] public TrainingInfo? Training { get; init; }
+    /// <summary>The PEFT adapter applied unmerged on top of the model, if any.</summary>
+    [JsonPropertyName("adapter")] public AdapterInfo? Adapter { get; init; }
     [JsonPropertyName("dataset")] public required DatasetInfo Dataset { get; init; }
     [JsonPropertyName("prompt")] public required PromptInfo Prompt { get; init; }
     [JsonPropertyName("generation")] public required GenerationInfo Generation { get; init; }
@@ -60,6 +62,11 @@ public sealed record TrainingInfo(
     [property: JsonPropertyName("subset")] string? Subset,
     [property: JsonPropertyName("pairs")] int? Pairs,
     [property: JsonPropertyName("seed")] int? Seed);
+
+/// <summary>A PEFT adapter folder (portable path) and the SHA-256 of its adapter_model.safetensors.</summary>
+public sealed record AdapterInfo(
+    [property: JsonPropertyName("path")] string Path,
+    [property: JsonPropertyName("digest")] string Digest);
 
 public sealed record DatasetInfo(
     [property: JsonPropertyName("name")] string Name,
