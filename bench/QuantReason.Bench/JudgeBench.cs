@@ -1,3 +1,4 @@
+using QuantReason.Evaluation.Runs;
 using System.Diagnostics;
 using System.Net;
 using System.Text;
