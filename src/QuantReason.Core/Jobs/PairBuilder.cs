@@ -148,21 +148,22 @@ public static class PairBuilder
         var quota = new int[runs.Count];
         var open = Enumerable.Range(0, runs.Count).Where(i => runs[i].Available > 0).ToList();
         int left = Math.Min(n, runs.Sum(r => r.Available));
-        while (left > 0 && open.Count > 0)
+        double Rate(int i) => Math.Max(runs[i].ErrorRate, 1e-12);
+        // runs whose share reaches their candidates take them all; the rest is shared again among the others
+        while (open.Count > 0)
         {
-            double total = open.Sum(i => Math.Max(runs[i].ErrorRate, 1e-12));
-            var share = open.ToDictionary(i => i, i => left * Math.Max(runs[i].ErrorRate, 1e-12) / total);
-            var give = open.ToDictionary(i => i, i => (int)Math.Floor(share[i]));
-            int rest = left - give.Values.Sum();
-            foreach (var i in open.OrderByDescending(i => share[i] - give[i]).ThenBy(i => i).Take(rest)) give[i]++;
-            foreach (var i in open)
-            {
-                int g = Math.Min(give[i], runs[i].Available - quota[i]);
-                quota[i] += g;
-                left -= g;
-            }
-            open = open.Where(i => quota[i] < runs[i].Available).ToList();
+            double total = open.Sum(Rate);
+            var capped = open.Where(i => left * Rate(i) / total >= runs[i].Available).ToList();
+            if (capped.Count == 0) break;
+            foreach (var i in capped) { quota[i] = runs[i].Available; left -= runs[i].Available; }
+            open = open.Except(capped).ToList();
         }
+        if (open.Count == 0) return quota;
+        double sum = open.Sum(Rate);
+        var share = open.ToDictionary(i => i, i => left * Rate(i) / sum);
+        foreach (var i in open) quota[i] = (int)Math.Floor(share[i]);
+        int rest = left - open.Sum(i => quota[i]);
+        foreach (var i in open.OrderByDescending(i => share[i] - quota[i]).ThenBy(i => i).Take(rest)) quota[i]++;
         return quota;
     }
 
@@ -259,12 +260,13 @@ public static class PairBuilder
         dropped.Count == 0 ? "no quantized failure where full precision was right"
             : string.Join(", ", dropped.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Value} {kv.Key}")));
 
-    /// <summary>Same text once whitespace is ignored, or within 2% edits (at least one): one wrong digit apart.</summary>
+    /// <summary>Same text once whitespace is ignored, or within 4% edits (at least two): a wrong digit carried into the
+    /// answer is still the same mistake.</summary>
     public static bool NearIdentical(string a, string b)
     {
         var (x, y) = (Squeeze(a), Squeeze(b));
         if (x == y) return true;
-        int limit = Math.Max(1, Math.Max(x.Length, y.Length) / 50);
+        int limit = Math.Max(2, Math.Max(x.Length, y.Length) / 25);
         return Math.Abs(x.Length - y.Length) <= limit && Levenshtein(x, y, limit) <= limit;
     }
 

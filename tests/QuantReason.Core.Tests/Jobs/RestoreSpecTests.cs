@@ -38,7 +38,7 @@ public class RestoreSpecTests : IDisposable
         Assert.Null(spec.Configurations[1].Restore);
         Assert.Equal(200, r.Align.Problems);
         Assert.Equal(32, r.Align.Rank);
-        Assert.Equal(new PairSource(100, ["rtn-w2g32", "rtn-w3g32"], 1, 40), r.Pairs with { From = ["rtn-w2g32", "rtn-w3g32"] });
+        Assert.Equal((100, 1, 40), (r.Pairs.N, r.Pairs.Seed, r.Pairs.PerLevel));
         Assert.Equal(["rtn-w2g32", "rtn-w3g32"], r.Pairs.From);
         // the paper's DPO: sigmoid β 0.1, LoRA rank 32, warm-up ratio 0.1, batch 8
         Assert.Equal(new DpoOptions(0.1f, 32, 64, 5e-4f, 3, 8, 0.1f, 0), r.Dpo);
