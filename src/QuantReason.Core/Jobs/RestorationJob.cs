@@ -54,7 +54,7 @@ public static class RestorationJob
             new TrainerOptions
             {
                 Steps = steps, BatchSize = batch, MicroBatchSize = batch, LearningRate = o.Lr,
-                WarmupSteps = (int)Math.Round(o.WarmupRatio * steps), MinLrRatio = 0, Seed = o.Seed, DpoBeta = o.Beta,
+                WarmupSteps = (int)Math.Round(o.WarmupRatio * steps), MinLrRatio = 0, Seed = o.Seed, DpoBeta = o.Beta, DpoRpoAlpha = o.RpoAlpha,
                 AdamW = new AdamWOptions(0.9f, 0.999f, 1e-8f, 0f),
             }, new DpoSection(pairsPath, o.Beta));
         return Run("dpo", config, progress, say, cancel);

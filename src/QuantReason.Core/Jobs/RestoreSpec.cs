@@ -8,9 +8,9 @@ public sealed record AlignOptions(int Problems = 1000, int Epochs = 1, float Lr 
     float WarmupRatio = 0.03f, int Seed = 0);
 
 /// <summary>DPO over the aligned model (sigmoid loss, the aligned model as reference): the study's defaults
-/// (β 0.1, LoRA rank 32, cosine, warm-up ratio 0.1, batch 8, 3 epochs).</summary>
-public sealed record DpoOptions(float Beta = 0.1f, int Rank = 32, float Alpha = 64, float Lr = 5e-4f, int Epochs = 3, int Batch = 8,
-    float WarmupRatio = 0.1f, int Seed = 0);
+/// (β 0.1, LoRA rank 32, cosine, warm-up ratio 0.1, batch 8, 3 epochs); <c>RpoAlpha</c> &gt; 0 adds the chosen answers' NLL (RPO).</summary>
+public sealed record DpoOptions(float Beta = 0.1f, int Rank = 32, float Alpha = 64, float Lr = 5e-5f, int Epochs = 3, int Batch = 8,
+    float WarmupRatio = 0.1f, int Seed = 0, float RpoAlpha = 0);
 
 /// <summary>Where the pairs come from: full precision and the <c>From</c> configurations evaluated on a StepMath training
 /// split (<c>PerLevel</c> problems per level, <c>Seed</c>), at most <c>N</c> pairs.</summary>
@@ -37,7 +37,8 @@ public sealed record RestoreSpec(AlignOptions Align, PairSource Pairs, DpoOption
         if (p.N < 1) throw Bad($"pairs.n must be at least 1, got {p.N}");
         if (p.PerLevel < 1) throw Bad($"pairs.per_level must be positive, got {p.PerLevel}");
         var o = d.Dpo ?? new DpoDto();
-        var dpo = new DpoOptions(o.Beta, o.Rank, o.Alpha ?? 2f * o.Rank, o.Lr, o.Epochs, o.Batch, o.WarmupRatio, o.Seed);
+        var dpo = new DpoOptions(o.Beta, o.Rank, o.Alpha ?? 2f * o.Rank, o.Lr, o.Epochs, o.Batch, o.WarmupRatio, o.Seed, o.RpoAlpha);
+        if (!(dpo.RpoAlpha >= 0)) throw Bad($"dpo.rpo_alpha must be ≥ 0, got {dpo.RpoAlpha}");
         if (!(dpo.Beta > 0) || dpo.Rank < 1 || !(dpo.Lr > 0) || dpo.Epochs < 1 || dpo.Batch < 1 || !(dpo.Alpha > 0))
             throw Bad("dpo.beta, rank, alpha, lr, epochs and batch must be positive");
         if (dpo.WarmupRatio is < 0 or >= 1 || align.WarmupRatio is < 0 or >= 1) throw Bad("warmup_ratio must be in [0, 1)");
@@ -84,10 +85,11 @@ public sealed record RestoreSpec(AlignOptions Align, PairSource Pairs, DpoOption
         public float Beta { get; set; } = 0.1f;
         public int Rank { get; set; } = 32;
         public float? Alpha { get; set; }
-        public float Lr { get; set; } = 5e-4f;
+        public float Lr { get; set; } = 5e-5f;
         public int Epochs { get; set; } = 3;
         public int Batch { get; set; } = 8;
         public float WarmupRatio { get; set; } = 0.1f;
         public int Seed { get; set; }
+        public float RpoAlpha { get; set; }
     }
 }
