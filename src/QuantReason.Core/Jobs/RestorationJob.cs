@@ -64,7 +64,8 @@ public static class RestorationJob
     public static RestoreStage? Finished(string dir)
     {
         var path = Path.Combine(dir, StageFile);
-        return File.Exists(path) ? JsonSerializer.Deserialize<RestoreStage>(File.ReadAllText(path)) : null;
+        // the folder may have moved since: the stage's model is where its stage.json is
+        return File.Exists(path) ? JsonSerializer.Deserialize<RestoreStage>(File.ReadAllText(path))! with { ModelDir = dir } : null;
     }
 
     // Every sequence fits: prompt + a max-length answer + eos stays inside the model's positions.
