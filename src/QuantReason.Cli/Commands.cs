@@ -25,6 +25,7 @@ public static class Commands
         root.Subcommands.Add(StudyCommand.Create());
         root.Subcommands.Add(QuantizeCommand.Create());
         root.Subcommands.Add(TrainCommand.Create());
+        root.Subcommands.Add(PairsCommand.Create());
         root.Subcommands.Add(JudgeCommand.Create());
         return root;
     }

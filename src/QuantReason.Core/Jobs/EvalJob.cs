@@ -37,6 +37,10 @@ public sealed record EvalJob
     public string? ModelName { get; init; }
     /// <summary>Calibration the quantized checkpoint was made with, recorded in the manifest (checkpoints do not carry it).</summary>
     public CalibrationInfo? Calibration { get; init; }
+    /// <summary>Training the model underwent before evaluation (restoration), recorded in the manifest.</summary>
+    public TrainingInfo? Training { get; init; }
+    /// <summary>Quantization recorded instead of the checkpoint's own: a restored model merged into f32 keeps its base's.</summary>
+    public QuantizationInfo? BaseQuantization { get; init; }
 
     public void Validate()
     {
@@ -82,7 +86,7 @@ public sealed record EvalJob
                 generator = new RuntimeTextGenerator(session);
                 model = RunIdentity.Model(ModelDir, session.Model.Config, Out);
                 if (ModelName is not null) model = model with { Name = ModelName };
-                quantization = RunIdentity.Quantization(session.Model.Weights.Quantization, Calibration);
+                quantization = BaseQuantization ?? RunIdentity.Quantization(session.Model.Weights.Quantization, Calibration);
                 backend = new BackendInfo("in-process", null, 0, 0);
                 concurrency = Batch;
             }
@@ -101,6 +105,7 @@ public sealed record EvalJob
                 Model = model,
                 Quantization = quantization,
                 Adapter = AdapterDir is null ? null : RunIdentity.Adapter(AdapterDir, Out),
+                Training = Training,
                 Dataset = RunIdentity.Dataset(Dataset, datasetPath, problems.Count, Out),
                 Prompt = new PromptInfo(prompt.Name, prompt.Digest),
                 Generation = new GenerationInfo(MaxNewTokens, Temperature, TopP, TopK, Seed, Samples),

@@ -10,7 +10,7 @@ namespace QuantReason.Jobs;
 public sealed record StepMathSet(StepMathSplit Split, int Seed, int PerLevel);
 
 /// <summary>One configuration of the study: full precision (<c>Method</c> null) or a quantization method with its settings.</summary>
-public sealed record StudyConfiguration(QuantMethod? Method, int? Bits, int? GroupSize, bool Sym, bool DescAct)
+public sealed record StudyConfiguration(QuantMethod? Method, int? Bits, int? GroupSize, bool Sym, bool DescAct, RestoreSpec? Restore = null)
 {
     /// <summary>The run's suffix: <c>fp</c>, <c>rtn-w4g32</c>, <c>smoothquant-w8a8</c>, <c>ptqtp-g32</c>.</summary>
     public string Id(QuantizeOptions? o) => o is null ? "fp" : o.Method switch
@@ -78,7 +78,9 @@ public sealed record StudySpec
             QuantMethod? m;
             try { m = method == "fp" ? null : QuantizeOptions.ParseMethod(method); }
             catch (QuantReasonException e) { throw new QuantReasonException($"configurations[{i}]: {e.Message} (or fp)", path); }
-            return new StudyConfiguration(m, c.Bits, c.GroupSize, c.Sym, c.DescAct);
+            if (c.Restore is not null && m is null) throw new QuantReasonException($"configurations[{i}]: full precision has nothing to restore", path);
+            return new StudyConfiguration(m, c.Bits, c.GroupSize, c.Sym, c.DescAct,
+                c.Restore is { } r ? RestoreSpec.FromDto(r, $"configurations[{i}]", path) : null);
         }).ToList();
         var cal = dto.Calibration ?? new CalibrationDto();
         var spec = new StudySpec
@@ -96,6 +98,12 @@ public sealed record StudySpec
             Configurations = configs,
             Reference = dto.Reference is { } r ? Resolve(r) : null,
         };
+        var ids = configs.Select(c => c.Id(spec.QuantizeOptionsFor(c))).ToList();
+        foreach (var from in configs.SelectMany(c => c.Restore?.Pairs.From ?? []))
+            if (from == "fp" || !ids.Contains(from))
+                throw new QuantReasonException($"restore.pairs.from names '{from}', not a quantized configuration of the study ({string.Join(", ", ids.Where(x => x != "fp"))})", path);
+        if (configs.Any(c => c.Restore is not null) && (!ids.Contains("fp") || stepmath is null))
+            throw new QuantReasonException("restore needs a StepMath dataset and the fp configuration (pairs are FP-right / quantized-wrong)", path);
         return spec;
     }
 
@@ -141,5 +149,6 @@ public sealed record StudySpec
         public int? GroupSize { get; set; }
         public bool Sym { get; set; }
         public bool DescAct { get; set; }
+        public RestoreSpec.RestoreDto? Restore { get; set; }
     }
 }

@@ -9,10 +9,12 @@ public sealed record DpoResult(float Loss, float[] PolicyChosen, float[] PolicyR
 /// Direct preference optimisation, sigmoid form: L = mean over pairs of −log σ(β·((πc − rc) − (πr − rr))), where π is the
 /// policy (the model with its LoRA adapters), r the frozen reference (the same model with adapters off), and each term the
 /// sum of token log-probs over a sequence's mask[:,1:]. dL/dπc = −β·σ(−z)/N, dL/dπr = +β·σ(−z)/N.
+/// With α &gt; 0 (RPO, TRL's <c>rpo_alpha</c>) the loss adds α·(mean NLL of the chosen targets), which keeps DPO from
+/// lowering the chosen answers' likelihood along with the rejected ones'.
 /// </summary>
 public static class DpoLoss
 {
-    public static DpoResult ForwardBackward(TrainableModel model, TokenBatch chosen, TokenBatch rejected, float beta)
+    public static DpoResult ForwardBackward(TrainableModel model, TokenBatch chosen, TokenBatch rejected, float beta, float rpoAlpha = 0)
     {
         if (chosen.Batch != rejected.Batch || chosen.SeqLen != rejected.SeqLen)
             throw new QuantReasonException($"chosen [{chosen.Batch}, {chosen.SeqLen}] and rejected [{rejected.Batch}, {rejected.SeqLen}] must have one shape", "dpo");
@@ -29,7 +31,7 @@ public static class DpoLoss
         var refLogp = SequenceLogProbs(model.Forward(both.Ids, 2 * n, s), targets, 2 * n, s, v, out _, out _);
         model.SetLoraEnabled(true);
         var logits = model.Forward(both.Ids, 2 * n, s);
-        var polLogp = SequenceLogProbs(logits, targets, 2 * n, s, v, out var lse, out _);
+        var polLogp = SequenceLogProbs(logits, targets, 2 * n, s, v, out var lse, out var polNll);
 
         double loss = 0;
         var dSeq = new float[2 * n]; // dL/dlogp of each sequence
@@ -44,6 +46,17 @@ public static class DpoLoss
         // logp = −Σ nll, so dL/dnll[t] = −dL/dlogp of its sequence.
         var weights = new float[t];
         for (int i = 0; i < t; i++) weights[i] = -dSeq[i / s];
+        if (rpoAlpha > 0)
+        {
+            int chosenTargets = 0;
+            double nll = 0;
+            for (int i = 0; i < n * s; i++) if (targets[i] >= 0) { chosenTargets++; nll += polNll[i]; }
+            if (chosenTargets > 0)
+            {
+                loss += rpoAlpha * nll / chosenTargets;
+                for (int i = 0; i < n * s; i++) if (targets[i] >= 0) weights[i] += rpoAlpha / chosenTargets;
+            }
+        }
         var dlogits = new float[t * v];
         CrossEntropy.Backward(logits, lse, targets, weights, t, v, dlogits);
         model.Backward(dlogits);

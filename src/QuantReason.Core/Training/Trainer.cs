@@ -25,6 +25,8 @@ public sealed record TrainerOptions
     /// <summary>DPO with this β: each batch holds BatchSize chosen rows then BatchSize rejected rows
     /// (<see cref="PreferencePairSource"/>), the model's adapters are the policy and its frozen base the reference.</summary>
     public float? DpoBeta { get; init; }
+    /// <summary>RPO: weight of the chosen answers' mean NLL added to the DPO loss (0 = plain DPO).</summary>
+    public float DpoRpoAlpha { get; init; }
 
     public void Validate()
     {
@@ -38,6 +40,7 @@ public sealed record TrainerOptions
         if (DpoBeta is { } beta)
         {
             if (!(beta > 0)) throw new QuantReasonException($"DPO beta must be positive, got {beta}", "trainer");
+            if (!(DpoRpoAlpha >= 0)) throw new QuantReasonException($"RPO alpha must be ≥ 0, got {DpoRpoAlpha}", "trainer");
             if (MicroBatchSize != BatchSize)
                 throw new QuantReasonException($"DPO runs each step in one forward: micro-batch size {MicroBatchSize} must equal the batch size {BatchSize}", "trainer");
         }
@@ -107,7 +110,7 @@ public sealed class Trainer
         batch.Validate(Model.Config.VocabSize);
         int n = Options.BatchSize;
         Model.ZeroGrad();
-        var r = DpoLoss.ForwardBackward(Model, batch.Rows(0, n), batch.Rows(n, n), beta);
+        var r = DpoLoss.ForwardBackward(Model, batch.Rows(0, n), batch.Rows(n, n), beta, Options.DpoRpoAlpha);
         float norm = AdamW.ClipGradNorm(Optimizer.Parameters, Options.ClipNorm);
         float lr = Options.Schedule.At(Optimizer.Step);
         Optimizer.Update(lr);

@@ -59,6 +59,61 @@ public class StudyRunnerTests : IDisposable
         var again = await StudyRunner.RunAsync(spec, runs, NullProgress.Instance, _ => { });
         Assert.Equal(before, again.Select(r => File.ReadAllBytes(Path.Combine(r.RunDir, RunDirectory.PredictionsFile))));
     }
+
+    [ReferenceModelFact, Trait("Category", "Slow")]
+    public async Task Restores_a_configuration_records_the_stages_and_resumes_without_retraining()
+    {
+        var yaml = Path.Combine(_dir, "study.yaml");
+        File.WriteAllText(yaml, $"""
+            model: {Model}
+            dataset:
+              stepmath: {"{"}split: test, seed: 0, per_level: 2{"}"}
+            prompt: step-tags
+            max_new_tokens: 96
+            batch: 8
+            configurations:
+              - {"{"}method: fp{"}"}
+              - method: rtn
+                bits: 2
+                group_size: 32
+                restore:
+                  align: {"{"}problems: 16, batch: 8, rank: 4{"}"}
+                  pairs: {"{"}n: 6, from: [rtn-w2g32], per_level: 4{"}"}
+                  dpo: {"{"}rank: 4, epochs: 1, batch: 4{"}"}
+                  subsets: [all, method]
+            """);
+        var spec = StudySpec.Load(yaml);
+        var runs = Path.Combine(_dir, "runs");
+        var warnings = new List<string>();
+        var rows = await StudyRunner.RunAsync(spec, runs, NullProgress.Instance, warnings.Add);
+
+        // the method subset of 20 training problems is empty: a warning, the rest of the ablation stands
+        Assert.Equal(["stepmath-ref-fp", "stepmath-ref-rtn-w2g32", "stepmath-ref-rtn-w2g32-aligned", "stepmath-ref-rtn-w2g32-dpo-all"],
+            rows.Select(r => r.RunId));
+        Assert.Contains(warnings, w => w.Contains("subset 'method'"));
+        var aligned = RunDirectory.ReadManifest(rows[2].RunDir);
+        Assert.Equal("align", aligned.Training!.Stage);
+        Assert.Equal("stepmath-ref-rtn-w2g32", aligned.Training.BaseRun);
+        Assert.Equal("rtn", aligned.Quantization!.Method); // the restored run keeps its base's quantization for the analysis
+        var dpo = RunDirectory.ReadManifest(rows[3].RunDir);
+        Assert.Equal(("dpo", "dpo", "all"), (dpo.Training!.Method, dpo.Training.Stage, dpo.Training.Subset));
+        var pairs = Path.GetFullPath(Path.Combine(rows[3].RunDir, dpo.Training.PairsFile!));
+        Assert.Equal(PairBuilder.Sha256(pairs), dpo.Training.PairsSha256);
+        Assert.Equal(File.ReadLines(pairs).Count(), dpo.Training.Pairs);
+        Assert.InRange(dpo.Training.Pairs!.Value, 1, 6);
+        Assert.Equal("0.1", dpo.Training.Hyperparameters!["beta"]);
+        // the pairs came from the training split, never the evaluated one
+        Assert.All(File.ReadLines(pairs), l => Assert.Contains("stepmath/train/", l));
+
+        var models = Path.Combine(runs, "models");
+        string[] stages = ["stepmath-ref-rtn-w2g32-aligned", "stepmath-ref-rtn-w2g32-dpo-all"];
+        var written = stages.Select(s => File.GetLastWriteTimeUtc(Path.Combine(models, s, "model.safetensors"))).ToList();
+        Assert.All(stages, s => Assert.NotNull(RestorationJob.Finished(Path.Combine(models, s))));
+        var before = rows.Select(r => File.ReadAllBytes(Path.Combine(r.RunDir, RunDirectory.PredictionsFile))).ToList();
+        var again = await StudyRunner.RunAsync(spec, runs, NullProgress.Instance, _ => { });
+        Assert.Equal(written, stages.Select(s => File.GetLastWriteTimeUtc(Path.Combine(models, s, "model.safetensors"))));
+        Assert.Equal(before, again.Select(r => File.ReadAllBytes(Path.Combine(r.RunDir, RunDirectory.PredictionsFile))));
+    }
 }
 
 /// <summary>A fact that needs the committed reference model (skipped, saying how to make it, where it is absent).</summary>
