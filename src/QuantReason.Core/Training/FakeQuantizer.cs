@@ -1,7 +1,8 @@
 namespace QuantReason.Training;
 
-/// <summary>Symmetric round-to-nearest weight quantization: Bits-bit signed codes, one f32 scale per GroupSize inputs of a row;
-/// the scale maps ClipRatio·max|w| of the group to the largest code.</summary>
+/// <summary>Symmetric round-to-nearest weight quantization: Bits-bit signed codes, one scale per GroupSize inputs of a row;
+/// the scale maps ClipRatio·max|w| of the group to the largest code, rounded up to the next fp16 value so that a GPTQ
+/// checkpoint (fp16 scales) stores the trained grid exactly and nothing inside the range is clipped.</summary>
 public sealed record FakeQuantOptions(int Bits, int GroupSize, float ClipRatio = 1f)
 {
     public int MaxCode => (1 << (Bits - 1)) - 1;
@@ -71,11 +72,26 @@ public static class FakeQuantizer
         return (Dequantize(q), mask);
     }
 
+    /// <summary>The same grid as unsigned codes q = c + 2^(b−1) with zero 2^(b−1) (GPTQ's symmetric layout): s·(q − z) = s·c exactly.</summary>
+    public static Weights.QuantizedTensor ToQuantizedTensor(QuantizedMatrix q, int bits, string module)
+    {
+        int zero = 1 << (bits - 1);
+        var codes = new byte[q.Codes.Length];
+        for (int i = 0; i < codes.Length; i++) codes[i] = (byte)(q.Codes[i] + zero);
+        var zeros = new float[q.Scales.Length];
+        Array.Fill(zeros, zero);
+        var format = Weights.QuantFormat.Int(bits, q.GroupSize, sym: true, module);
+        return new Weights.QuantizedTensor(format, q.Rows, q.Cols, codes, (float[])q.Scales.Clone(), zeros,
+            Weights.QuantizedTensor.SequentialGIdx(q.Cols, q.GroupSize)).Validated(module);
+    }
+
     static float Scale(ReadOnlySpan<float> group, FakeQuantOptions o)
     {
         float max = 0;
         foreach (var v in group) max = MathF.Max(max, MathF.Abs(v));
         float s = o.ClipRatio * max / o.MaxCode;
-        return s > 0 ? s : 1f; // an all-zero group quantizes to zeros with any scale
+        if (!(s > 0)) return 1f; // an all-zero group quantizes to zeros with any scale
+        var h = (Half)s;
+        return (float)((float)h < s ? Half.BitIncrement(h) : h);
     }
 }

@@ -18,6 +18,8 @@ public sealed class TrainableLinear
     public LoraAdapter? Lora { get; set; }
     public bool LoraEnabled { get; set; } = true;
     public FakeQuantOptions? FakeQuant { get; set; }
+    /// <summary>QAT on a PTQ checkpoint's grid (takes precedence over <see cref="FakeQuant"/>).</summary>
+    public QuantGrid? Grid { get; set; }
     public Int4RtnBase? FrozenBase { get; private set; }
 
     float[]? _steMask;      // [out, in] straight-through mask of the last fake-quantized forward
@@ -48,6 +50,11 @@ public sealed class TrainableLinear
     public float[] ForwardWeight()
     {
         if (FrozenBase is not null) return FrozenBase.Dequantize();
+        if (Grid is not null)
+        {
+            (var wg, _steMask) = Grid.Apply(Weight.Value);
+            return wg;
+        }
         if (FakeQuant is not null)
         {
             (var wq, _steMask) = FakeQuantizer.Apply(Weight.Value, Out, In, FakeQuant);
@@ -71,9 +78,11 @@ public sealed class TrainableLinear
     {
         var w = _forwardWeight ?? FrozenBase?.Dequantize() ?? throw new InvalidOperationException($"{Module}: backward before forward");
         float[]? dw = Weight.Grad;
-        float[]? raw = dw is not null && FakeQuant is not null && FrozenBase is null ? new float[dw.Length] : null;
+        bool fake = (FakeQuant is not null || Grid is not null) && FrozenBase is null;
+        float[]? raw = fake && (dw is not null || Grid?.Scale.Trainable == true) ? new float[Out * In] : null;
         Linear.Backward(_x, w, dy, tokens, In, Out, dx, raw ?? dw, Bias?.Grad, accumulateDx);
-        if (raw is not null)
+        if (raw is not null && Grid?.Scale.Trainable == true) Grid.AccumulateScaleGrad(Weight.Value, raw);
+        if (raw is not null && dw is not null)
         {
             // Straight-through: the gradient w.r.t. dequantize(quantize(W)) reaches W only inside the clipping range.
             System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(raw, _steMask!, dw!, dw!);
