@@ -35,6 +35,8 @@ public sealed record EvalJob
     public string? ModelName { get; init; }
     /// <summary>Calibration the quantized checkpoint was made with, recorded in the manifest (checkpoints do not carry it).</summary>
     public CalibrationInfo? Calibration { get; init; }
+    /// <summary>Training applied to the model before evaluation (QAT rows of a study), recorded in the manifest.</summary>
+    public TrainingInfo? Training { get; init; }
 
     public void Validate()
     {
@@ -97,6 +99,7 @@ public sealed record EvalJob
                 RunId = System.IO.Path.GetFileName(System.IO.Path.TrimEndingDirectorySeparator(System.IO.Path.GetFullPath(Out))),
                 Model = model,
                 Quantization = quantization,
+                Training = Training,
                 Dataset = RunIdentity.Dataset(Dataset, datasetPath, problems.Count, Out),
                 Prompt = new PromptInfo(prompt.Name, prompt.Digest),
                 Generation = new GenerationInfo(MaxNewTokens, Temperature, TopP, TopK, Seed, Samples),

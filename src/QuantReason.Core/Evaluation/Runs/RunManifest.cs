@@ -59,7 +59,13 @@ public sealed record TrainingInfo(
     [property: JsonPropertyName("method")] string Method,
     [property: JsonPropertyName("subset")] string? Subset,
     [property: JsonPropertyName("pairs")] int? Pairs,
-    [property: JsonPropertyName("seed")] int? Seed);
+    [property: JsonPropertyName("seed")] int? Seed,
+    [property: JsonPropertyName("stage"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Stage = null,
+    [property: JsonPropertyName("init"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Init = null,
+    [property: JsonPropertyName("objective"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Objective = null,
+    [property: JsonPropertyName("calibration"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Calibration = null,
+    [property: JsonPropertyName("steps"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Steps = null,
+    [property: JsonPropertyName("hyperparameters"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyDictionary<string, double>? Hyperparameters = null);
 
 public sealed record DatasetInfo(
     [property: JsonPropertyName("name")] string Name,
