@@ -13,6 +13,7 @@ public static class Program
         ["gemv-q4"] = GemvQ4Bench.Run,
         ["gptq-model"] = GptqModelBench.Run,
         ["train"] = TrainBench.Run,
+        ["qat"] = QatBench.Run,
         ["judge"] = JudgeBench.Run,
         ["grade"] = GradeBench.Run,
     };

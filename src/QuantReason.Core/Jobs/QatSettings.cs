@@ -40,7 +40,9 @@ public sealed record QatHyperparameters(
 {
     public IReadOnlyDictionary<string, double> AsDictionary() => new Dictionary<string, double>
     {
-        ["lr"] = LearningRate, ["batch_size"] = BatchSize, ["alpha"] = Alpha, ["temperature"] = Temperature,
+        // f32 settings written as the decimals the study file gave (1e-3, not 0.0010000000474974513)
+        ["lr"] = double.Parse(LearningRate.ToString("R", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture),
+        ["batch_size"] = BatchSize, ["alpha"] = Alpha, ["temperature"] = Temperature,
         ["learn_scales"] = LearnScales ? 1 : 0, ["data_seed"] = DataSeed, ["seed"] = Seed,
     };
 

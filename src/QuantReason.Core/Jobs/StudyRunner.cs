@@ -45,7 +45,7 @@ public static class StudyRunner
             var modelDir = spec.Model;
             TrainingInfo? training = null;
             CalibrationInfo? calibration = options?.Calibration is { } cal ? new CalibrationInfo(cal.Source, cal.Samples, cal.Length, (int)cal.Seed) : null;
-            if (c.Qat is not null) (modelDir, training, calibration) = QatJob.Run(spec, c, outDir, runId, progress, warn, cancel);
+            if (c.Qat is not null) (modelDir, training, calibration) = QatJob.Run(spec, c, outDir, runId, progress, _ => { }, cancel);
             else if (options is not null)
             {
                 modelDir = Path.Combine(outDir, "models", runId);
