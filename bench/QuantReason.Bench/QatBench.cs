@@ -16,12 +16,8 @@ public static class QatBench
 {
     public static int Run(string[] args)
     {
-        bool json = args.Contains("--json");
-        int Arg(string name, int def)
-        {
-            int i = Array.IndexOf(args, name);
-            return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], out int v) ? v : def;
-        }
+        bool json = BenchUtil.Json(args);
+        int Arg(string name, int def) => int.Parse(BenchUtil.Arg(args, name, def.ToString(System.Globalization.CultureInfo.InvariantCulture)), System.Globalization.CultureInfo.InvariantCulture);
         int threads = Arg("--threads", 2), steps = Arg("--steps", 5), batch = Arg("--batch", 128), seq = Arg("--seq", 96), micro = Arg("--micro", 64), bits = Arg("--bits", 2);
         using var threadScope = KernelThreads.Use(threads);
         var cfg = TrainBench.StepMathSized();
