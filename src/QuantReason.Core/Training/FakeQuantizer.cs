@@ -59,17 +59,29 @@ public static class FakeQuantizer
     /// <summary>The forward weight dequantize(quantize(w)) and the straight-through mask (1 inside the code range, 0 clipped).</summary>
     public static (float[] Weight, float[] Mask) Apply(float[] w, int rows, int cols, FakeQuantOptions o)
     {
-        var q = Quantize(w, rows, cols, o);
-        var mask = new float[w.Length];
-        int groups = q.Groups;
+        var (wq, mask) = (new float[w.Length], new float[w.Length]);
+        Apply(w, rows, cols, o, wq, mask);
+        return (wq, mask);
+    }
+
+    /// <summary>As above into the caller's buffers [rows, cols] — one pass, no allocation (a training step runs it per
+    /// linear and micro-batch; fresh large arrays there cost more in collections than the arithmetic).</summary>
+    public static void Apply(float[] w, int rows, int cols, FakeQuantOptions o, float[] wq, float[] mask)
+    {
         for (int r = 0; r < rows; r++)
-            for (int c = 0; c < cols; c++)
+            for (int c0 = 0; c0 < cols; c0 += o.GroupSize)
             {
-                // Inside ⇔ the clamp left the rounded code alone; round-off of w/scale at the group maximum stays inside.
-                float x = MathF.Round(w[r * cols + c] / q.Scales[r * groups + c / o.GroupSize]);
-                mask[r * cols + c] = x >= o.MinCode && x <= o.MaxCode ? 1f : 0f;
+                int c1 = Math.Min(cols, c0 + o.GroupSize);
+                float scale = Scale(w.AsSpan(r * cols + c0, c1 - c0), o);
+                for (int i = r * cols + c0; i < r * cols + c1; i++)
+                {
+                    // Inside ⇔ the clamp left the rounded code alone; round-off of w/scale at the group maximum stays inside.
+                    float x = MathF.Round(w[i] / scale);
+                    float code = Math.Clamp(x, o.MinCode, o.MaxCode);
+                    wq[i] = code * scale;
+                    mask[i] = x == code ? 1f : 0f;
+                }
             }
-        return (Dequantize(q), mask);
     }
 
     /// <summary>The same grid as unsigned codes q = c + 2^(b−1) with zero 2^(b−1) (GPTQ's symmetric layout): s·(q − z) = s·c exactly.</summary>

@@ -42,8 +42,14 @@ public sealed class QuantGrid
     /// <summary>ŵ [rows, cols] for master weight w, and the straight-through mask (1 where the clamp left the code alone).</summary>
     public (float[] Weight, float[] Mask) Apply(float[] w)
     {
-        var wq = new float[w.Length];
-        var mask = new float[w.Length];
+        var (wq, mask) = (new float[w.Length], new float[w.Length]);
+        Apply(w, wq, mask);
+        return (wq, mask);
+    }
+
+    /// <summary>As above into the caller's buffers [rows, cols], without allocating.</summary>
+    public void Apply(float[] w, float[] wq, float[] mask)
+    {
         int maxq = Format.MaxQ;
         var s = Scale.Value;
         for (int o = 0; o < Rows; o++)
@@ -56,7 +62,6 @@ public sealed class QuantGrid
                 wq[i] = sc * (q - Zeros[g]);
                 mask[i] = u == q ? 1f : 0f;
             }
-        return (wq, mask);
     }
 
     /// <summary>Adds Σ dL/dŵ·∂ŵ/∂s per group into the scale's gradient (LSQ), given dL/dŵ [rows, cols].</summary>

@@ -24,6 +24,8 @@ public sealed class TrainableLinear
 
     float[]? _steMask;      // [out, in] straight-through mask of the last fake-quantized forward
     float[]? _forwardWeight;
+    float[]? _fakeWeight;   // [out, in] reused fake-quantized weight, and the raw gradient w.r.t. it
+    float[]? _rawGrad;
     float[] _x = [];
 
     public TrainableLinear(string module, Parameter weight, Parameter? bias)
@@ -50,15 +52,13 @@ public sealed class TrainableLinear
     public float[] ForwardWeight()
     {
         if (FrozenBase is not null) return FrozenBase.Dequantize();
-        if (Grid is not null)
+        if (Grid is not null || FakeQuant is not null)
         {
-            (var wg, _steMask) = Grid.Apply(Weight.Value);
-            return wg;
-        }
-        if (FakeQuant is not null)
-        {
-            (var wq, _steMask) = FakeQuantizer.Apply(Weight.Value, Out, In, FakeQuant);
-            return wq;
+            _fakeWeight ??= new float[Out * In];
+            _steMask ??= new float[Out * In];
+            if (Grid is not null) Grid.Apply(Weight.Value, _fakeWeight, _steMask);
+            else FakeQuantizer.Apply(Weight.Value, Out, In, FakeQuant!, _fakeWeight, _steMask);
+            return _fakeWeight;
         }
         return Weight.Value;
     }
@@ -79,7 +79,12 @@ public sealed class TrainableLinear
         var w = _forwardWeight ?? FrozenBase?.Dequantize() ?? throw new InvalidOperationException($"{Module}: backward before forward");
         float[]? dw = Weight.Grad;
         bool fake = (FakeQuant is not null || Grid is not null) && FrozenBase is null;
-        float[]? raw = fake && (dw is not null || Grid?.Scale.Trainable == true) ? new float[Out * In] : null;
+        float[]? raw = null;
+        if (fake && (dw is not null || Grid?.Scale.Trainable == true))
+        {
+            raw = _rawGrad ??= new float[Out * In];
+            Array.Clear(raw); // Linear.Backward accumulates into it
+        }
         Linear.Backward(_x, w, dy, tokens, In, Out, dx, raw ?? dw, Bias?.Grad, accumulateDx);
         if (raw is not null && Grid?.Scale.Trainable == true) Grid.AccumulateScaleGrad(Weight.Value, raw);
         if (raw is not null && dw is not null)
