@@ -14,6 +14,7 @@ public static class Program
         ["gptq-model"] = GptqModelBench.Run,
         ["train"] = TrainBench.Run,
         ["dpo"] = DpoBench.Run,
+        ["qat"] = QatBench.Run,
         ["judge"] = JudgeBench.Run,
         ["grade"] = GradeBench.Run,
         ["grpo"] = GrpoBench.Run,

@@ -180,7 +180,7 @@ public static class TrainBench
     }
 
     /// <summary>Uniform random tokens, full length (every position a target): the step's cost does not depend on the text.</summary>
-    sealed class RandomTokens(int vocab, int seqLen, int seed) : ISequenceSource
+    internal sealed class RandomTokens(int vocab, int seqLen, int seed) : ISequenceSource
     {
         readonly Random _rng = new(seed);
         public long Position { get; set; }

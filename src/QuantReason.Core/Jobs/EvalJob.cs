@@ -37,7 +37,7 @@ public sealed record EvalJob
     public string? ModelName { get; init; }
     /// <summary>Calibration the quantized checkpoint was made with, recorded in the manifest (checkpoints do not carry it).</summary>
     public CalibrationInfo? Calibration { get; init; }
-    /// <summary>Training the model underwent before evaluation (restoration), recorded in the manifest.</summary>
+    /// <summary>Training the model underwent before evaluation (restoration, QAT), recorded in the manifest.</summary>
     public TrainingInfo? Training { get; init; }
     /// <summary>Quantization recorded instead of the checkpoint's own: a restored model merged into f32 keeps its base's.</summary>
     public QuantizationInfo? BaseQuantization { get; init; }

@@ -20,8 +20,10 @@ public sealed record PairSource(int N, IReadOnlyList<string> From, int Seed, int
 public sealed record RestoreSpec(AlignOptions Align, PairSource Pairs, DpoOptions Dpo, IReadOnlyList<string> Subsets)
 {
     /// <summary>The hyper-parameters a manifest records for a stage.</summary>
-    public static IReadOnlyDictionary<string, string> Hyperparameters(object options) =>
-        options.GetType().GetProperties().ToDictionary(p => Snake(p.Name), p => Convert.ToString(p.GetValue(options), CultureInfo.InvariantCulture) ?? "");
+    public static IReadOnlyDictionary<string, double> Hyperparameters(object options) =>
+        // f32 settings as the decimals the study file gave (0.1, not 0.10000000149011612)
+        options.GetType().GetProperties().ToDictionary(p => Snake(p.Name),
+            p => double.Parse(Convert.ToString(p.GetValue(options), CultureInfo.InvariantCulture)!, CultureInfo.InvariantCulture));
 
     static string Snake(string name) => string.Concat(name.Select((c, i) => char.IsUpper(c) && i > 0 ? "_" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
 

@@ -14,7 +14,7 @@ public sealed record StudyRow(string RunId, string Configuration, string RunDir,
 /// <summary>
 /// Runs a degradation study end to end: writes the dataset (a generated StepMath split), then for every configuration
 /// quantizes the model (into <c>OUT/models/RUN</c>, not part of the results), evaluates it into <c>OUT/RUN</c> with the
-/// evaluators, and on StepMath labels every prediction's first error with the verifier (<c>labels.jsonl</c>). Each step
+/// evaluators (a QAT row trains its packed checkpoint there first, <see cref="QatJob"/>), and on StepMath labels every prediction's first error with the verifier (<c>labels.jsonl</c>). Each step
 /// resumes: a rerun after an interruption skips finished layers and finished predictions; <c>restart</c> discards what
 /// <c>OUT</c> holds for the study's configurations first. With a <c>reference</c> folder (the committed runs), every
 /// configuration's predictions are compared with the reference run of the same id, read before anything is written, so
@@ -37,7 +37,7 @@ public static class StudyRunner
         {
             var restoring = plan.Where(x => x.Config.Restore is not null).Select(x => x.RunId).ToList();
             foreach (var dir in plan.Select(x => x.RunId).Concat(restored).Concat(restoring.Select(id => $"{id}-dequant"))
-                         .SelectMany(id => new[] { Path.Combine(outDir, id), Path.Combine(outDir, "models", id) })
+                         .SelectMany(id => new[] { Path.Combine(outDir, id), Path.Combine(outDir, "models", id), Path.Combine(outDir, "models", id + "-init") })
                          .Concat(restoring.Select(id => Path.Combine(outDir, "pairs", id))).Append(Path.Combine(outDir, "train-split")))
                 if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
         }
@@ -51,7 +51,10 @@ public static class StudyRunner
         {
             cancel.ThrowIfCancellationRequested();
             var modelDir = spec.Model;
-            if (options is not null)
+            TrainingInfo? training = null;
+            CalibrationInfo? calibration = options?.Calibration is { } cal ? new CalibrationInfo(cal.Source, cal.Samples, cal.Length, (int)cal.Seed) : null;
+            if (c.Qat is not null) (modelDir, training, calibration) = QatJob.Run(spec, c, outDir, runId, progress, _ => { }, cancel);
+            else if (options is not null)
             {
                 modelDir = Path.Combine(outDir, "models", runId);
                 ModelQuantizer.Run(spec.Model, modelDir, options, progress, cancel);
@@ -61,7 +64,8 @@ public static class StudyRunner
             {
                 ModelDir = modelDir,
                 ModelName = modelName,
-                Calibration = options?.Calibration is { } cal ? new CalibrationInfo(cal.Source, cal.Samples, cal.Length, (int)cal.Seed) : null,
+                Calibration = calibration,
+                Training = training,
                 Dataset = dataset,
                 Prompt = spec.Prompt,
                 MaxNewTokens = spec.MaxNewTokens,

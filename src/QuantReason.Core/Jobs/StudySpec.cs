@@ -9,11 +9,13 @@ namespace QuantReason.Jobs;
 /// <summary>A StepMath split generated for the study: <c>PerLevel</c> problems at each of the five levels.</summary>
 public sealed record StepMathSet(StepMathSplit Split, int Seed, int PerLevel);
 
-/// <summary>One configuration of the study: full precision (<c>Method</c> null) or a quantization method with its settings.</summary>
-public sealed record StudyConfiguration(QuantMethod? Method, int? Bits, int? GroupSize, bool Sym, bool DescAct, RestoreSpec? Restore = null)
+/// <summary>One configuration of the study: full precision (<c>Method</c> null), a quantization method with its settings
+/// (and optionally its <see cref="Restore"/>ation), or quantization-aware training (<see cref="Qat"/>; <c>Method</c> is then
+/// the init's PTQ method, null for none).</summary>
+public sealed record StudyConfiguration(QuantMethod? Method, int? Bits, int? GroupSize, bool Sym, bool DescAct, RestoreSpec? Restore = null, QatSettings? Qat = null)
 {
-    /// <summary>The run's suffix: <c>fp</c>, <c>rtn-w4g32</c>, <c>smoothquant-w8a8</c>, <c>ptqtp-g32</c>.</summary>
-    public string Id(QuantizeOptions? o) => o is null ? "fp" : o.Method switch
+    /// <summary>The run's suffix: <c>fp</c>, <c>rtn-w4g32</c>, <c>smoothquant-w8a8</c>, <c>ptqtp-g32</c>, <c>qat-w2g32-gptq-kd-stepmath-s200</c>.</summary>
+    public string Id(QuantizeOptions? o) => Qat is { } q ? q.Id(Bits!.Value, GroupSize!.Value) : o is null ? "fp" : o.Method switch
     {
         QuantMethod.SmoothQuant => "smoothquant-w8a8",
         QuantMethod.Ptqtp => $"ptqtp-g{o.GroupSize}",
@@ -41,10 +43,12 @@ public sealed record StudySpec
     public required IReadOnlyList<StudyConfiguration> Configurations { get; init; }
     /// <summary>Committed reference runs of this study (a folder of run directories) that a fresh run is compared with.</summary>
     public string? Reference { get; init; }
+    /// <summary>Training settings shared by the QAT rows (<c>qat_training</c>).</summary>
+    public QatHyperparameters QatTraining { get; init; } = new();
 
     /// <summary>The quantizer's options for a configuration (null for full precision), validated by the quantizer's rules.</summary>
     public QuantizeOptions? QuantizeOptionsFor(StudyConfiguration c) =>
-        c.Method is { } m ? QuantizeOptions.Create(m, c.Bits, c.GroupSize, c.Sym, c.DescAct, Calibration) : null;
+        c.Qat is null && c.Method is { } m ? QuantizeOptions.Create(m, c.Bits, c.GroupSize, c.Sym, c.DescAct, Calibration) : null;
 
     public static StudySpec Load(string path)
     {
@@ -75,6 +79,9 @@ public sealed record StudySpec
         var configs = dto.Configurations.Select((c, i) =>
         {
             var method = Required(c.Method, $"configurations[{i}].method");
+            if (method == "qat") return QatRow(c, $"{path}: configurations[{i}]");
+            if (c.Init is not null || c.Objective is not null || c.Calibration is not null || c.Steps is not null)
+                throw new QuantReasonException($"configurations[{i}]: init, objective, calibration and steps belong to method qat", path);
             QuantMethod? m;
             try { m = method == "fp" ? null : QuantizeOptions.ParseMethod(method); }
             catch (QuantReasonException e) { throw new QuantReasonException($"configurations[{i}]: {e.Message} (or fp)", path); }
@@ -97,6 +104,8 @@ public sealed record StudySpec
                 cal.Samples, cal.Length, cal.Seed, cal.ChatTemplate),
             Configurations = configs,
             Reference = dto.Reference is { } r ? Resolve(r) : null,
+            QatTraining = dto.QatTraining is { } h ? new QatHyperparameters(h.Lr ?? 1e-3f, h.BatchSize ?? 64, h.MicroBatchSize ?? h.BatchSize ?? 64,
+                h.Alpha ?? 1f, h.Temperature ?? 1f, h.LearnScales ?? true, h.DataSeed ?? 1, h.Seed ?? 0, h.CheckpointEvery ?? 50) : new(),
         };
         var ids = configs.Select(c => c.Id(spec.QuantizeOptionsFor(c))).ToList();
         foreach (var from in configs.SelectMany(c => c.Restore?.Pairs.From ?? []))
@@ -105,6 +114,16 @@ public sealed record StudySpec
         if (configs.Any(c => c.Restore is not null) && (!ids.Contains("fp") || stepmath is null))
             throw new QuantReasonException("restore needs a StepMath dataset and the fp configuration (pairs are FP-right / quantized-wrong)", path);
         return spec;
+    }
+
+    static StudyConfiguration QatRow(ConfigurationDto c, string where)
+    {
+        var q = new QatSettings(c.Init ?? throw new QuantReasonException("a qat row needs 'init' (gptq, awq, rtn or none)", where),
+            c.Objective ?? "kd", c.Calibration ?? "stepmath", c.Steps ?? throw new QuantReasonException("a qat row needs 'steps'", where));
+        q.Validate(where);
+        if (c.Bits is null || c.GroupSize is null) throw new QuantReasonException("a qat row needs 'bits' and 'group_size'", where);
+        return new StudyConfiguration(q.Init == "none" ? null : QuantizeOptions.ParseMethod(q.Init), c.Bits, c.GroupSize,
+            c.Sym || q.Init == "none", c.DescAct, Qat: q);
     }
 
     sealed class Dto
@@ -118,6 +137,20 @@ public sealed record StudySpec
         public CalibrationDto? Calibration { get; set; }
         public List<ConfigurationDto>? Configurations { get; set; }
         public string? Reference { get; set; }
+        public QatTrainingDto? QatTraining { get; set; }
+    }
+
+    sealed class QatTrainingDto
+    {
+        public float? Lr { get; set; }
+        public int? BatchSize { get; set; }
+        public int? MicroBatchSize { get; set; }
+        public float? Alpha { get; set; }
+        public float? Temperature { get; set; }
+        public bool? LearnScales { get; set; }
+        public int? DataSeed { get; set; }
+        public int? Seed { get; set; }
+        public int? CheckpointEvery { get; set; }
     }
 
     sealed class DatasetDto
@@ -150,5 +183,9 @@ public sealed record StudySpec
         public bool Sym { get; set; }
         public bool DescAct { get; set; }
         public RestoreSpec.RestoreDto? Restore { get; set; }
+        public string? Init { get; set; }
+        public string? Objective { get; set; }
+        public string? Calibration { get; set; }
+        public int? Steps { get; set; }
     }
 }

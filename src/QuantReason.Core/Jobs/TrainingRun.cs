@@ -82,7 +82,7 @@ public sealed class TrainingRun
         // The tokenizer: the base model's, or the StepMath character vocabulary written into the output first, so the
         // run trains on exactly the files it ships.
         ITokenizer tokenizer;
-        if (config.BaseModel is { } baseDir)
+        if ((config.BaseModel ?? config.Init) is { } baseDir)
         {
             tokenizer = TokenizerLoader.FromDirectory(baseDir);
             foreach (var f in new[] { "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "tokenizer.model" })
@@ -123,7 +123,14 @@ public sealed class TrainingRun
         if (options.WarmupSteps > options.Steps) throw new QuantReasonException($"warmup_steps {options.WarmupSteps} exceeds the {options.Steps} steps the run takes", config.Path);
 
         TrainableModel model;
-        if (config.BaseModel is { } b)
+        if (config.Init is { } init)
+        {
+            var expected = config.BaseModel is { } bm ? ModelConfig.Load(bm) : null;
+            model = QatCheckpoint.LoadInit(init, config.LearnScales, expected, config.BaseModel);
+            if (tokenizer.VocabSize > model.Config.VocabSize)
+                throw new QuantReasonException($"tokenizer has {tokenizer.VocabSize} tokens but the model's vocabulary is {model.Config.VocabSize}", init);
+        }
+        else if (config.BaseModel is { } b)
         {
             model = TrainableModel.Load(b);
             if (config.NewTokens.Count > 0 && tokenizer.VocabSize > model.Config.VocabSize) model.GrowVocabulary(tokenizer.VocabSize, options.Seed);
@@ -148,7 +155,14 @@ public sealed class TrainingRun
         }
         if (corpus.LongestSequence > model.Config.MaxPositionEmbeddings)
             throw new QuantReasonException($"a training sequence has {corpus.LongestSequence} tokens, more than max_position_embeddings {model.Config.MaxPositionEmbeddings}", config.Path);
-        var trainer = new Trainer(model, options);
+        TrainableModel? teacher = null;
+        if (config.Distill is { } kd)
+        {
+            teacher = TrainableModel.Load(kd.Teacher);
+            if (teacher.Config.VocabSize != model.Config.VocabSize)
+                throw new QuantReasonException($"the teacher's vocabulary has {teacher.Config.VocabSize} tokens, the student's {model.Config.VocabSize}: distillation needs the same tokenizer", kd.Teacher);
+        }
+        var trainer = new Trainer(model, options, teacher);
         ISequenceSource source = rejected is not null
             ? new PreferencePairSource(corpus, rejected, tokenizer.PadId ?? 0, config.Data.MaxLength, options.Seed)
             : new TokenSequenceSource(corpus.Sequences, tokenizer.PadId ?? 0, config.Data.MaxLength, options.Seed, corpus.Masks);
@@ -178,7 +192,8 @@ public sealed class TrainingRun
             model = c.Model?.ToString(), c.BaseModel, data = c.Data.ToString(), trainer = Trainer.Options.ToString(),
             fake = Trainer.Options.FakeQuant?.ToString(), adamw = Trainer.Options.AdamW.ToString(), lora = c.Lora is null ? null : $"{c.Lora.Rank} {c.Lora.Alpha} {string.Join(",", c.Lora.Targets)} {c.Lora.Seed}",
             c.QloraGroupSize, dpo = c.Dpo?.ToString(), newTokens = c.NewTokens.Count == 0 ? null : string.Join("\u0001", c.NewTokens),
-            modulesToSave = c.Lora?.ModulesToSave is { Count: > 0 } mts ? string.Join(",", mts) : null, sequences = Corpus.Sequences.Count, Corpus.TargetTokens,
+            modulesToSave = c.Lora?.ModulesToSave is { Count: > 0 } mts ? string.Join(",", mts) : null, c.Init, c.LearnScales, distill = c.Distill?.ToString(),
+            sequences = Corpus.Sequences.Count, Corpus.TargetTokens,
         });
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
     }
@@ -187,6 +202,9 @@ public sealed class TrainingRun
     /// the trainer keeps its own).</summary>
     static Kernels.KernelThreads.Scope UseThreads(TrainConfig config) =>
         config.Threads is { } t ? Kernels.KernelThreads.Use(t) : default;
+
+    /// <summary>Quantization-aware training: from a PTQ init or with plain fake quantization.</summary>
+    public bool IsQat => Config.Init is not null || Config.Trainer.FakeQuant is not null;
 
     public bool Finished => Trainer.StepsDone >= Trainer.Options.Steps;
 
@@ -236,7 +254,19 @@ public sealed class TrainingRun
             // A packed base stays packed: the adapter is the result. A full-precision base also gets the merged checkpoint.
             if (!OverPackedBase) model.MergeLora();
         }
-        if (!OverPackedBase) model.Save(Config.OutputDir);
+        if (model.Linears.Any(l => l.Grid is not null || l.FakeQuant is not null))
+        {
+            // QAT: the packed checkpoint on the training grid, not f32 weights a second quantizer would have to redo
+            var meta = new JsonObject
+            {
+                ["init"] = Config.Init is null ? "none" : Path.GetFileName(Config.Init.TrimEnd('/')),
+                ["objective"] = Config.Distill is null ? "sft" : "kd",
+                ["learn_scales"] = Config.LearnScales,
+                ["steps"] = Trainer.StepsDone,
+            };
+            QatCheckpoint.Export(model, Config.OutputDir, Config.Init is null ? null : Weights.CheckpointQuantization.Load(Config.Init), meta);
+        }
+        else if (!OverPackedBase) model.Save(Config.OutputDir);
         WriteGenerationConfig(model.Config, Tokenizer, Path.Combine(Config.OutputDir, "generation_config.json"));
         // the prompt it learned, and (trained on StepMath) a calibration source its vocabulary covers: eval's and quantize's defaults
         new ModelDefaults(Prompt.Name, Config.Data.JsonlPath is null && Config.Dpo is null ? "stepmath" : null, Prompt.Kind == PromptKind.Chat)
@@ -289,7 +319,7 @@ public sealed class TrainingRun
             RunId = $"{Path.GetFileName(Config.OutputDir.TrimEnd('/'))}-{split.Name()}-greedy",
             Model = OverPackedBase ? RunIdentity.Model(Config.BaseModel!, model.Config, EvalDir) : RunIdentity.Model(Config.OutputDir, model.Config, EvalDir),
             Adapter = OverPackedBase ? RunIdentity.Adapter(AdapterDir, EvalDir) : null,
-            Training = new TrainingInfo(Config.Dpo is not null ? "dpo" : Config.Lora is null ? "sft" : Config.QloraGroupSize is null && !OverPackedBase ? "lora" : "qlora",
+            Training = new TrainingInfo(IsQat ? "qat" : Config.Dpo is not null ? "dpo" : Config.Lora is null ? "sft" : Config.QloraGroupSize is null && !OverPackedBase ? "lora" : "qlora",
                 null, Config.Dpo is null ? null : Corpus.Sequences.Count, Config.Trainer.Seed),
             Dataset = new DatasetInfo($"stepmath-{split.Name()}", null, datasetDigest, problems.Count),
             Prompt = new PromptInfo(Prompt.Name, Prompt.Digest),

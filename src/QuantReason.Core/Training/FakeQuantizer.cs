@@ -1,7 +1,8 @@
 namespace QuantReason.Training;
 
-/// <summary>Symmetric round-to-nearest weight quantization: Bits-bit signed codes, one f32 scale per GroupSize inputs of a row;
-/// the scale maps ClipRatio·max|w| of the group to the largest code.</summary>
+/// <summary>Symmetric round-to-nearest weight quantization: Bits-bit signed codes, one scale per GroupSize inputs of a row;
+/// the scale maps ClipRatio·max|w| of the group to the largest code, rounded up to the next fp16 value so that a GPTQ
+/// checkpoint (fp16 scales) stores the trained grid exactly and nothing inside the range is clipped.</summary>
 public sealed record FakeQuantOptions(int Bits, int GroupSize, float ClipRatio = 1f)
 {
     public int MaxCode => (1 << (Bits - 1)) - 1;
@@ -58,17 +59,42 @@ public static class FakeQuantizer
     /// <summary>The forward weight dequantize(quantize(w)) and the straight-through mask (1 inside the code range, 0 clipped).</summary>
     public static (float[] Weight, float[] Mask) Apply(float[] w, int rows, int cols, FakeQuantOptions o)
     {
-        var q = Quantize(w, rows, cols, o);
-        var mask = new float[w.Length];
-        int groups = q.Groups;
+        var (wq, mask) = (new float[w.Length], new float[w.Length]);
+        Apply(w, rows, cols, o, wq, mask);
+        return (wq, mask);
+    }
+
+    /// <summary>As above into the caller's buffers [rows, cols] — one pass, no allocation (a training step runs it per
+    /// linear and micro-batch; fresh large arrays there cost more in collections than the arithmetic).</summary>
+    public static void Apply(float[] w, int rows, int cols, FakeQuantOptions o, float[] wq, float[] mask)
+    {
         for (int r = 0; r < rows; r++)
-            for (int c = 0; c < cols; c++)
+            for (int c0 = 0; c0 < cols; c0 += o.GroupSize)
             {
-                // Inside ⇔ the clamp left the rounded code alone; round-off of w/scale at the group maximum stays inside.
-                float x = MathF.Round(w[r * cols + c] / q.Scales[r * groups + c / o.GroupSize]);
-                mask[r * cols + c] = x >= o.MinCode && x <= o.MaxCode ? 1f : 0f;
+                int c1 = Math.Min(cols, c0 + o.GroupSize);
+                float scale = Scale(w.AsSpan(r * cols + c0, c1 - c0), o);
+                for (int i = r * cols + c0; i < r * cols + c1; i++)
+                {
+                    // Inside ⇔ the clamp left the rounded code alone; round-off of w/scale at the group maximum stays inside.
+                    float x = MathF.Round(w[i] / scale);
+                    float code = Math.Clamp(x, o.MinCode, o.MaxCode);
+                    wq[i] = code * scale;
+                    mask[i] = x == code ? 1f : 0f;
+                }
             }
-        return (Dequantize(q), mask);
+    }
+
+    /// <summary>The same grid as unsigned codes q = c + 2^(b−1) with zero 2^(b−1) (GPTQ's symmetric layout): s·(q − z) = s·c exactly.</summary>
+    public static Weights.QuantizedTensor ToQuantizedTensor(QuantizedMatrix q, int bits, string module)
+    {
+        int zero = 1 << (bits - 1);
+        var codes = new byte[q.Codes.Length];
+        for (int i = 0; i < codes.Length; i++) codes[i] = (byte)(q.Codes[i] + zero);
+        var zeros = new float[q.Scales.Length];
+        Array.Fill(zeros, zero);
+        var format = Weights.QuantFormat.Int(bits, q.GroupSize, sym: true, module);
+        return new Weights.QuantizedTensor(format, q.Rows, q.Cols, codes, (float[])q.Scales.Clone(), zeros,
+            Weights.QuantizedTensor.SequentialGIdx(q.Cols, q.GroupSize)).Validated(module);
     }
 
     static float Scale(ReadOnlySpan<float> group, FakeQuantOptions o)
@@ -76,6 +102,8 @@ public static class FakeQuantizer
         float max = 0;
         foreach (var v in group) max = MathF.Max(max, MathF.Abs(v));
         float s = o.ClipRatio * max / o.MaxCode;
-        return s > 0 ? s : 1f; // an all-zero group quantizes to zeros with any scale
+        if (!(s > 0)) return 1f; // an all-zero group quantizes to zeros with any scale
+        var h = (Half)s;
+        return (float)((float)h < s ? Half.BitIncrement(h) : h);
     }
 }

@@ -23,6 +23,9 @@ public sealed record LoraSection(int Rank, float Alpha, IReadOnlyList<string> Ta
 
 public sealed record DpoSection(string PairsPath, float Beta);
 
+/// <summary>Distillation: the teacher checkpoint (full precision) and the loss's α and temperature.</summary>
+public sealed record DistillSection(string Teacher, DistillOptions Options);
+
 /// <summary>Greedy evaluation of the trained model on a StepMath split, per level, at the end of training.</summary>
 public sealed record EvalSection(string Split, int Seed, int ProblemsPerLevel, int MaxNewTokens);
 
@@ -54,6 +57,11 @@ public sealed record TrainConfig
     public GrpoOptions? Grpo { get; init; }
     /// <summary>Special tokens added to the base's tokenizer (e.g. step and answer tags); their rows grow and train.</summary>
     public IReadOnlyList<string> NewTokens { get; init; } = [];
+    /// <summary>QAT from a PTQ checkpoint (GPTQ, AWQ or RTN): the student starts from its dequantized weights on its grid.</summary>
+    public string? Init { get; init; }
+    /// <summary>Train the init grid's scales too (LSQ); frozen otherwise.</summary>
+    public bool LearnScales { get; init; }
+    public DistillSection? Distill { get; init; }
 
     /// <summary>The HF config of a fresh model for a vocabulary, with its special token ids.</summary>
     public ModelConfig ModelConfigFor(int vocabSize, int bos, int eos, int pad)
@@ -105,6 +113,16 @@ public sealed record TrainConfig
         public EvalDto? Eval { get; set; }
         public GrpoOptions.GrpoDto? Grpo { get; set; }
         public List<string>? NewTokens { get; set; }
+        public string? Init { get; set; }
+        public bool? LearnScales { get; set; }
+        public DistillDto? Distill { get; set; }
+    }
+
+    sealed class DistillDto
+    {
+        public string? Teacher { get; set; }
+        public float? Alpha { get; set; }
+        public float? Temperature { get; set; }
     }
 
     sealed class ModelDto
@@ -231,7 +249,9 @@ public sealed record TrainConfig
         QuantReasonException Bad(string message) => new(message, path);
 
         if (d.Model is not null && d.BaseModel is not null) throw Bad("give either 'model' (a fresh model) or 'base_model' (a checkpoint), not both");
-        if (d.Model is null && d.BaseModel is null) throw Bad("missing 'model' (the shape of a fresh model) or 'base_model' (a checkpoint to start from)");
+        if (d.Model is not null && d.Init is not null) throw Bad("give either 'model' (a fresh model) or 'init' (a quantized checkpoint), not both");
+        if (d.Model is null && d.BaseModel is null && d.Init is null)
+            throw Bad("missing 'model' (the shape of a fresh model), 'base_model' (a checkpoint to start from) or 'init' (a quantized checkpoint)");
         ModelShape? shape = null;
         if (d.Model is { } m)
         {
@@ -287,6 +307,16 @@ public sealed record TrainConfig
             if (micro <= 0 || grpo.Completions % micro != 0)
                 throw Bad($"micro_batch_size {micro} must divide the {grpo.Completions} completions of a step (prompts_per_step × group)");
         }
+        if (d.LearnScales == true && d.Init is null) throw Bad("learn_scales trains the scales of an init checkpoint's grid: add 'init'");
+        if (d.Init is not null && fq is not null) throw Bad("with 'init' the checkpoint's grid is the fake quantization: leave fake_quant out");
+        if (d.Init is not null && (d.Lora is not null || d.Qlora is not null || d.Dpo is not null)) throw Bad("'init' (QAT) cannot be combined with lora, qlora or dpo");
+        DistillSection? distill = d.Distill is { } ds
+            ? new DistillSection(Resolve(ds.Teacher ?? throw Bad("missing distill.teacher (the full-precision model directory)")),
+                new DistillOptions(ds.Alpha ?? 1f, ds.Temperature ?? 1f))
+            : null;
+        try { distill?.Options.Validate(); }
+        catch (QuantReasonException e) { throw Bad(e.Message); }
+        if (distill is not null && d.Dpo is not null) throw Bad("distill and dpo cannot be combined");
         var trainer = new TrainerOptions
         {
             Steps = d.Steps ?? 1, // replaced once the corpus tells how many steps the token budget takes
@@ -300,6 +330,7 @@ public sealed record TrainConfig
             Seed = d.Seed ?? 0,
             FakeQuant = fq,
             DpoBeta = d.Dpo is null ? null : d.Dpo.Beta ?? 0.1f,
+            Distill = distill?.Options,
         };
         try { (trainer with { Steps = Math.Max(trainer.Steps, trainer.WarmupSteps) }).Validate(); }
         catch (QuantReasonException e) { throw Bad(e.Message); }
@@ -361,6 +392,9 @@ public sealed record TrainConfig
             Eval = eval,
             Grpo = grpo,
             NewTokens = d.NewTokens ?? [],
+            Init = d.Init is null ? null : Resolve(d.Init),
+            LearnScales = d.LearnScales ?? false,
+            Distill = distill,
         };
     }
 

@@ -20,11 +20,15 @@ public sealed class TrainableLinear
     public LoraAdapter? Lora { get; set; }
     public bool LoraEnabled { get; set; } = true;
     public FakeQuantOptions? FakeQuant { get; set; }
+    /// <summary>QAT on a PTQ checkpoint's grid (takes precedence over <see cref="FakeQuant"/>).</summary>
+    public QuantGrid? Grid { get; set; }
     /// <summary>The frozen quantized base (packed; dequantized into short-lived buffers), or null for an f32 weight.</summary>
     public ILinearWeight? FrozenBase { get; private set; }
 
     float[]? _steMask;      // [out, in] straight-through mask of the last fake-quantized forward
     float[]? _forwardWeight;
+    float[]? _fakeWeight;   // [out, in] reused fake-quantized weight, and the raw gradient w.r.t. it
+    float[]? _rawGrad;
     float[] _x = [];
 
     public TrainableLinear(string module, Parameter weight, Parameter? bias)
@@ -59,10 +63,13 @@ public sealed class TrainableLinear
     public float[] ForwardWeight()
     {
         if (FrozenBase is not null) return FrozenBase.ToF32();
-        if (FakeQuant is not null)
+        if (Grid is not null || FakeQuant is not null)
         {
-            (var wq, _steMask) = FakeQuantizer.Apply(Weight.Value, Out, In, FakeQuant);
-            return wq;
+            _fakeWeight ??= new float[Out * In];
+            _steMask ??= new float[Out * In];
+            if (Grid is not null) Grid.Apply(Weight.Value, _fakeWeight, _steMask);
+            else FakeQuantizer.Apply(Weight.Value, Out, In, FakeQuant!, _fakeWeight, _steMask);
+            return _fakeWeight;
         }
         return Weight.Value;
     }
@@ -82,9 +89,16 @@ public sealed class TrainableLinear
     {
         var w = _forwardWeight ?? FrozenBase?.ToF32() ?? throw new InvalidOperationException($"{Module}: backward before forward");
         float[]? dw = Weight.Grad;
-        float[]? raw = dw is not null && FakeQuant is not null && FrozenBase is null ? new float[dw.Length] : null;
+        bool fake = (FakeQuant is not null || Grid is not null) && FrozenBase is null;
+        float[]? raw = null;
+        if (fake && (dw is not null || Grid?.Scale.Trainable == true))
+        {
+            raw = _rawGrad ??= new float[Out * In];
+            Array.Clear(raw); // Linear.Backward accumulates into it
+        }
         Linear.Backward(_x, w, dy, tokens, In, Out, dx, raw ?? dw, Bias?.Grad, accumulateDx);
-        if (raw is not null)
+        if (raw is not null && Grid?.Scale.Trainable == true) Grid.AccumulateScaleGrad(Weight.Value, raw);
+        if (raw is not null && dw is not null)
         {
             // Straight-through: the gradient w.r.t. dequantize(quantize(W)) reaches W only inside the clipping range.
             System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(raw, _steMask!, dw!, dw!);

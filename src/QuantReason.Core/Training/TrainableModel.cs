@@ -140,6 +140,10 @@ public sealed class TrainableModel
         return model;
     }
 
+    /// <summary>A model whose tensors come from <paramref name="read"/> (name, shape) — a quantized checkpoint's dequantized
+    /// linears for QAT (<see cref="QatCheckpoint"/>).</summary>
+    internal static TrainableModel FromReader(ModelConfig cfg, Func<string, long[], float[]> read) => new(cfg, read);
+
     /// <summary>A freshly initialised model: weights ~ N(0, initStd²) from a seeded generator, norms 1, biases 0.</summary>
     public static TrainableModel Create(ModelConfig cfg, int seed, float initStd = 0.02f)
     {
@@ -165,7 +169,10 @@ public sealed class TrainableModel
         Parameters.Concat(Adapters).Sum(p => 4L * (p.Value.Length + (p.Grad?.Length ?? 0)))
         + Linears.Sum(l => l.FrozenBase?.ByteSize ?? 0);
 
-    public IEnumerable<Parameter> Trainable => Parameters.Concat(Adapters).Where(p => p.Trainable);
+    public IEnumerable<Parameter> Trainable => Parameters.Concat(Adapters).Concat(GridScales).Where(p => p.Trainable);
+
+    /// <summary>The scales of the linears that train on a PTQ grid (learned ones are trainable).</summary>
+    public IEnumerable<Parameter> GridScales => Linears.Where(l => l.Grid is not null).Select(l => l.Grid!.Scale);
 
     /// <summary>What an adapter checkpoint holds beside the frozen base: LoRA pairs and trainable token rows.</summary>
     public IEnumerable<Parameter> Adapters => Linears.Where(l => l.Lora is not null).SelectMany(l => new[] { l.Lora!.A, l.Lora!.B })
@@ -177,7 +184,7 @@ public sealed class TrainableModel
 
     public void ZeroGrad()
     {
-        foreach (var p in Parameters.Concat(Adapters)) p.ZeroGrad();
+        foreach (var p in Parameters.Concat(Adapters).Concat(GridScales)) p.ZeroGrad();
     }
 
     /// <summary>Adds LoRA adapters to the matching linears and freezes every other parameter.</summary>

@@ -27,6 +27,8 @@ public sealed record TrainerOptions
     public float? DpoBeta { get; init; }
     /// <summary>RPO: weight of the chosen answers' mean NLL added to the DPO loss (0 = plain DPO).</summary>
     public float DpoRpoAlpha { get; init; }
+    /// <summary>Knowledge distillation from a teacher model passed to the <see cref="Trainer"/>.</summary>
+    public DistillOptions? Distill { get; init; }
 
     public void Validate()
     {
@@ -37,6 +39,8 @@ public sealed record TrainerOptions
         Schedule.Validate();
         AdamW.Validate();
         FakeQuant?.Validate();
+        Distill?.Validate();
+        if (Distill is not null && DpoBeta is not null) throw new QuantReasonException("distillation and DPO cannot be combined", "trainer");
         if (DpoBeta is { } beta)
         {
             if (!(beta > 0)) throw new QuantReasonException($"DPO beta must be positive, got {beta}", "trainer");
@@ -62,10 +66,21 @@ public sealed class Trainer
     public TrainableModel Model { get; }
     public TrainerOptions Options { get; }
     public AdamW Optimizer { get; }
+    /// <summary>The frozen teacher whose logits the student distils (<see cref="TrainerOptions.Distill"/>).</summary>
+    public TrainableModel? Teacher { get; }
 
-    public Trainer(TrainableModel model, TrainerOptions options)
+    public Trainer(TrainableModel model, TrainerOptions options, TrainableModel? teacher = null)
     {
         options.Validate();
+        if ((options.Distill is null) != (teacher is null))
+            throw new QuantReasonException(teacher is null ? "distillation needs a teacher model" : "a teacher model needs distillation options", "trainer");
+        if (teacher is not null)
+        {
+            if (teacher.Config.VocabSize != model.Config.VocabSize)
+                throw new QuantReasonException($"the teacher's vocabulary has {teacher.Config.VocabSize} tokens, the student's {model.Config.VocabSize}: distillation compares logits token by token", "distill.teacher");
+            foreach (var p in teacher.Parameters) p.Trainable = false;
+        }
+        Teacher = teacher;
         Model = model;
         Options = options;
         if (options.FakeQuant is not null) model.SetFakeQuant(options.FakeQuant);
@@ -90,7 +105,10 @@ public sealed class Trainer
         int processed = 0;
         foreach (var micro in MicroBatches(batch, Options.MicroBatchSize))
         {
-            var l = CausalLmLoss.ForwardBackward(Model, micro, normalizer: total);
+            // The teacher's logits for the same micro-batch, computed on the fly (its own buffers, no gradients).
+            var teacherLogits = Teacher?.Forward(micro.Ids, micro.Batch, micro.SeqLen);
+            var l = CausalLmLoss.ForwardBackward(Model, micro, normalizer: total, teacherLogits,
+                Options.Distill?.Alpha ?? 0f, Options.Distill?.Temperature ?? 1f);
             lossSum += (double)l.Loss * l.Targets;
             processed += micro.Tokens;
         }
@@ -179,7 +197,11 @@ public sealed class Trainer
             Directory.CreateDirectory(dir);
             Model.SaveAdapters(dir); // PEFT layout: adapter_config.json + adapter_model.safetensors
         }
-        else Model.Save(dir);
+        else
+        {
+            Model.Save(dir);
+            QatCheckpoint.SaveGrids(Model, dir);
+        }
         Optimizer.Save(Path.Combine(dir, OptimizerFile));
         File.WriteAllText(Path.Combine(dir, StateFile), JsonSerializer.Serialize(new TrainerState(Optimizer.Step, source.Position)));
     }
@@ -192,7 +214,11 @@ public sealed class Trainer
         var state = JsonSerializer.Deserialize<TrainerState>(File.ReadAllText(statePath))
                     ?? throw new QuantReasonException("empty trainer state", statePath);
         if (Model.Adapters.Any()) Model.LoadAdapters(dir);
-        else RestoreWeights(Model, dir);
+        else
+        {
+            RestoreWeights(Model, dir);
+            QatCheckpoint.LoadGrids(Model, dir);
+        }
         Optimizer.Load(Path.Combine(dir, OptimizerFile));
         if (Optimizer.Step != state.Step) throw new QuantReasonException($"optimizer step {Optimizer.Step} differs from trainer step {state.Step}", statePath);
         source.Position = state.SourcePosition;

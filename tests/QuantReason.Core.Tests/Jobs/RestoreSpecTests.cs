@@ -43,8 +43,8 @@ public class RestoreSpecTests : IDisposable
         // the paper's DPO: sigmoid β 0.1, LoRA rank 32, warm-up ratio 0.1, batch 8
         Assert.Equal(new DpoOptions(0.1f, 32, 64, 5e-5f, 3, 8, 0.1f, 0), r.Dpo);
         Assert.Equal(["all", "conceptual", "method", "execution"], r.Subsets);
-        Assert.Equal("8", RestoreSpec.Hyperparameters(r.Dpo)["batch"]);
-        Assert.Equal("0.1", RestoreSpec.Hyperparameters(r.Dpo)["warmup_ratio"]);
+        Assert.Equal(8, RestoreSpec.Hyperparameters(r.Dpo)["batch"]);
+        Assert.Equal(0.1, RestoreSpec.Hyperparameters(r.Dpo)["warmup_ratio"]);
     }
 
     [Theory]

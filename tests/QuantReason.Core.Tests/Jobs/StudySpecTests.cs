@@ -85,4 +85,50 @@ public class StudySpecTests : IDisposable
     [Fact]
     public void Missing_file_is_named() =>
         Assert.Contains("not found", Assert.Throws<QuantReasonException>(() => StudySpec.Load(Path.Combine(_dir, "none.yaml"))).Message);
+
+    [Fact]
+    public void Qat_rows_carry_init_objective_calibration_and_steps_and_get_their_own_ids()
+    {
+        var spec = StudySpec.Load(Write(Valid + """
+
+              - {method: qat, bits: 2, group_size: 32, init: gptq, objective: kd, calibration: other, steps: 50}
+              - {method: qat, bits: 2, group_size: 32, init: none, objective: sft, steps: 20}
+            qat_training: {lr: 5.0e-4, batch_size: 32, temperature: 2}
+            """));
+        var gptq = spec.Configurations[^2];
+        Assert.Equal(new QatSettings("gptq", "kd", "other", 50), gptq.Qat);
+        Assert.Equal(QuantMethod.Gptq, gptq.Method);
+        Assert.Null(spec.QuantizeOptionsFor(gptq)); // the QAT job quantizes the init itself, with the row's calibration
+        Assert.Equal("qat-w2g32-gptq-kd-other-s50", gptq.Id(null));
+        Assert.Equal("stepmath-problems", gptq.Qat!.CalibrationSource);
+        var none = spec.Configurations[^1];
+        Assert.Null(none.Method);
+        Assert.Equal("qat-w2g32-none-sft-s20", none.Id(null));
+        Assert.Equal(new QatHyperparameters(5e-4f, 32, 32, 1f, 2f), spec.QatTraining);
+    }
+
+    [Theory]
+    [InlineData("{method: qat, bits: 2, group_size: 32, objective: kd, steps: 5}", "needs 'init'")]
+    [InlineData("{method: qat, bits: 2, group_size: 32, init: smoothquant, steps: 5}", "qat init 'smoothquant'")]
+    [InlineData("{method: qat, bits: 2, group_size: 32, init: gptq, objective: dpo, steps: 5}", "qat objective 'dpo'")]
+    [InlineData("{method: qat, bits: 2, group_size: 32, init: gptq, calibration: wiki, steps: 5}", "qat calibration 'wiki'")]
+    [InlineData("{method: qat, bits: 2, group_size: 32, init: gptq}", "needs 'steps'")]
+    [InlineData("{method: qat, init: gptq, steps: 5}", "needs 'bits' and 'group_size'")]
+    [InlineData("{method: gptq, bits: 2, group_size: 32, steps: 5}", "belong to method qat")]
+    public void Bad_qat_rows_are_one_clear_error(string row, string message)
+    {
+        var e = Assert.Throws<QuantReasonException>(() => StudySpec.Load(Write(Valid + "\n  - " + row)));
+        Assert.Contains(message, e.Message);
+    }
+
+    [Fact]
+    public void Findings_study_loads()
+    {
+        var spec = StudySpec.Load(RepoFiles.PathOf("data", "studies", "reasoning-qat.yaml"));
+        Assert.Contains(spec.Configurations, c => c.Qat is { Init: "gptq", Objective: "kd", Calibration: "stepmath" });
+        Assert.Contains(spec.Configurations, c => c.Qat is { Objective: "sft" });
+        Assert.Contains(spec.Configurations, c => c.Qat is { Init: "none" });
+        Assert.Contains(spec.Configurations, c => c.Qat is { Calibration: "other" });
+        Assert.Equal(spec.Configurations.Count, spec.Configurations.Select(c => c.Id(spec.QuantizeOptionsFor(c))).Distinct().Count());
+    }
 }

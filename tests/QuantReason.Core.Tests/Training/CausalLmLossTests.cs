@@ -42,4 +42,37 @@ public class CausalLmLossTests
         var mixed = CausalLmLoss.ForwardBackward(m, batch, teacherLogits: own, distillAlpha: 0.5f).Loss;
         Assert.Equal(0.5 * ce, mixed, 5);
     }
+
+    public static TheoryData<string> Fixtures() => Shared.Folders("fixtures", "training");
+
+    /// <summary>
+    /// Closed forms against PyTorch's gradients on the shared training fixtures. (1) A teacher that puts all its mass on
+    /// the target (logit 60 there, 0 elsewhere: softmax = one-hot to e^−60) makes T=1 distillation with α = 1 the
+    /// cross-entropy: KL(onehot ‖ p) = −log p_target, gradient p − onehot. (2) A teacher equal to the student makes the KL
+    /// term and its gradient vanish: the mixed loss is (1 − α)·CE and the gradient (1 − α)·∇CE.
+    /// </summary>
+    [SharedTheory]
+    [MemberData(nameof(Fixtures))]
+    public void Distillation_matches_pytorch_cross_entropy_in_its_closed_forms(string model)
+    {
+        using var fx = new TrainingFixture(model);
+        var batch = fx.Batch("input_ids", "loss_mask");
+        var m = TrainableModel.Load(fx.ModelDir);
+        int v = m.Config.VocabSize;
+        var targets = batch.Targets();
+        var onehot = new float[batch.Tokens * v];
+        for (int t = 0; t < batch.Tokens; t++) if (targets[t] >= 0) onehot[t * v + targets[t]] = 60f;
+        m.ZeroGrad();
+        var kd = CausalLmLoss.ForwardBackward(m, batch, teacherLogits: onehot, distillAlpha: 1f, temperature: 1f);
+        TrainingFixture.AssertClose([fx.Scalar("loss")], [kd.Loss], 1e-4, "one-hot teacher KD loss");
+        foreach (var p in m.Parameters)
+            TrainingFixture.AssertClose(fx.File.ReadF32("grad." + p.Name, p.Shape), p.Grad!, 1e-4, p.Name);
+
+        var own = (float[])m.Forward(batch.Ids, batch.Batch, batch.SeqLen).Clone();
+        m.ZeroGrad();
+        var mixed = CausalLmLoss.ForwardBackward(m, batch, teacherLogits: own, distillAlpha: 0.25f, temperature: 3f);
+        TrainingFixture.AssertClose([0.75f * fx.Scalar("loss")], [mixed.Loss], 1e-4, "self-teacher mixed loss");
+        foreach (var p in m.Parameters)
+            TrainingFixture.AssertClose(fx.File.ReadF32("grad." + p.Name, p.Shape).Select(g => 0.75f * g).ToArray(), p.Grad!, 1e-4, p.Name);
+    }
 }

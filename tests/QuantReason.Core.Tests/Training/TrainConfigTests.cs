@@ -92,6 +92,19 @@ public class TrainConfigTests : IDisposable
     }
 
     [Fact]
+    public void Qat_init_and_distillation_map_onto_the_config_and_misuse_is_one_clear_error()
+    {
+        var c = TrainConfig.Load(Write(Valid + "\ndistill: {teacher: ../t, alpha: 0.5, temperature: 2}"));
+        Assert.Equal(new DistillOptions(0.5f, 2f), c.Trainer.Distill);
+        Assert.Equal(Path.GetFullPath(Path.Combine(_dir, "../t")), c.Distill!.Teacher);
+        string Error(string yaml) => Assert.Throws<QuantReasonException>(() => TrainConfig.Load(Write(yaml))).Message;
+        Assert.Contains("missing distill.teacher", Error(Valid + "\ndistill: {alpha: 0.5}"));
+        Assert.Contains("alpha must be in [0, 1]", Error(Valid + "\ndistill: {teacher: t, alpha: 2}"));
+        Assert.Contains("'model' (a fresh model) or 'init'", Error(Valid + "\ninit: q"));
+        Assert.Contains("learn_scales trains the scales", Error(Valid + "\nlearn_scales: true"));
+    }
+
+    [Fact]
     public void Optional_sections_need_what_they_build_on()
     {
         Assert.Contains("lora needs 'base_model'", Assert.Throws<QuantReasonException>(() => TrainConfig.Load(Write(Valid + "\nlora: {rank: 4}"))).Message);

@@ -61,16 +61,19 @@ public sealed record TrainingInfo(
     [property: JsonPropertyName("method")] string Method,
     [property: JsonPropertyName("subset")] string? Subset,
     [property: JsonPropertyName("pairs")] int? Pairs,
-    [property: JsonPropertyName("seed")] int? Seed)
+    [property: JsonPropertyName("seed")] int? Seed,
+    [property: JsonPropertyName("stage"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Stage = null,
+    [property: JsonPropertyName("init"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Init = null,
+    [property: JsonPropertyName("objective"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Objective = null,
+    [property: JsonPropertyName("calibration"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Calibration = null,
+    [property: JsonPropertyName("steps"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Steps = null,
+    [property: JsonPropertyName("hyperparameters"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyDictionary<string, double>? Hyperparameters = null)
 {
-    /// <summary>Restoration stage that produced the model: <c>align</c> (format alignment) or <c>dpo</c>.</summary>
-    [JsonPropertyName("stage"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Stage { get; init; }
     /// <summary>Run id of the quantized configuration the model was restored from.</summary>
     [JsonPropertyName("base_run"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? BaseRun { get; init; }
     /// <summary>The preference pairs (relative to the run directory, <c>/</c>-separated) and their SHA-256.</summary>
     [JsonPropertyName("pairs_file"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? PairsFile { get; init; }
     [JsonPropertyName("pairs_sha256"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? PairsSha256 { get; init; }
-    [JsonPropertyName("hyperparameters"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public IReadOnlyDictionary<string, string>? Hyperparameters { get; init; }
 }
 
 /// <summary>A PEFT adapter folder (portable path) and the SHA-256 of its adapter_model.safetensors.</summary>

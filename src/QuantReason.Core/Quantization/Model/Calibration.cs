@@ -11,7 +11,8 @@ namespace QuantReason.Quantization.Model;
 /// <summary>
 /// Where calibration text comes from: <c>gsm8k</c> (GSM8K train: question + worked answer), <c>math</c> (MATH problems
 /// with their solutions; problems that are also in MATH-500 are left out when that file is present, so the usual
-/// evaluation set never calibrates), <c>stepmath</c> (generated train-split problems with step-tag solutions), or a path
+/// evaluation set never calibrates), <c>stepmath</c> (generated train-split problems with step-tag solutions),
+/// <c>stepmath-problems</c> (their problem statements alone, the misaligned domain of the QAT study), or a path
 /// to a text file (paragraphs separated by blank lines) or a JSONL file (question/answer, problem/solution,
 /// prompt/completion, prompt/response or text per line).
 /// </summary>
@@ -23,7 +24,7 @@ public sealed record CalibrationOptions(
     bool ChatTemplate = false,
     string? DataDirectory = null)
 {
-    public static readonly string[] NamedSources = ["gsm8k", "math", "stepmath"];
+    public static readonly string[] NamedSources = ["gsm8k", "math", "stepmath", "stepmath-problems"];
 
     public CalibrationOptions Validated()
     {
@@ -102,6 +103,11 @@ public static class Calibration
             case "stepmath":
                 var gen = new StepMathGenerator(unchecked((int)o.Seed));
                 return (gen.Generate(StepMathSplit.Train, 1 << 30).Select(i => new Document(i.Problem.Text, i.Problem.Solution)), "stepmath (train split)");
+            case "stepmath-problems":
+                // The problem statements alone as plain text, no step-tag solutions: a domain other than the reasoning
+                // traces a StepMath model is trained (and QAT-trained) on, in an alphabet it covers.
+                var problems = new StepMathGenerator(unchecked((int)o.Seed));
+                return (problems.Generate(StepMathSplit.Train, 1 << 30).Select(i => new Document(i.Problem.Text, null)), "stepmath problems only (train split, no solutions)");
             case "gsm8k":
             {
                 var file = DatasetCatalog.Get("gsm8k").Files.First(f => f.RelativePath.EndsWith("train.jsonl", StringComparison.Ordinal));
