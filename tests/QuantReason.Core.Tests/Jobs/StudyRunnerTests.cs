@@ -101,7 +101,7 @@ public class StudyRunnerTests : IDisposable
         Assert.Equal(PairBuilder.Sha256(pairs), dpo.Training.PairsSha256);
         Assert.Equal(File.ReadLines(pairs).Count(), dpo.Training.Pairs);
         Assert.InRange(dpo.Training.Pairs!.Value, 1, 6);
-        Assert.Equal("0.1", dpo.Training.Hyperparameters!["beta"]);
+        Assert.Equal(0.1, dpo.Training.Hyperparameters!["beta"]);
         // the pairs came from the training split, never the evaluated one
         Assert.All(File.ReadLines(pairs), l => Assert.Contains("stepmath/train/", l));
 
