@@ -96,6 +96,8 @@ public sealed record TrainConfig
         public QloraDto? Qlora { get; set; }
         public DpoDto? Dpo { get; set; }
         public FakeQuantDto? FakeQuant { get; set; }
+        public SchemeDto? Activations { get; set; }
+        public SchemeDto? KvCache { get; set; }
         public EvalDto? Eval { get; set; }
     }
 
@@ -165,6 +167,14 @@ public sealed record TrainConfig
     }
 
     sealed class FakeQuantDto
+    {
+        public int? Bits { get; set; }
+        public int? GroupSize { get; set; }
+        public float? ClipRatio { get; set; }
+    }
+
+    /// <summary>activations / kv_cache: bits 4 or 8, group_size (0 or absent: one scale per token, resp. per head), clip_ratio.</summary>
+    sealed class SchemeDto
     {
         public int? Bits { get; set; }
         public int? GroupSize { get; set; }
@@ -266,6 +276,12 @@ public sealed record TrainConfig
         if (d.TargetTokens is <= 0) throw Bad($"target_tokens must be positive, got {d.TargetTokens}");
         FakeQuantOptions? fq = d.FakeQuant is { } f
             ? new FakeQuantOptions(f.Bits ?? throw Bad("missing fake_quant.bits"), f.GroupSize ?? 32, f.ClipRatio ?? 1f) : null;
+        Weights.ActivationScheme? Scheme(SchemeDto? dto, string key)
+        {
+            if (dto is null) return null;
+            try { return new Weights.ActivationScheme(dto.Bits ?? throw Bad($"missing {key}.bits"), dto.GroupSize ?? 0, dto.ClipRatio ?? 1f).Validated(key); }
+            catch (QuantReasonException e) when (e.Where == key) { throw Bad($"{key}: {e.Message.Substring(key.Length + 2)}"); }
+        }
         var trainer = new TrainerOptions
         {
             Steps = d.Steps ?? 1, // replaced once the corpus tells how many steps the token budget takes
@@ -278,6 +294,8 @@ public sealed record TrainConfig
             ClipNorm = o.ClipNorm ?? 1f,
             Seed = d.Seed ?? 0,
             FakeQuant = fq,
+            Activations = Scheme(d.Activations, "activations"),
+            KvCache = Scheme(d.KvCache, "kv_cache"),
             DpoBeta = d.Dpo is null ? null : d.Dpo.Beta ?? 0.1f,
         };
         try { (trainer with { Steps = Math.Max(trainer.Steps, trainer.WarmupSteps) }).Validate(); }

@@ -1,11 +1,13 @@
 using QuantReason.Kernels;
 using QuantReason.Training.Ops;
+using QuantReason.Weights;
 
 namespace QuantReason.Training;
 
 /// <summary>
 /// One projection of the model as the trainer sees it: an f32 master weight [out, in] (+ bias), and optionally a LoRA
-/// adapter, fake quantization of the weight (QAT, straight-through), or a frozen int4 base (QLoRA) the forward reads instead.
+/// adapter, fake quantization of the weight (QAT, straight-through), or a frozen int4 base (QLoRA) the forward reads instead,
+/// and optionally fake quantization of its input (<see cref="InputQuant"/>: per-token dynamic, as the runtime's W·A· path).
 /// Keeps a reference to its forward input for the backward, so the caller must not overwrite it in between.
 /// </summary>
 public sealed class TrainableLinear
@@ -19,10 +21,14 @@ public sealed class TrainableLinear
     public bool LoraEnabled { get; set; } = true;
     public FakeQuantOptions? FakeQuant { get; set; }
     public Int4RtnBase? FrozenBase { get; private set; }
+    /// <summary>QAT of activations: the forward multiplies x̂ = dequantize(quantize(x)) per token; the backward passes dL/dx̂
+    /// to x inside the clip range and zero outside (straight-through).</summary>
+    public ActivationScheme? InputQuant { get; set; }
 
     float[]? _steMask;      // [out, in] straight-through mask of the last fake-quantized forward
     float[]? _forwardWeight;
     float[] _x = [];
+    float[] _xq = [], _xMask = [], _dxq = []; // [tokens, in] x̂, its straight-through mask, dL/dx̂ (with InputQuant)
 
     public TrainableLinear(string module, Parameter weight, Parameter? bias)
     {
@@ -59,6 +65,14 @@ public sealed class TrainableLinear
     /// <summary>y [tokens, out] = x [tokens, in]·Wᵀ + b (+ LoRA).</summary>
     public void Forward(float[] x, int tokens, float[] y)
     {
+        if (InputQuant is not null)
+        {
+            int n = tokens * In;
+            if (_xq.Length < n) { _xq = new float[n]; _xMask = new float[n]; }
+            x.AsSpan(0, n).CopyTo(_xq);
+            InputQuant.FakeQuantize(_xq.AsSpan(0, n), tokens, In, _xMask);
+            x = _xq;
+        }
         _x = x;
         var w = ForwardWeight();
         _forwardWeight = FrozenBase is null ? w : null; // an int4 base is dequantized again in the backward, not kept
@@ -72,7 +86,10 @@ public sealed class TrainableLinear
         var w = _forwardWeight ?? FrozenBase?.Dequantize() ?? throw new InvalidOperationException($"{Module}: backward before forward");
         float[]? dw = Weight.Grad;
         float[]? raw = dw is not null && FakeQuant is not null && FrozenBase is null ? new float[dw.Length] : null;
-        Linear.Backward(_x, w, dy, tokens, In, Out, dx, raw ?? dw, Bias?.Grad, accumulateDx);
+        // With input quantization dL/dx̂ goes to a buffer of its own first: the mask applies to it (LoRA's share included).
+        if (dx is not null && InputQuant is not null && _dxq.Length < tokens * In) _dxq = new float[tokens * In];
+        float[]? dxq = dx is not null && InputQuant is not null ? _dxq : null;
+        Linear.Backward(_x, w, dy, tokens, In, Out, dxq ?? dx, raw ?? dw, Bias?.Grad, dxq is null && accumulateDx);
         if (raw is not null)
         {
             // Straight-through: the gradient w.r.t. dequantize(quantize(W)) reaches W only inside the clipping range.
@@ -81,7 +98,14 @@ public sealed class TrainableLinear
         if (Lora is not null && LoraEnabled)
         {
             if (dx is null) Lora.Backward(_x, dy, tokens, null);
-            else Lora.Backward(_x, dy, tokens, dx);
+            else Lora.Backward(_x, dy, tokens, dxq ?? dx);
+        }
+        if (dxq is not null)
+        {
+            int n = tokens * In;
+            var span = dx!.AsSpan(0, n);
+            if (accumulateDx) System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(dxq.AsSpan(0, n), _xMask.AsSpan(0, n), span, span);
+            else System.Numerics.Tensors.TensorPrimitives.Multiply(dxq.AsSpan(0, n), _xMask.AsSpan(0, n), span);
         }
     }
 
