@@ -13,11 +13,13 @@ namespace QuantReason.Tests.Runtime;
 /// </summary>
 public class QuantizedPathParityTests
 {
-    public static TheoryData<string> Models()
+    /// <summary>The embedded model, and the shared checkpoints when ../shared is there.</summary>
+    static List<string> Models()
     {
-        var data = new TheoryData<string> { RepoFiles.PathOf("data", "models", "stepmath-ref") };
-        foreach (var f in Shared.Folders("fixtures", "models")) data.Add(Shared.PathOf("fixtures", "models", f));
-        return data;
+        var dirs = new List<string> { RepoFiles.PathOf("data", "models", "stepmath-ref") };
+        if (Shared.Root is not null)
+            dirs.AddRange(Directory.GetDirectories(Shared.PathOf("fixtures", "models")).Order(StringComparer.Ordinal));
+        return dirs;
     }
 
     /// <summary>Replaces every decoder linear by int4 codes packed for the runtime kernels, on exactly the fake-quant grid.</summary>
@@ -38,8 +40,8 @@ public class QuantizedPathParityTests
             }
     }
 
-    /// <summary>max |Δlogit| / max |logit| over every position of a 40-token prompt.</summary>
-    static double Mismatch(string dir, ActivationScheme? act, ActivationScheme? kv, FakeQuantOptions? weights, int tokens = 40)
+    /// <summary>max |Δlogit| / max |logit| over every position of a prompt, and the positions whose argmax agrees.</summary>
+    static (double Mismatch, int SameArgmax, int Positions) Compare(string dir, ActivationScheme? act, ActivationScheme? kv, FakeQuantOptions? weights, int tokens = 24)
     {
         var trained = TrainableModel.Load(dir);
         if (weights is not null) trained.SetFakeQuant(weights);
@@ -58,19 +60,43 @@ public class QuantizedPathParityTests
             maxAbs = Math.Max(maxAbs, Math.Abs(expected[i]));
             maxDiff = Math.Max(maxDiff, Math.Abs(expected[i] - actual[i]));
         }
-        return maxDiff / maxAbs;
+        int same = 0;
+        for (int t = 0; t < tokens; t++)
+            if (ArgMax(expected.AsSpan(t * vocab, vocab)) == ArgMax(actual.AsSpan(t * vocab, vocab))) same++;
+        return (maxDiff / maxAbs, same, tokens);
     }
 
-    [Theory]
-    [MemberData(nameof(Models))]
-    public void Runtime_W4A4KV4_matches_the_training_fake_quant_forward(string dir)
+    static int ArgMax(ReadOnlySpan<float> v) => System.Numerics.Tensors.TensorPrimitives.IndexOfMax(v);
+
+    /// <summary>
+    /// Stated tolerance. A run matches to f32 round-off (≤ 2·10⁻⁶ of the largest logit) unless some activation or cached
+    /// value lies within round-off of a rounding boundary: then the two paths pick neighbouring codes (one step, up to 1/7
+    /// of its group's largest value at 4 bits) and the logits after it move by up to a few tenths of the largest logit.
+    /// Such flips are rare (≈ 10⁻⁵ of the values at 8 bits, fewer at 4), so across the models and schemes at least 70 %
+    /// of the runs must match to round-off, 95 % of the positions must keep their greedy token, and no run may be off by
+    /// more than half the largest logit. A path that skipped or misplaced a quantization would miss every run.
+    /// </summary>
+    [Fact]
+    public void Runtime_W4A4KV4_and_W4A8_match_the_training_fake_quant_forward()
     {
-        foreach (var (a, kv, w) in new[] { ("a8", "kv8g16", 0), ("a4", "kv4g16", 0), ("a4", "kv4", 4), ("a8", "none", 4) })
-        {
-            int inMin = 1 << 30;
-            double m = Mismatch(dir, ActivationScheme.Parse(a, "a", "test"), ActivationScheme.Parse(kv, "kv", "test"),
-                w == 0 ? null : new FakeQuantOptions(4, dir.Contains("stepmath-ref") ? 32 : inMin));
-            Console.WriteLine($"{Path.GetFileName(dir)} {a} {kv} w{w}: {m:E2}");
-        }
+        var schemes = new[] { ("a8", "kv8g16", 0), ("a4", "kv4g16", 0), ("a4", "kv4", 4), ("a8", "none", 4) };
+        int runs = 0, exact = 0, same = 0, positions = 0;
+        var lines = new List<string>();
+        foreach (var dir in Models())
+            foreach (var (a, kv, w) in schemes)
+            {
+                // Weights on the runtime's packed grid: groups of 32 where every input width allows it, else per channel.
+                var r = Compare(dir, ActivationScheme.Parse(a, "a", "test"), ActivationScheme.Parse(kv, "kv", "test"),
+                    w == 0 ? null : new FakeQuantOptions(4, dir.Contains("stepmath-ref") ? 32 : 1 << 20));
+                lines.Add($"{Path.GetFileName(dir)} w{(w == 0 ? "f32" : "4")}{a}{kv}: {r.Mismatch:E1}, argmax {r.SameArgmax}/{r.Positions}");
+                Assert.True(r.Mismatch <= 0.5, string.Join("\n", lines));
+                runs++;
+                if (r.Mismatch <= 2e-6) exact++;
+                same += r.SameArgmax;
+                positions += r.Positions;
+            }
+        Console.WriteLine(string.Join("\n", lines));
+        Assert.True(exact >= 0.7 * runs, $"{exact}/{runs} runs within round-off:\n" + string.Join("\n", lines));
+        Assert.True(same >= 0.95 * positions, $"{same}/{positions} positions keep their greedy token:\n" + string.Join("\n", lines));
     }
 }
