@@ -76,15 +76,24 @@ public sealed class Transformer
     }
 
     /// <summary>Overrides from flags (e.g. <c>--activations a4 --kv-cache kv4g32</c>, or "none"); a null flag keeps the
-    /// checkpoint's own scheme. Returns the tags a run records: the schemes in force after the override.</summary>
+    /// checkpoint's own scheme. Returns <see cref="SchemeTags"/> after the override.</summary>
     public IReadOnlyDictionary<string, string> ForceSchemes(string? activations, string? kvCache)
     {
         UseSchemes(activations is null ? Activations : ActivationScheme.Parse(activations, "a", "--activations"),
             kvCache is null ? KvCacheScheme : ActivationScheme.Parse(kvCache, "kv", "--kv-cache"));
-        var tags = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (Activations is not null) tags["activations"] = Activations.Name();
-        if (KvCacheScheme is not null) tags["kv_cache"] = KvCacheScheme.Name("kv");
-        return tags;
+        return SchemeTags;
+    }
+
+    /// <summary>The schemes in force as run tags (<c>activations</c>, <c>kv_cache</c>; absent when f32).</summary>
+    public IReadOnlyDictionary<string, string> SchemeTags
+    {
+        get
+        {
+            var tags = new Dictionary<string, string>(StringComparer.Ordinal);
+            if (Activations is not null) tags["activations"] = Activations.Name();
+            if (KvCacheScheme is not null) tags["kv_cache"] = KvCacheScheme.Name("kv");
+            return tags;
+        }
     }
 
     public KvCache NewCache(int initialCapacity = 64) =>
