@@ -1,3 +1,5 @@
+using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 using QuantReason.Weights;
 
 namespace QuantReason.Runtime;
@@ -129,7 +131,11 @@ public sealed class KvCache
         {
             float s = scales[p * _groups + (c0 + j) / g];
             if (Scheme!.Bits == 8)
-                for (int i = j; i < j + g; i++) dst[i] = s * (sbyte)codes[at + c0 + i];
+            {
+                var d = dst.Slice(j, g);
+                TensorPrimitives.ConvertChecked<sbyte, float>(MemoryMarshal.Cast<byte, sbyte>(codes.AsSpan(at + c0 + j, g)), d);
+                TensorPrimitives.Multiply(d, s, d);
+            }
             else
                 for (int i = j; i < j + g; i += 2)
                 {

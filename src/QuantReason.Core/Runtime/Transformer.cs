@@ -288,19 +288,22 @@ public sealed class Transformer
         KernelThreads.For(items, 1, (i0, i1) =>
         {
             float[] scores = [], kq = [], vq = [];
+            int heldChunk = -1, heldKvHead = -1; // whose rows kq/vq hold: the query heads of a group are consecutive items
             for (int item = i0; item < i1; item++)
             {
                 int c = item / heads, head = item % heads, kvHead = head / group;
                 var cache = chunks[c].Cache;
                 int n = chunks[c].Tokens.Length, past = cache.Length;
-                // An f32 cache is read in place; a quantized one dequantizes this head's rows [past + n, headDim] first.
+                // An f32 cache is read in place; a quantized one dequantizes this KV head's rows [past + n, headDim] once
+                // for all the query heads that share it.
                 float[] K, V;
                 int stride = kvDim, at = kvHead * hd;
                 if (cache.Scheme is null) { K = cache.Keys(layer); V = cache.Values(layer); }
                 else
                 {
-                    if (kq.Length < (past + n) * hd) { kq = new float[(past + n) * hd]; vq = new float[(past + n) * hd]; }
-                    cache.ReadHead(layer, kvHead, hd, past + n, kq, vq);
+                    if (kq.Length < (past + n) * hd) { kq = new float[(past + n) * hd]; vq = new float[(past + n) * hd]; heldChunk = -1; }
+                    if (heldChunk != c || heldKvHead != kvHead) cache.ReadHead(layer, kvHead, hd, past + n, kq, vq);
+                    (heldChunk, heldKvHead) = (c, kvHead);
                     K = kq; V = vq; stride = hd; at = 0;
                 }
                 if (scores.Length < past + n) scores = new float[past + n];
