@@ -42,12 +42,14 @@ public static class DecodeBench
 
     public static int Run(string[] args)
     {
-        var o = Parse(args);
+        var (rest, activations, kvCache) = DecodeSchemes.Take(args);
+        var o = Parse(rest);
         using var threadScope = KernelThreads.Use(o.Threads);
         var bw = MemoryBandwidth.Measure();
         var model = RandomModel(o);
         var quant = QuantFormatOf(o.Format);
         if (quant is not null) Quantize(model, quant);
+        var schemes = model.Transformer.ForceSchemes(activations, kvCache);
         var t = model.Transformer;
         var linears = model.Weights.Layers.SelectMany(l => new[] { l.Q, l.K, l.V, l.O, l.Gate, l.Up, l.Down }).Append(model.Weights.LmHead);
         long weightBytes = linears.Sum(l => l.ByteSize);
@@ -78,6 +80,7 @@ public static class DecodeBench
         var linearShare = profile?.Report(o.DecodeTokens * o.Repeats);
         double decodeSec = decode.Wall / o.DecodeTokens, decodeCpu = decode.Cpu / o.DecodeTokens;
         double achievedGBs = weightBytes / decodeSec / 1e9;
+        long kvBytes = DecodeSchemes.KvBytesRead(cache); // at the last step, the longest context of the phase
 
         // Batch-N decode: N sequences with short prompts, one shared forward per step.
         int steps = Math.Max(4, o.DecodeTokens / 4);
@@ -96,7 +99,9 @@ public static class DecodeBench
         var result = new
         {
             benchmark = "decode",
-            shape = new { hidden = o.Hidden, layers = o.Layers, heads = o.Heads, kv_heads = o.KvHeads, mlp = o.Mlp, vocab = o.Vocab, weights = quant?.Name ?? "bf16" },
+            shape = new { hidden = o.Hidden, layers = o.Layers, heads = o.Heads, kv_heads = o.KvHeads, mlp = o.Mlp, vocab = o.Vocab, weights = quant?.Name ?? "bf16",
+                activations = schemes.GetValueOrDefault("activations", "f32"), kv_cache = schemes.GetValueOrDefault("kv_cache", "f32") },
+            kv_bytes_read_per_token = kvBytes,
             threads = o.Threads,
             weight_bytes = weightBytes,
             memory_read_gbs = Math.Round(bw.ReadGBs, 2),
@@ -116,6 +121,8 @@ public static class DecodeBench
             linear_share_of_decode = linearShare,
             ratio = Math.Round(ratio, 3),
             ratio_cpu = Math.Round(gbsCpu / sameBytesCpuGBs, 3),
+            // The cache is streamed too: weights plus keys and values read per step, against the plain read of the weights.
+            ratio_with_kv = Math.Round((weightBytes + kvBytes) / decodeSec / 1e9 / sameBytesGBs, 3),
             ratio_probe = Math.Round(achievedGBs / bw.ReadGBs, 3),
             ratio_to_triad = Math.Round(achievedGBs / bw.TriadGBs, 3),
         };
@@ -123,7 +130,8 @@ public static class DecodeBench
         else
         {
             Console.WriteLine($"memory bandwidth (same run): read {bw.ReadGBs:F1} GB/s ({bw.ReadPerCpuGBs:F1} per CPU-second × threads), triad {bw.TriadGBs:F1} GB/s; probe on huge pages {bw.HugePageShare:P0}");
-            Console.WriteLine($"weights streamed per token: {weightBytes / 1e9:F2} GB ({result.shape.weights})");
+            Console.WriteLine($"weights streamed per token: {weightBytes / 1e9:F2} GB ({result.shape.weights}), activations {result.shape.activations}, " +
+                $"KV cache {result.shape.kv_cache}: {kvBytes / 1e6:F1} MB read per token at the end");
             Console.WriteLine($"plain read of the same weight bytes: {sameBytesGBs:F1} GB/s");
             Console.WriteLine($"decode batch 1:  {1 / decodeSec:F2} tok/s, {achievedGBs:F1} GB/s = {ratio:P0} of reading the same bytes ({result.ratio_probe:P0} of the probe, {achievedGBs / bw.TriadGBs:P0} of triad); " +
                 $"from CPU time {decodeTpsCpu:F2} tok/s = {result.ratio_cpu:P0}");

@@ -36,10 +36,12 @@ public static class EvalCommand
         var strict = new Option<bool>("--strict") { Description = "fail on the first malformed dataset line instead of skipping it" };
         var tags = new Option<string[]>("--tag") { Description = "KEY=VALUE label stored in the manifest (repeatable)" };
         var output = new Option<string?>("--out") { Description = "run directory (created, or resumed when it exists)" };
+        var activations = new Option<string?>("--activations") { Description = "in-process: force the activation scheme (a4, a8, a4g32, none); default: the checkpoint's" };
+        var kvCache = new Option<string?>("--kv-cache") { Description = "in-process: force the KV-cache scheme (kv4, kv8g32, none); default: the checkpoint's" };
         var cmd = new Command("eval", "Evaluate a model on MATH, MATH-500, GSM8K or any such JSONL into a resumable run directory.")
         {
             model, adapter, endpoint, endpointModel, apiKey, timeout, retries, dataset, dataDir, prompt, limit, samples, temperature, topP, topK,
-            seed, maxNew, batch, strict, tags, output,
+            seed, maxNew, batch, strict, tags, output, activations, kvCache,
         };
         cmd.Subcommands.Add(ImportCommand.Create());
         // The asynchronous action gets System.CommandLine's token, cancelled on Ctrl+C and SIGTERM.
@@ -70,6 +72,8 @@ public static class EvalCommand
                 Batch = parse.GetValue(batch),
                 Strict = parse.GetValue(strict),
                 Tags = Tags(parse.GetValue(tags) ?? []),
+                Activations = parse.GetValue(activations),
+                KvCache = parse.GetValue(kvCache),
                 Out = parse.GetValue(output) ?? throw new QuantReasonException("--out RUNDIR is required", "eval"),
             };
             return Run(job, cancel);

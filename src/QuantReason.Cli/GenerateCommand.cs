@@ -22,9 +22,11 @@ public static class GenerateCommand
         var seed = new Option<ulong>("--seed") { Description = "Seed for sampling", DefaultValueFactory = _ => 0UL };
         var stop = new Option<string[]>("--stop") { Description = "Stop string (repeatable)", AllowMultipleArgumentsPerToken = false };
         var stats = new Option<bool>("--stats") { Description = "Print token counts and speed to stderr" };
+        var activations = new Option<string?>("--activations") { Description = "Force the activation scheme: a4, a8, a4g32, … or none (default: the checkpoint's)" };
+        var kvCache = new Option<string?>("--kv-cache") { Description = "Force the KV-cache scheme: kv4, kv8, kv4g32, … or none (default: the checkpoint's)" };
         var cmd = new Command("generate", "Generate text from a prompt, streaming it as it is produced")
         {
-            model, adapter, prompt, chat, system, maxNew, temperature, topK, topP, seed, stop, stats,
+            model, adapter, prompt, chat, system, maxNew, temperature, topK, topP, seed, stop, stats, activations, kvCache,
         };
         cmd.SetAction(p => Cli.Guard(p, () => Run(p.GetValue(model)!, p.GetValue(adapter), p.GetValue(prompt)!, p.GetValue(chat), p.GetValue(system),
             new GenerationOptions
@@ -33,16 +35,17 @@ public static class GenerateCommand
                 Sampling = new SamplingOptions(p.GetValue(temperature), p.GetValue(topK), p.GetValue(topP)),
                 Seed = p.GetValue(seed),
                 StopStrings = p.GetValue(stop) ?? [],
-            }, p.GetValue(stats))));
+            }, p.GetValue(stats), p.GetValue(activations), p.GetValue(kvCache))));
         return cmd;
     }
 
-    static int Run(string dir, string? adapter, string prompt, bool chat, string? system, GenerationOptions options, bool stats)
+    static int Run(string dir, string? adapter, string prompt, bool chat, string? system, GenerationOptions options, bool stats, string? activations, string? kvCache)
     {
         if (options.StopStrings.Any(s => s.Length == 0))
             throw new QuantReasonException("a stop string must not be empty (it would match before the first token)", "--stop");
         var tokenizer = TokenizerLoader.FromDirectory(Model.TokenizerDirectory(dir, adapter));
         var model = Model.Load(dir, adapter);
+        model.Transformer.ForceSchemes(activations, kvCache);
         if (tokenizer.VocabSize > model.Config.VocabSize)
             throw new QuantReasonException($"tokenizer has {tokenizer.VocabSize} tokens but the model's vocabulary is {model.Config.VocabSize}", dir);
         int[] ids;

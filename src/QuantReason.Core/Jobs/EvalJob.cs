@@ -41,6 +41,10 @@ public sealed record EvalJob
     public TrainingInfo? Training { get; init; }
     /// <summary>Quantization recorded instead of the checkpoint's own: a restored model merged into f32 keeps its base's.</summary>
     public QuantizationInfo? BaseQuantization { get; init; }
+    /// <summary>In-process only: forces the activation / KV-cache scheme (a4, a8g128, kv4g32, none); null keeps the
+    /// checkpoint's. The schemes in force are recorded as the run's tags <c>activations</c> and <c>kv_cache</c>.</summary>
+    public string? Activations { get; init; }
+    public string? KvCache { get; init; }
 
     public void Validate()
     {
@@ -54,6 +58,10 @@ public sealed record EvalJob
         if (TopK < 0) throw new QuantReasonException($"--top-k must be ≥ 0, got {TopK}", "--top-k");
         if (MaxNewTokens < 1) throw new QuantReasonException($"--max-new-tokens must be at least 1, got {MaxNewTokens}", "--max-new-tokens");
         if (Batch < 1) throw new QuantReasonException($"--batch must be at least 1, got {Batch}", "--batch");
+        if (Endpoint is not null && (Activations ?? KvCache) is not null)
+            throw new QuantReasonException("--activations and --kv-cache apply to an in-process --model, not an endpoint", Activations is null ? "--kv-cache" : "--activations");
+        if (Activations is not null) Weights.ActivationScheme.Parse(Activations, "a", "--activations");
+        if (KvCache is not null) Weights.ActivationScheme.Parse(KvCache, "kv", "--kv-cache");
         if (Samples > 1 && Temperature == 0)
             throw new QuantReasonException("--samples above 1 with greedy decoding repeats one answer; set --temperature", "--samples");
     }
@@ -80,9 +88,12 @@ public sealed record EvalJob
             QuantizationInfo? quantization = null;
             BackendInfo backend;
             int concurrency;
+            var tags = Tags;
             if (ModelDir is not null)
             {
                 session = ModelSession.Load(ModelDir, Batch, AdapterDir);
+                var schemes = session.Model.Transformer.ForceSchemes(Activations, KvCache);
+                if (schemes.Count > 0) tags = Tags.Concat(schemes.Where(s => !Tags.ContainsKey(s.Key))).ToDictionary();
                 generator = new RuntimeTextGenerator(session);
                 model = RunIdentity.Model(ModelDir, session.Model.Config, Out);
                 if (ModelName is not null) model = model with { Name = ModelName };
@@ -110,7 +121,7 @@ public sealed record EvalJob
                 Prompt = new PromptInfo(prompt.Name, prompt.Digest),
                 Generation = new GenerationInfo(MaxNewTokens, Temperature, TopP, TopK, Seed, Samples),
                 Backend = backend,
-                Tags = Tags,
+                Tags = tags,
             };
             using var run = RunDirectory.OpenOrCreate(Out, manifest);
             foreach (var w in run.Warnings) warn(w);

@@ -313,6 +313,9 @@ public sealed class TrainingRun
         }
         finally { File.Delete(jsonl); }
         var model = LoadTrained();
+        // Activations and cache are evaluated as they were trained (QAT of W·A·KV·), not in f32.
+        if (Trainer.Options.Activations is not null || Trainer.Options.KvCache is not null)
+            model.Transformer.UseSchemes(Trainer.Options.Activations, Trainer.Options.KvCache);
         var tokenizer = TokenizerLoader.FromDirectory(Config.OutputDir);
         var manifest = new RunManifest
         {
@@ -325,6 +328,7 @@ public sealed class TrainingRun
             Prompt = new PromptInfo(Prompt.Name, Prompt.Digest),
             Generation = new GenerationInfo(e.MaxNewTokens, 0, 1, 0, 0, 1),
             Backend = new BackendInfo("in-process", null, 0, 0),
+            Tags = model.Transformer.SchemeTags,
         };
         using var run = RunDirectory.OpenOrCreate(EvalDir, manifest);
         // The evaluators' own path (prompt template → ModelSession), so the accuracy is what `quantreason eval` reports.

@@ -1,6 +1,7 @@
 using System.Numerics.Tensors;
 using QuantReason.Kernels;
 using QuantReason.Models;
+using QuantReason.Weights;
 
 namespace QuantReason.Runtime;
 
@@ -33,15 +34,70 @@ public sealed class Transformer
 
     public ActivationPrecision Precision { get; set; }
 
+    /// <summary>Dynamic per-token quantization of every decoder linear's input (W·A·); null runs f32 activations.</summary>
+    public ActivationScheme? Activations { get; private set; }
+
+    /// <summary>How new caches store keys and values (groups within a head); null for f32.</summary>
+    public ActivationScheme? KvCacheScheme { get; private set; }
+
     public Transformer(ModelWeights weights)
     {
         Weights = weights;
         Precision = weights.Config.TorchDType == Tensors.DType.BF16 ? ActivationPrecision.BF16 : ActivationPrecision.F32;
         _invFreq = weights.Config.Rope.InverseFrequencies(weights.Config.HeadDim);
+        var q = weights.Quantization;
+        if (q?.Activations is not null || q?.KvCache is not null) UseSchemes(q.Activations, q.KvCache);
+    }
+
+    /// <summary>
+    /// Runs the model with these activation and KV-cache schemes (null: f32), checked once against every layer: a group
+    /// that does not tile a linear's input or a head, or a scheme a layer's own integer path can't run (W8A8 quantizes its
+    /// input to int8 per token itself), is one error naming the layer. Linears without an integer kernel for the scheme
+    /// get x̂ = dequantize(quantize(x)) and their usual kernel: the reference the training fake quantization computes.
+    /// </summary>
+    public void UseSchemes(ActivationScheme? activations, ActivationScheme? kvCache)
+    {
+        var cfg = Config;
+        if (activations is not null)
+        {
+            activations.Validated("activations");
+            for (int l = 0; l < cfg.NumLayers; l++)
+                foreach (var p in cfg.Architecture.Wiring.Projections)
+                {
+                    var w = Weights.Layers[l][p.Id];
+                    string layer = WeightNames.Layer(l, p.Name);
+                    activations.CheckWidth(w.InFeatures, layer);
+                    if (w is W8A8Linear && activations != new ActivationScheme(8))
+                        throw new QuantReasonException($"activation scheme {activations} can't run on a w8a8 layer, which quantizes its input to int8 per token itself (use a8 or none)", layer);
+                }
+        }
+        KvCacheScheme = kvCache?.Validated("kv_cache").ForHeads(cfg.HeadDim, "kv_cache");
+        Activations = activations;
+    }
+
+    /// <summary>Overrides from flags (e.g. <c>--activations a4 --kv-cache kv4g32</c>, or "none"); a null flag keeps the
+    /// checkpoint's own scheme. Returns <see cref="SchemeTags"/> after the override.</summary>
+    public IReadOnlyDictionary<string, string> ForceSchemes(string? activations, string? kvCache)
+    {
+        UseSchemes(activations is null ? Activations : ActivationScheme.Parse(activations, "a", "--activations"),
+            kvCache is null ? KvCacheScheme : ActivationScheme.Parse(kvCache, "kv", "--kv-cache"));
+        return SchemeTags;
+    }
+
+    /// <summary>The schemes in force as run tags (<c>activations</c>, <c>kv_cache</c>; absent when f32).</summary>
+    public IReadOnlyDictionary<string, string> SchemeTags
+    {
+        get
+        {
+            var tags = new Dictionary<string, string>(StringComparer.Ordinal);
+            if (Activations is not null) tags["activations"] = Activations.Name();
+            if (KvCacheScheme is not null) tags["kv_cache"] = KvCacheScheme.Name("kv");
+            return tags;
+        }
     }
 
     public KvCache NewCache(int initialCapacity = 64) =>
-        new(Config.NumLayers, Config.KvDim, Config.MaxPositionEmbeddings, initialCapacity);
+        new(Config.NumLayers, Config.KvDim, Config.MaxPositionEmbeddings, initialCapacity, KvCacheScheme);
 
     /// <summary>
     /// Runs the chunks and returns logits: one row per chunk (its last token) for <see cref="LogitsMode.Last"/>, one row per
@@ -165,10 +221,12 @@ public sealed class Transformer
         bool bf = Precision == ActivationPrecision.BF16;
         float eps = (float)cfg.RmsNormEps;
         void Round(Span<float> a) { if (bf) Ops.RoundToBF16(a); }
+        var act = Activations;
         // Observes the input the group of `first` shares; false when the caller asked to stop at this group.
         var wiring = cfg.Architecture.Wiring;
         bool Observe(float[] input, int width, Projection first)
         {
+            act?.FakeQuantize(input.AsSpan(0, total * width), total, width); // what the linears (and observers) see
             var group = wiring.GroupOf(first);
             observe?.Invoke(group, input.AsSpan(0, total * width), total);
             return !ReferenceEquals(group, stopBefore);
@@ -194,8 +252,7 @@ public sealed class Transformer
         {
             var cache = chunks[c].Cache;
             int n = chunks[c].Tokens.Length;
-            Array.Copy(k, starts[c] * kvDim, cache.Keys(l), cache.Length * kvDim, n * kvDim);
-            Array.Copy(v, starts[c] * kvDim, cache.Values(l), cache.Length * kvDim, n * kvDim);
+            cache.Write(l, cache.Length, k.AsSpan(starts[c] * kvDim, n * kvDim), v.AsSpan(starts[c] * kvDim, n * kvDim), n);
         }
         Attention(chunks, starts, l, q, att);
         Round(att);
@@ -230,20 +287,32 @@ public sealed class Transformer
         int items = chunks.Count * heads;
         KernelThreads.For(items, 1, (i0, i1) =>
         {
-            float[] scores = [];
+            float[] scores = [], kq = [], vq = [];
+            int heldChunk = -1, heldKvHead = -1; // whose rows kq/vq hold: the query heads of a group are consecutive items
             for (int item = i0; item < i1; item++)
             {
                 int c = item / heads, head = item % heads, kvHead = head / group;
                 var cache = chunks[c].Cache;
-                float[] K = cache.Keys(layer), V = cache.Values(layer);
                 int n = chunks[c].Tokens.Length, past = cache.Length;
+                // An f32 cache is read in place; a quantized one dequantizes this KV head's rows [past + n, headDim] once
+                // for all the query heads that share it.
+                float[] K, V;
+                int stride = kvDim, at = kvHead * hd;
+                if (cache.Scheme is null) { K = cache.Keys(layer); V = cache.Values(layer); }
+                else
+                {
+                    if (kq.Length < (past + n) * hd) { kq = new float[(past + n) * hd]; vq = new float[(past + n) * hd]; heldChunk = -1; }
+                    if (heldChunk != c || heldKvHead != kvHead) cache.ReadHead(layer, kvHead, hd, past + n, kq, vq);
+                    (heldChunk, heldKvHead) = (c, kvHead);
+                    K = kq; V = vq; stride = hd; at = 0;
+                }
                 if (scores.Length < past + n) scores = new float[past + n];
                 for (int j = 0; j < n; j++)
                 {
                     int t = starts[c] + j, len = past + j + 1; // causal: positions 0..past+j
                     var qv = q.AsSpan(t * qDim + head * hd, hd);
                     for (int p = 0; p < len; p++)
-                        scores[p] = TensorPrimitives.Dot(qv, K.AsSpan(p * kvDim + kvHead * hd, hd)) * scale;
+                        scores[p] = TensorPrimitives.Dot(qv, K.AsSpan(p * stride + at, hd)) * scale;
                     var s = scores.AsSpan(0, len);
                     var o = att.AsSpan(t * qDim + head * hd, hd);
                     o.Clear();
@@ -251,7 +320,7 @@ public sealed class Transformer
                     {
                         TensorPrimitives.SoftMax(s, s);
                         for (int p = 0; p < len; p++)
-                            TensorPrimitives.MultiplyAdd(V.AsSpan(p * kvDim + kvHead * hd, hd), s[p], o, o);
+                            TensorPrimitives.MultiplyAdd(V.AsSpan(p * stride + at, hd), s[p], o, o);
                     }
                     else
                     {
@@ -263,7 +332,7 @@ public sealed class Transformer
                         float sum = TensorPrimitives.Sum(s);
                         Ops.RoundToBF16(s);
                         for (int p = 0; p < len; p++)
-                            TensorPrimitives.MultiplyAdd(V.AsSpan(p * kvDim + kvHead * hd, hd), s[p], o, o);
+                            TensorPrimitives.MultiplyAdd(V.AsSpan(p * stride + at, hd), s[p], o, o);
                         TensorPrimitives.Divide(o, sum, o);
                     }
                 }

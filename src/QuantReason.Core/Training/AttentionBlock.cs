@@ -1,11 +1,14 @@
 using QuantReason.Models;
 using QuantReason.Training.Ops;
+using QuantReason.Weights;
 
 namespace QuantReason.Training;
 
 /// <summary>
 /// The self-attention sub-layer: q/k/v projections (with Qwen2's biases), Qwen3's per-head q_norm / k_norm, RoPE,
 /// causal grouped-query <see cref="Attention"/>, the o projection. Forward and backward side by side; buffers are reused across steps.
+/// With <see cref="KvQuant"/> the keys (after RoPE, as the runtime caches them) and values are fake-quantized per token,
+/// head and group, with the straight-through estimator in the backward.
 /// </summary>
 public sealed class AttentionBlock
 {
@@ -18,9 +21,11 @@ public sealed class AttentionBlock
     public TrainableLinear O { get; }
     public Parameter? QNorm { get; }
     public Parameter? KNorm { get; }
+    /// <summary>KV-cache quantization to train with (groups within a head, see <see cref="ActivationScheme.ForHeads"/>); null: f32.</summary>
+    public ActivationScheme? KvQuant { get; set; }
 
     int _tokens, _batch, _seqLen;
-    float[] _q = [], _k = [], _v = [], _qPre = [], _kPre = [], _qRstd = [], _kRstd = [], _probs = [], _ctx = [];
+    float[] _q = [], _k = [], _v = [], _qPre = [], _kPre = [], _qRstd = [], _kRstd = [], _probs = [], _ctx = [], _kMask = [], _vMask = [];
 
     public AttentionBlock(ModelConfig cfg, RopeTable rope, TrainableLinear q, TrainableLinear k, TrainableLinear v,
         TrainableLinear o, Parameter? qNorm, Parameter? kNorm, ScratchBuffers scratch)
@@ -56,6 +61,12 @@ public sealed class AttentionBlock
         V.Forward(x, t, _v);
         Rope.Forward(_q, t, seqLen, _cfg.NumHeads, hd, _rope);
         Rope.Forward(_k, t, seqLen, _cfg.NumKvHeads, hd, _rope);
+        if (KvQuant is not null)
+        {
+            Ensure(ref _kMask, (long)t * kd); Ensure(ref _vMask, (long)t * kd);
+            KvQuant.FakeQuantize(_k.AsSpan(0, t * kd), t, kd, _kMask);
+            KvQuant.FakeQuantize(_v.AsSpan(0, t * kd), t, kd, _vMask);
+        }
         Attention.Forward(_q, _k, _v, batch, seqLen, _cfg.NumHeads, _cfg.NumKvHeads, hd, _probs, _ctx);
         O.Forward(_ctx, t, y);
     }
@@ -70,6 +81,12 @@ public sealed class AttentionBlock
         var dk = _scratch.Get("attn.dk", (long)t * kd);
         var dv = _scratch.Get("attn.dv", (long)t * kd);
         Attention.Backward(_q, _k, _v, _probs, dctx, _batch, _seqLen, _cfg.NumHeads, _cfg.NumKvHeads, hd, dq, dk, dv);
+        if (KvQuant is not null)
+        {
+            // Straight-through: the cache's rounding is the identity for the gradient, its clamp cuts it.
+            System.Numerics.Tensors.TensorPrimitives.Multiply(dk.AsSpan(0, t * kd), _kMask.AsSpan(0, t * kd), dk.AsSpan(0, t * kd));
+            System.Numerics.Tensors.TensorPrimitives.Multiply(dv.AsSpan(0, t * kd), _vMask.AsSpan(0, t * kd), dv.AsSpan(0, t * kd));
+        }
         Rope.Backward(dq, t, _seqLen, _cfg.NumHeads, hd, _rope);
         Rope.Backward(dk, t, _seqLen, _cfg.NumKvHeads, hd, _rope);
         if (QNorm is not null)

@@ -110,6 +110,8 @@ public sealed record TrainConfig
         public QloraDto? Qlora { get; set; }
         public DpoDto? Dpo { get; set; }
         public FakeQuantDto? FakeQuant { get; set; }
+        public SchemeDto? Activations { get; set; }
+        public SchemeDto? KvCache { get; set; }
         public EvalDto? Eval { get; set; }
         public GrpoOptions.GrpoDto? Grpo { get; set; }
         public List<string>? NewTokens { get; set; }
@@ -192,6 +194,14 @@ public sealed record TrainConfig
     }
 
     sealed class FakeQuantDto
+    {
+        public int? Bits { get; set; }
+        public int? GroupSize { get; set; }
+        public float? ClipRatio { get; set; }
+    }
+
+    /// <summary>activations / kv_cache: bits 4 or 8, group_size (0 or absent: one scale per token, resp. per head), clip_ratio.</summary>
+    sealed class SchemeDto
     {
         public int? Bits { get; set; }
         public int? GroupSize { get; set; }
@@ -317,6 +327,12 @@ public sealed record TrainConfig
         try { distill?.Options.Validate(); }
         catch (QuantReasonException e) { throw Bad(e.Message); }
         if (distill is not null && d.Dpo is not null) throw Bad("distill and dpo cannot be combined");
+        Weights.ActivationScheme? Scheme(SchemeDto? dto, string key)
+        {
+            if (dto is null) return null;
+            try { return new Weights.ActivationScheme(dto.Bits ?? throw Bad($"missing {key}.bits"), dto.GroupSize ?? 0, dto.ClipRatio ?? 1f).Validated(key); }
+            catch (QuantReasonException e) when (e.Where == key) { throw Bad($"{key}: {e.Message.Substring(key.Length + 2)}"); }
+        }
         var trainer = new TrainerOptions
         {
             Steps = d.Steps ?? 1, // replaced once the corpus tells how many steps the token budget takes
@@ -329,6 +345,8 @@ public sealed record TrainConfig
             ClipNorm = o.ClipNorm ?? 1f,
             Seed = d.Seed ?? 0,
             FakeQuant = fq,
+            Activations = Scheme(d.Activations, "activations"),
+            KvCache = Scheme(d.KvCache, "kv_cache"),
             DpoBeta = d.Dpo is null ? null : d.Dpo.Beta ?? 0.1f,
             Distill = distill?.Options,
         };

@@ -7,7 +7,8 @@ namespace QuantReason.Training;
 /// <summary>
 /// One projection of the model as the trainer sees it: an f32 master weight [out, in] (+ bias), and optionally a LoRA
 /// adapter, fake quantization of the weight (QAT, straight-through), or a frozen quantized base (QLoRA: the trainer's int4
-/// RTN, or a GPTQ/AWQ/RTN/trit-plane linear read from a checkpoint) whose dequantization the forward reads instead.
+/// RTN, or a GPTQ/AWQ/RTN/trit-plane linear read from a checkpoint) whose dequantization the forward reads instead,
+/// and optionally fake quantization of its input (<see cref="InputQuant"/>: per-token dynamic, as the runtime's W·A· path).
 /// Keeps a reference to its forward input for the backward, so the caller must not overwrite it in between.
 /// </summary>
 public sealed class TrainableLinear
@@ -24,12 +25,16 @@ public sealed class TrainableLinear
     public QuantGrid? Grid { get; set; }
     /// <summary>The frozen quantized base (packed; dequantized into short-lived buffers), or null for an f32 weight.</summary>
     public ILinearWeight? FrozenBase { get; private set; }
+    /// <summary>QAT of activations: the forward multiplies x̂ = dequantize(quantize(x)) per token; the backward passes dL/dx̂
+    /// to x inside the clip range and zero outside (straight-through).</summary>
+    public ActivationScheme? InputQuant { get; set; }
 
     float[]? _steMask;      // [out, in] straight-through mask of the last fake-quantized forward
     float[]? _forwardWeight;
     float[]? _fakeWeight;   // [out, in] reused fake-quantized weight, and the raw gradient w.r.t. it
     float[]? _rawGrad;
     float[] _x = [];
+    float[] _xq = [], _xMask = [], _dxq = []; // [tokens, in] x̂, its straight-through mask, dL/dx̂ (with InputQuant)
 
     public TrainableLinear(string module, Parameter weight, Parameter? bias)
     {
@@ -77,6 +82,14 @@ public sealed class TrainableLinear
     /// <summary>y [tokens, out] = x [tokens, in]·Wᵀ + b (+ LoRA).</summary>
     public void Forward(float[] x, int tokens, float[] y)
     {
+        if (InputQuant is not null)
+        {
+            int n = tokens * In;
+            if (_xq.Length < n) { _xq = new float[n]; _xMask = new float[n]; }
+            x.AsSpan(0, n).CopyTo(_xq);
+            InputQuant.FakeQuantize(_xq.AsSpan(0, n), tokens, In, _xMask);
+            x = _xq;
+        }
         _x = x;
         var w = ForwardWeight();
         _forwardWeight = FrozenBase is null ? w : null; // a packed base is dequantized again in the backward, not kept
@@ -96,7 +109,10 @@ public sealed class TrainableLinear
             raw = _rawGrad ??= new float[Out * In];
             Array.Clear(raw); // Linear.Backward accumulates into it
         }
-        Linear.Backward(_x, w, dy, tokens, In, Out, dx, raw ?? dw, Bias?.Grad, accumulateDx);
+        // With input quantization dL/dx̂ goes to a buffer of its own first: the mask applies to it (LoRA's share included).
+        if (dx is not null && InputQuant is not null && _dxq.Length < tokens * In) _dxq = new float[tokens * In];
+        float[]? dxq = dx is not null && InputQuant is not null ? _dxq : null;
+        Linear.Backward(_x, w, dy, tokens, In, Out, dxq ?? dx, raw ?? dw, Bias?.Grad, dxq is null && accumulateDx);
         if (raw is not null && Grid?.Scale.Trainable == true) Grid.AccumulateScaleGrad(Weight.Value, raw);
         if (raw is not null && dw is not null)
         {
@@ -106,7 +122,14 @@ public sealed class TrainableLinear
         if (Lora is not null && LoraEnabled)
         {
             if (dx is null) Lora.Backward(_x, dy, tokens, null);
-            else Lora.Backward(_x, dy, tokens, dx);
+            else Lora.Backward(_x, dy, tokens, dxq ?? dx);
+        }
+        if (dxq is not null)
+        {
+            int n = tokens * In;
+            var span = dx!.AsSpan(0, n);
+            if (accumulateDx) System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(dxq.AsSpan(0, n), _xMask.AsSpan(0, n), span, span);
+            else System.Numerics.Tensors.TensorPrimitives.Multiply(dxq.AsSpan(0, n), _xMask.AsSpan(0, n), span);
         }
     }
 

@@ -224,6 +224,22 @@ public sealed class TrainableModel
         foreach (var l in Linears) l.FakeQuant = options;
     }
 
+    /// <summary>
+    /// Quantization-aware training of activations: every decoder linear's input per token (<paramref name="activations"/>)
+    /// and the keys and values per token, head and group (<paramref name="kvCache"/>), as the runtime runs them
+    /// (<see cref="Runtime.Transformer.UseSchemes"/>). A scheme whose groups do not tile a layer's input or a head is one
+    /// error naming the layer. Null turns either off.
+    /// </summary>
+    public void SetActivationQuant(Weights.ActivationScheme? activations, Weights.ActivationScheme? kvCache)
+    {
+        activations?.Validated("activations");
+        if (activations is not null)
+            foreach (var l in Linears) activations.CheckWidth(l.In, l.Module);
+        var kv = kvCache?.Validated("kv_cache").ForHeads(Config.HeadDim, "kv_cache");
+        foreach (var l in Linears) l.InputQuant = activations;
+        foreach (var l in Layers) l.Attention.KvQuant = kv;
+    }
+
     /// <summary>Folds adapters (and trained token rows) into f32 weights: every parameter trains again afterwards.</summary>
     public void MergeLora()
     {

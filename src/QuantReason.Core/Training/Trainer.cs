@@ -22,6 +22,10 @@ public sealed record TrainerOptions
     public int Seed { get; init; }
     /// <summary>QAT: fake-quantize every decoder linear's weight in the forward.</summary>
     public FakeQuantOptions? FakeQuant { get; init; }
+    /// <summary>QAT of activations: every decoder linear's input fake-quantized per token (W·A·).</summary>
+    public Weights.ActivationScheme? Activations { get; init; }
+    /// <summary>QAT of the KV cache: keys and values fake-quantized per token, head and group (KV·).</summary>
+    public Weights.ActivationScheme? KvCache { get; init; }
     /// <summary>DPO with this β: each batch holds BatchSize chosen rows then BatchSize rejected rows
     /// (<see cref="PreferencePairSource"/>), the model's adapters are the policy and its frozen base the reference.</summary>
     public float? DpoBeta { get; init; }
@@ -41,6 +45,8 @@ public sealed record TrainerOptions
         FakeQuant?.Validate();
         Distill?.Validate();
         if (Distill is not null && DpoBeta is not null) throw new QuantReasonException("distillation and DPO cannot be combined", "trainer");
+        Activations?.Validated("activations");
+        KvCache?.Validated("kv_cache");
         if (DpoBeta is { } beta)
         {
             if (!(beta > 0)) throw new QuantReasonException($"DPO beta must be positive, got {beta}", "trainer");
@@ -84,6 +90,7 @@ public sealed class Trainer
         Model = model;
         Options = options;
         if (options.FakeQuant is not null) model.SetFakeQuant(options.FakeQuant);
+        if (options.Activations is not null || options.KvCache is not null) model.SetActivationQuant(options.Activations, options.KvCache);
         Optimizer = new AdamW(model.Trainable, options.AdamW);
         if (Optimizer.Parameters.Count == 0) throw new QuantReasonException("the model has no trainable parameters", "trainer");
     }

@@ -33,6 +33,13 @@ public sealed record CheckpointQuantization(CheckpointQuantMethod Method, GptqCo
         _ => "ptqtp",
     };
 
+    /// <summary>The activation scheme the checkpoint runs with (quantization_config.input_activations, e.g. a QAT W4A4
+    /// export); null for f32 activations.</summary>
+    public ActivationScheme? Activations { get; init; }
+
+    /// <summary>The KV-cache scheme it runs with (quantization_config.kv_cache_scheme); null for an f32 cache.</summary>
+    public ActivationScheme? KvCache { get; init; }
+
     /// <summary>Weight bits per code.</summary>
     public int Bits => Gptq?.Bits ?? Awq?.Bits ?? Packed!.Bits;
 
@@ -50,7 +57,14 @@ public sealed record CheckpointQuantization(CheckpointQuantMethod Method, GptqCo
     public static CheckpointQuantization? Load(string dir)
     {
         var layout = LoadLayout(dir, out var config);
-        return layout is not null && config?["meta"]?["method"] is JsonValue m && m.TryGetValue<string>(out var algorithm)
+        if (layout is null) return null;
+        var where = Path.Combine(dir, "config.json") + ": quantization_config.";
+        layout = layout with
+        {
+            Activations = ActivationScheme.FromJson(config?[ActivationScheme.ActivationsKey], where + ActivationScheme.ActivationsKey),
+            KvCache = ActivationScheme.FromJson(config?[ActivationScheme.KvCacheKey], where + ActivationScheme.KvCacheKey),
+        };
+        return config?["meta"]?["method"] is JsonValue m && m.TryGetValue<string>(out var algorithm)
             ? layout with { Algorithm = algorithm }
             : layout;
     }
@@ -110,7 +124,10 @@ public sealed record CheckpointQuantization(CheckpointQuantMethod Method, GptqCo
     }
 
     /// <summary>One line for inspect: method, bits, group size and layout details.</summary>
-    public string Describe() => Method switch
+    public string Describe() => DescribeWeights() + (Activations is null ? "" : $"; activations {Activations}")
+        + (KvCache is null ? "" : $"; kv cache {KvCache.Name("kv")}");
+
+    string DescribeWeights() => Method switch
     {
         CheckpointQuantMethod.Gptq => $"gptq {Gptq!.Bits}-bit, group {Gptq.GroupSize}, {(Gptq.Sym ? "sym" : "asym")}{(Gptq.DescAct ? ", desc_act" : "")}, zeros {Gptq.CheckpointFormat}",
         CheckpointQuantMethod.Awq => $"awq {Awq!.Bits}-bit, group {Awq.GroupSize}, {(Awq.ZeroPoint ? "zero point" : "sym")}, {Awq.Version}",

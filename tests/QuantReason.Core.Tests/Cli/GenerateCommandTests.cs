@@ -96,4 +96,19 @@ public class GenerateCommandTests(CliFixture fx) : IClassFixture<CliFixture>
         Assert.Equal(1, code);
         Assert.Contains("context", err);
     }
+
+    [Fact]
+    public void Activation_and_kv_cache_flags_run_the_scheme_and_refuse_what_a_layer_cannot_run()
+    {
+        string model = RepoFiles.PathOf("data", "models", "stepmath-ref");
+        var w = Run("generate", "--model", model, "--prompt", "25+79", "--max-new-tokens", "20", "--activations", "a8", "--kv-cache", "kv8");
+        Assert.True(w.Code == 0, w.Err);
+        Assert.Contains("=104", w.Out); // the trained model still adds at W32A8KV8
+        // stepmath-ref's MLP is 320 wide: groups of 128 do not tile down_proj's input.
+        var (code, output, err) = Run("generate", "--model", model, "--prompt", "25+79", "--activations", "a4g128");
+        Assert.Equal(1, code);
+        Assert.Equal("", output);
+        Assert.StartsWith("error: model.layers.0.mlp.down_proj: activation scheme a4g128 can't run here", err);
+        Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
 }

@@ -1,6 +1,7 @@
 using QuantReason.Models;
 using QuantReason.Runtime;
 using QuantReason.Tensors;
+using QuantReason.Weights;
 
 namespace QuantReason.Tests.Runtime;
 
@@ -138,5 +139,26 @@ public class TransformerForwardLayerTests
         t.ForwardLayer(0, chunks, x, (group, _, _) => seen.AddRange(group.Projections.Select(WeightNames.Of)), stopBefore: wiring.GroupOf(Projection.O));
         Assert.Equal(["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj"], seen);
         Assert.Equal(before, x); // the residual stream is only written after o_proj
+    }
+
+    [SharedFact]
+    public void An_activation_scheme_a_layer_cannot_run_is_one_error_naming_the_layer()
+    {
+        // llama3-tiny's MLP is 176 wide: groups of 32 do not tile down_proj's input.
+        var dir = Shared.PathOf("fixtures", "models", "llama3-tiny");
+        var model = Model.Load(dir);
+        var e = Assert.Throws<QuantReasonException>(() => model.Transformer.UseSchemes(new ActivationScheme(4, 32), null));
+        Assert.Equal("model.layers.0.mlp.down_proj", e.Where);
+        Assert.Contains("not a multiple of its group size 32", e.Message);
+        Assert.Null(model.Transformer.Activations); // nothing half-applied
+        var trained = QuantReason.Training.TrainableModel.Load(dir);
+        Assert.Equal("model.layers.0.mlp.down_proj", Assert.Throws<QuantReasonException>(() => trained.SetActivationQuant(new ActivationScheme(4, 32), null)).Where);
+        Assert.Contains("head_dim 16", Assert.Throws<QuantReasonException>(() => model.Transformer.UseSchemes(null, new ActivationScheme(4, 32))).Message);
+        // A W8A8 layer quantizes its input to int8 per token itself: a4 can't run on it, a8 is what it does anyway.
+        var l0 = model.Weights.Layers[0];
+        l0.Q = W8A8Linear.Quantize(l0.Q.ToF32(), l0.Q.OutFeatures, l0.Q.InFeatures);
+        Assert.Contains("w8a8 layer", Assert.Throws<QuantReasonException>(() => model.Transformer.UseSchemes(new ActivationScheme(4), null)).Message);
+        model.Transformer.UseSchemes(new ActivationScheme(8), null);
+        Assert.Equal(new Dictionary<string, string> { ["activations"] = "a8", ["kv_cache"] = "kv4g16" }, model.Transformer.ForceSchemes(null, "kv4"));
     }
 }

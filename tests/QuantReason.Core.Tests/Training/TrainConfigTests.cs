@@ -113,4 +113,15 @@ public class TrainConfigTests : IDisposable
         Assert.Equal(new FakeQuantOptions(4, 16), fq.Trainer.FakeQuant);
         Assert.Contains("2–8 bits", Assert.Throws<QuantReasonException>(() => TrainConfig.Load(Write(Valid + "\nfake_quant: {bits: 12}"))).Message);
     }
+
+    [Fact]
+    public void Activation_and_kv_cache_sections_map_onto_the_trainer_and_bad_ones_name_the_key()
+    {
+        var c = TrainConfig.Load(Write(Valid + "\nactivations: {bits: 4}\nkv_cache: {bits: 8, group_size: 16}"));
+        Assert.Equal(new QuantReason.Weights.ActivationScheme(4), c.Trainer.Activations);
+        Assert.Equal(new QuantReason.Weights.ActivationScheme(8, 16), c.Trainer.KvCache);
+        var e = Assert.Throws<QuantReasonException>(() => TrainConfig.Load(Write(Valid + "\nactivations: {bits: 3}")));
+        Assert.Contains("activations: activation quantization runs 4 or 8 bits, got 3", e.Message);
+        Assert.Contains("missing kv_cache.bits", Assert.Throws<QuantReasonException>(() => TrainConfig.Load(Write(Valid + "\nkv_cache: {group_size: 16}"))).Message);
+    }
 }

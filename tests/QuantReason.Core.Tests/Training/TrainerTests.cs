@@ -103,6 +103,23 @@ public class TrainerTests
     }
 
     [Fact]
+    public void W4A4KV4_quantization_aware_training_learns_through_the_straight_through_estimators()
+    {
+        var cfg = TinyConfigs.Of(ArchitectureKind.Llama, vocab: 11);
+        var opts = Options(steps: 30) with
+        {
+            FakeQuant = new FakeQuantOptions(4, 8),
+            Activations = new QuantReason.Weights.ActivationScheme(4),
+            KvCache = new QuantReason.Weights.ActivationScheme(4),
+        };
+        var trainer = Trainer.FromScratch(cfg, opts);
+        Assert.All(trainer.Model.Linears, l => Assert.Equal(opts.Activations, l.InputQuant));
+        Assert.All(trainer.Model.Layers, l => Assert.Equal(new QuantReason.Weights.ActivationScheme(4, cfg.HeadDim), l.Attention.KvQuant));
+        var log = trainer.Run(Counting(11, 6), NullProgress.Instance);
+        Assert.True(log.TakeLast(5).Average(s => s.Loss) < log[0].Loss, $"W4A4KV4 QAT loss did not fall: {log[0].Loss} → {log[^1].Loss}");
+    }
+
+    [Fact]
     public void Bad_options_are_rejected_once_with_the_setting_named()
     {
         var cfg = TinyConfigs.Of(ArchitectureKind.Llama);

@@ -64,4 +64,20 @@ public sealed class CheckpointQuantizationTests : IDisposable
         Assert.Contains("quantization method 'bitsandbytes' is not supported; supported: gptq, awq, w8a8, ptqtp", e.Message);
         Assert.Contains("config.json: quantization_config", e.Message);
     }
+
+    [Fact]
+    public void A_checkpoint_records_the_activation_and_kv_cache_schemes_it_runs_with()
+    {
+        var none = Load("""{"bits": 4, "group_size": 32, "sym": true, "quant_method": "gptq"}""")!;
+        Assert.Null(none.Activations);
+        Assert.Null(none.KvCache);
+        var qc = System.Text.Json.Nodes.JsonNode.Parse("""{"bits": 4, "group_size": 32, "sym": true, "quant_method": "gptq"}""")!.AsObject();
+        ActivationScheme.Record(qc, new ActivationScheme(4), new ActivationScheme(4, 16));
+        var q = Load(qc.ToJsonString())!;
+        Assert.Equal(new ActivationScheme(4), q.Activations);
+        Assert.Equal(new ActivationScheme(4, 16), q.KvCache);
+        Assert.EndsWith("; activations a4; kv cache kv4g16", q.Describe());
+        var e = Assert.Throws<QuantReasonException>(() => Load("""{"bits": 4, "group_size": 32, "quant_method": "gptq", "input_activations": {"num_bits": 4, "dynamic": false}}"""));
+        Assert.Contains("quantization_config.input_activations", e.Message);
+    }
 }

@@ -57,6 +57,9 @@ public sealed class QuantizedModelWriter
     ];
 
     public string OutDir { get; }
+    /// <summary>Activation and KV-cache schemes the model runs with (a W4A4KV4 QAT export), written into quantization_config.</summary>
+    public ActivationScheme? Activations { get; set; }
+    public ActivationScheme? KvCache { get; set; }
     public string WorkDir => Path.Combine(OutDir, ".quantize");
     readonly Progress _progress;
     string ProgressPath => Path.Combine(WorkDir, "progress.json");
@@ -187,6 +190,7 @@ public sealed class QuantizedModelWriter
                     qc = JsonSerializer.SerializeToNode(layout.Packed!, Json)!.AsObject();
                     break;
             }
+            ActivationScheme.Record(qc, Activations, KvCache);
             qc["meta"] = meta;
             config["quantization_config"] = qc;
             File.WriteAllText(Path.Combine(OutDir, "config.json"), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
