@@ -92,7 +92,7 @@ public static class Gptq
             H = PermuteSymmetric(H, perm);
         }
         Damp(H, opt.PercDamp);
-        return (new Matrix<float>(Cholesky.UpperCholeskyOfInverse(H.Data, H.Rows, layer), H.Rows, H.Cols), perm);
+        return (new Matrix<float>(Cholesky.UpperCholeskyOfInverse(H.Data, H.Rows, layer, consume: true), H.Rows, H.Cols), perm);
     }
 
     /// <summary>An input that never fired (H_jj = 0) carries no information: H_jj ← 1 keeps H invertible, W[:, j] ← 0.</summary>
