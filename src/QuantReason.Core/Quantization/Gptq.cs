@@ -34,14 +34,16 @@ public sealed record GptqResult(QuantizedTensor Quantized, double Loss);
 /// </summary>
 public static class Gptq
 {
+    /// <summary>GPTQ with H from <paramref name="hessian"/>; with <paramref name="lastUse"/> H is formed in the
+    /// Hessian's own storage (<see cref="Hessian.TakeMatrix"/>), for the last linear that reads it.</summary>
     public static GptqResult Quantize(float[] weight /* [out, in] */, int outFeatures, int inFeatures, Hessian hessian, GptqOptions opt,
-        string layer = "weight", IProgressSink? progress = null)
+        string layer = "weight", IProgressSink? progress = null, bool lastUse = false)
     {
         if (hessian.Columns != inFeatures)
             throw new QuantReasonException($"Hessian has {hessian.Columns} columns, weight has in_features {inFeatures}", layer);
         if (hessian.Tokens < opt.MinTokens)
             throw new QuantReasonException($"too few calibration tokens: {hessian.Tokens} < {opt.MinTokens}", layer);
-        return Quantize(weight, outFeatures, inFeatures, hessian.ToMatrix(), opt, layer, progress, consumeH: true);
+        return Quantize(weight, outFeatures, inFeatures, lastUse ? hessian.TakeMatrix() : hessian.ToMatrix(), opt, layer, progress, consumeH: true);
     }
 
     /// <summary>GPTQ given H [in, in] (2/n·XᵀX, undamped; not modified).</summary>

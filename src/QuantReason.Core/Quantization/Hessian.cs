@@ -34,16 +34,38 @@ public sealed class Hessian
         if (x.Length < (long)rows * Columns)
             throw new QuantReasonException($"activation batch has {x.Length} values, expected {rows}×{Columns}", layer);
         if (rows == 0) return;
+        if (_taken) throw new InvalidOperationException("the Hessian's matrix was already taken");
         Samples += samples;
         Tokens += rows;
         GemmF32F32.SymmetricRankK(Columns, rows, x, Columns, _sum, Columns, accumulate: true);
     }
 
     /// <summary>The full symmetric H = 2/n·S [columns, columns].</summary>
-    public float[] ToMatrix()
+    public float[] ToMatrix() => Fill(new float[(long)Columns * Columns]);
+
+    /// <summary>H formed in the sum's own storage, which the Hessian gives up: for the last linear of a stage, one
+    /// [columns, columns] buffer less (256 MB for a 1B model's down_proj). The Hessian is unusable afterwards.</summary>
+    public float[] TakeMatrix()
     {
+        if (_taken) throw new InvalidOperationException("the Hessian's matrix was already taken");
+        _taken = true;
         int n = Columns;
-        var h = new float[(long)n * n];
+        // The lower triangle is stale; mirror the upper one in place, then scale.
+        const int T = 64; // in tiles, so the mirrored column reads stay in cache
+        for (int i0 = 0; i0 < n; i0 += T)
+            for (int j0 = 0; j0 <= i0; j0 += T)
+                for (int i = i0; i < Math.Min(n, i0 + T); i++)
+                    for (int j = j0; j < Math.Min(i, j0 + T); j++) _sum[(long)i * n + j] = _sum[(long)j * n + i];
+        System.Numerics.Tensors.TensorPrimitives.Multiply(_sum, Samples > 0 ? (float)(2.0 / Samples) : 0f, _sum);
+        return _sum;
+    }
+
+    bool _taken;
+
+    float[] Fill(float[] h)
+    {
+        if (_taken) throw new InvalidOperationException("the Hessian's matrix was already taken");
+        int n = Columns;
         float scale = Samples > 0 ? (float)(2.0 / Samples) : 0f;
         // In tiles, so that the mirrored reads of S's columns stay in cache.
         const int T = 64;

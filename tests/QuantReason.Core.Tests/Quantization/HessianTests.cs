@@ -47,6 +47,9 @@ public class HessianTests
                 for (int t = 0; t < 38; t++) s += (double)x[t * cols + i] * x[t * cols + j];
                 Assert.True(Math.Abs(ours[i * cols + j] - 2.0 / 4 * s) <= 1e-5 * (1 + Math.Abs(s)), $"H[{i},{j}] = {ours[i * cols + j]}, expected {2.0 / 4 * s}");
             }
+        // The last reader takes H in the sum's own storage: the same values, and the Hessian is spent.
+        Assert.Equal(ours, h.TakeMatrix());
+        Assert.Throws<InvalidOperationException>(() => h.Add(x.AsSpan(0, cols), 1));
     }
 
     [Fact]

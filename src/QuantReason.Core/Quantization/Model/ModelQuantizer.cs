@@ -312,7 +312,7 @@ public sealed class ModelQuantizer
                     foreach (var n in stage.Projections)
                     {
                         var w = targets[n] = L[n].ToF32();
-                        var r = Gptq.Quantize(w, L[n].OutFeatures, L[n].InFeatures, h, gopt, P(n));
+                        var r = Gptq.Quantize(w, L[n].OutFeatures, L[n].InFeatures, h, gopt, P(n), lastUse: n == stage.Projections[^1]);
                         losses[n] = r.Loss;
                         var stored = GptqCheckpoint.Write(P(n), r.Quantized, GptqCheckpointFormat.V2).ToList();
                         tensors.AddRange(stored);
