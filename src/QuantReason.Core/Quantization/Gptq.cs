@@ -34,19 +34,27 @@ public sealed record GptqResult(QuantizedTensor Quantized, double Loss);
 /// </summary>
 public static class Gptq
 {
+    /// <summary>GPTQ with H from <paramref name="hessian"/>; with <paramref name="lastUse"/> H is formed in the
+    /// Hessian's own storage (<see cref="Hessian.TakeMatrix"/>), for the last linear that reads it.</summary>
     public static GptqResult Quantize(float[] weight /* [out, in] */, int outFeatures, int inFeatures, Hessian hessian, GptqOptions opt,
-        string layer = "weight", IProgressSink? progress = null)
+        string layer = "weight", IProgressSink? progress = null, bool lastUse = false)
     {
         if (hessian.Columns != inFeatures)
             throw new QuantReasonException($"Hessian has {hessian.Columns} columns, weight has in_features {inFeatures}", layer);
         if (hessian.Tokens < opt.MinTokens)
             throw new QuantReasonException($"too few calibration tokens: {hessian.Tokens} < {opt.MinTokens}", layer);
-        return Quantize(weight, outFeatures, inFeatures, hessian.ToMatrix(), opt, layer, progress);
+        return Quantize(weight, outFeatures, inFeatures, lastUse ? hessian.TakeMatrix() : hessian.ToMatrix(), opt, layer, progress, consumeH: true);
     }
 
     /// <summary>GPTQ given H [in, in] (2/n·XᵀX, undamped; not modified).</summary>
     public static GptqResult Quantize(float[] weight, int outFeatures, int inFeatures, float[] h, GptqOptions opt,
-        string layer = "weight", IProgressSink? progress = null)
+        string layer = "weight", IProgressSink? progress = null) =>
+        Quantize(weight, outFeatures, inFeatures, h, opt, layer, progress, consumeH: false);
+
+    // consumeH: h is a fresh copy the caller drops (a Hessian's ToMatrix), used in place instead of cloned: a
+    // down_proj's H is 256 MB.
+    static GptqResult Quantize(float[] weight, int outFeatures, int inFeatures, float[] h, GptqOptions opt,
+        string layer, IProgressSink? progress, bool consumeH)
     {
         var format = opt.Format(layer);
         format.Validate(outFeatures, inFeatures, layer);
@@ -59,7 +67,7 @@ public static class Gptq
         if (opt.PercDamp < 0) throw new QuantReasonException($"negative damping {opt.PercDamp}", layer);
 
         var W = new Matrix<float>((float[])weight.Clone(), outFeatures, inFeatures); // [rows, cols], permuted under act-order
-        var H = new Matrix<float>((float[])h.Clone(), inFeatures, inFeatures);      // [cols, cols]
+        var H = new Matrix<float>(consumeH ? h : (float[])h.Clone(), inFeatures, inFeatures); // [cols, cols]
         var grid = new Grid(format, opt, outFeatures, inFeatures);
         var (Hinv, perm) = Prepare(ref W, H, grid, opt, layer);
         progress?.Start(layer, inFeatures);
@@ -86,7 +94,7 @@ public static class Gptq
             H = PermuteSymmetric(H, perm);
         }
         Damp(H, opt.PercDamp);
-        return (new Matrix<float>(Cholesky.UpperCholeskyOfInverse(H.Data, H.Rows, layer), H.Rows, H.Cols), perm);
+        return (new Matrix<float>(Cholesky.UpperCholeskyOfInverse(H.Data, H.Rows, layer, consume: true), H.Rows, H.Cols), perm);
     }
 
     /// <summary>An input that never fired (H_jj = 0) carries no information: H_jj ← 1 keeps H invertible, W[:, j] ← 0.</summary>

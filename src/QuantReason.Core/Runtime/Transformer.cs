@@ -165,15 +165,26 @@ public sealed class Transformer
     /// calibration activations one layer at a time. <paramref name="observe"/> sees each input group's input before its
     /// linears run; with <paramref name="stopBefore"/> the layer stops after observing that group's input (x is then partly
     /// updated and should be a scratch copy). The caches only serve as attention scratch: their lengths do not advance.
+    /// With <paramref name="resumeAt"/> the layer starts at that group instead (a quantizer that kept the state of an
+    /// earlier pass need not recompute what comes before it): x is the residual stream as it stands there (after the
+    /// attention block for the MLP's groups) and <paramref name="resumeInput"/> [tokens, width] the group's input when a
+    /// linear computes it (o: the attention outputs; down: silu(gate)·up); a norm-fed group's input comes from x again.
     /// </summary>
-    public void ForwardLayer(int layer, IReadOnlyList<SequenceChunk> chunks, float[] x, LinearInputObserver? observe = null, InputGroup? stopBefore = null)
+    public void ForwardLayer(int layer, IReadOnlyList<SequenceChunk> chunks, float[] x, LinearInputObserver? observe = null, InputGroup? stopBefore = null,
+        InputGroup? resumeAt = null, float[]? resumeInput = null)
     {
         if ((uint)layer >= (uint)Config.NumLayers) throw new ArgumentOutOfRangeException(nameof(layer));
-        if (stopBefore is not null && !Config.Architecture.Wiring.Groups.Contains(stopBefore))
+        var groups = Config.Architecture.Wiring.Groups;
+        if (stopBefore is not null && !groups.Contains(stopBefore))
             throw new ArgumentException($"not an input group of {Config.Architecture.HfClass}", nameof(stopBefore));
+        int from = resumeAt is null ? 0 : groups.ToList().IndexOf(resumeAt);
+        if (from < 0) throw new ArgumentException($"not an input group of {Config.Architecture.HfClass}", nameof(resumeAt));
         var (starts, total) = Reserve(chunks);
         if (x.Length != total * Config.HiddenSize) throw new ArgumentException($"x has {x.Length} values, expected {total}×{Config.HiddenSize}", nameof(x));
-        RunLayer(layer, chunks, starts, x, new LayerScratch(Config, chunks, starts, total), observe, stopBefore);
+        int width = Config.Architecture.Wiring[resumeAt?.First ?? Projection.Q].Shape(Config).In;
+        if (resumeAt is { Norm: null } && (resumeInput?.Length ?? 0) < total * width)
+            throw new ArgumentException($"resuming at {resumeAt.First} needs its input [{total}, {width}]", nameof(resumeInput));
+        RunLayer(layer, chunks, starts, x, new LayerScratch(Config, chunks, starts, total), observe, stopBefore, from, resumeInput);
     }
 
     static (int[] Starts, int Total) Reserve(IReadOnlyList<SequenceChunk> chunks)
@@ -213,7 +224,9 @@ public sealed class Transformer
         }
     }
 
-    void RunLayer(int l, IReadOnlyList<SequenceChunk> chunks, int[] starts, float[] x, LayerScratch s, LinearInputObserver? observe, InputGroup? stopBefore)
+    // from: the index of the input group the layer starts at (0: the whole layer; see ForwardLayer).
+    void RunLayer(int l, IReadOnlyList<SequenceChunk> chunks, int[] starts, float[] x, LayerScratch s, LinearInputObserver? observe, InputGroup? stopBefore,
+        int from = 0, float[]? resumeInput = null)
     {
         var cfg = Config;
         int hidden = cfg.HiddenSize, kvDim = cfg.KvDim, total = s.Total;
@@ -233,6 +246,10 @@ public sealed class Transformer
         }
 
         var L = Weights.Layers[l];
+        // The entry points of a resumed layer (see ForwardLayer).
+        if (from == 1) { att = resumeInput!; goto attentionOutput; }
+        if (from == 2) goto mlp;
+        if (from == 3) { gate = resumeInput!; goto mlpOutput; }
         Ops.RmsNorm(x, L.InputNorm, h, total, hidden, eps, bf);
         if (!Observe(h, hidden, Projection.Q)) return;
         L.Q.Forward(h, q, total);
@@ -256,18 +273,21 @@ public sealed class Transformer
         }
         Attention(chunks, starts, l, q, att);
         Round(att);
+    attentionOutput:
         if (!Observe(att, cfg.QDim, Projection.O)) return;
         L.O.Forward(att, h, total);
         Round(h);
         TensorPrimitives.Add(x, h, x);
         Round(x);
 
+    mlp:
         Ops.RmsNorm(x, L.PostAttentionNorm, h, total, hidden, eps, bf);
         if (!Observe(h, hidden, Projection.Gate)) return;
         L.Gate.Forward(h, gate, total);
         L.Up.Forward(h, up, total);
         Round(gate); Round(up);
         Ops.SwiGlu(gate, up, gate, bf);
+    mlpOutput:
         if (!Observe(gate, cfg.IntermediateSize, Projection.Down)) return;
         L.Down.Forward(gate, h, total);
         Round(h);

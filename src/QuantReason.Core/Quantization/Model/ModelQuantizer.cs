@@ -108,7 +108,8 @@ public sealed class ModelQuantizer
             }
             layerStart = Stopwatch.GetTimestamp();
             mq.TakePassSeconds();
-            if (options.NeedsCalibration && l < cfg.NumLayers - 1) mq.Pass(l, inPlace: true, null, null);
+            if (options.NeedsCalibration && l < cfg.NumLayers - 1) mq.Pass(l, inPlace: true, null, null, mq._nextPass);
+            mq._nextPass = null;
             weights.Layers[l] = null!;
             // Weights live pinned (pinned object heap, huge pages): give the dropped layer's memory back to the OS now.
             GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
@@ -148,6 +149,35 @@ public sealed class ModelQuantizer
                 WeightNames.Layer(0, cfg.Architecture.Wiring.Projections[0].Name));
     }
 
+    /// <summary>A linear's stored tensors read back as <see cref="Reload"/> reads them.</summary>
+    ILinearWeight AsStored(List<TensorData> stored, string name, int outFeatures, int inFeatures)
+    {
+        var dir = Directory.CreateTempSubdirectory("qr-linear-").FullName;
+        try
+        {
+            SafeTensorsWriter.Write(Path.Combine(dir, "model.safetensors"), stored);
+            using var ck = Checkpoint.Open(dir);
+            return CheckpointQuantization.LoadLinear(ck, name, outFeatures, inFeatures, QuantizedModelWriter.LayerLayout(_o));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    /// <summary>Where a pass starts: at group <see cref="At"/> with its kept input, or from x for a norm-fed group.</summary>
+    sealed record ResumePoint(InputGroup At, StageInputs? Input);
+
+    /// <summary>Where the pass that makes the next layer's inputs starts (null: at the layer's start).</summary>
+    ResumePoint? _nextPass;
+
+    /// <summary>Storage for the input of a group a linear computes (o, down), or null for a norm-fed group, whose input
+    /// the next pass recomputes from the residual stream. f32 activations wider than the residual stream (a
+    /// down_proj's) are not kept: 2 GB for a 1B model; the pass resumes at the norm-fed group before instead.</summary>
+    StageInputs? Keep(InputGroup g, int width)
+    {
+        if (g.Norm is not null) return null;
+        bool bf16 = _transformer.Precision == ActivationPrecision.BF16;
+        return bf16 || width <= _cfg.HiddenSize ? new StageInputs(g, _samples.Count, _samples[0].Length, width, bf16) : null;
+    }
+
     /// <summary>Seconds spent in calibration passes (forward + statistics) since the last call.</summary>
     double TakePassSeconds() { var s = _passSeconds; _passSeconds = 0; return s; }
     double _passSeconds;
@@ -182,23 +212,43 @@ public sealed class ModelQuantizer
     }
 
     /// <summary>Runs layer <paramref name="layer"/> over all calibration samples in batches of whole samples, either
-    /// updating the stored activations (the next layer's inputs) or on scratch copies for an observing pass.</summary>
-    void Pass(int layer, bool inPlace, LinearInputObserver? observe, InputGroup? stopBefore)
+    /// updating the stored activations (the next layer's inputs) or on scratch copies for an observing pass. With
+    /// <paramref name="resume"/> the layer starts at that group (the stored activations are the residual stream as it
+    /// stands there, <see cref="ResumePoint.Input"/> the group's input when a linear computes it); <paramref name="keep"/>
+    /// receives its group's input as the pass observes it.</summary>
+    void Pass(int layer, bool inPlace, LinearInputObserver? observe, InputGroup? stopBefore, ResumePoint? resume = null, StageInputs? keep = null)
     {
         long t0 = Stopwatch.GetTimestamp();
         int len = _samples[0].Length, hidden = _cfg.HiddenSize;
+        int b0 = 0; // the batch's first sample, for keep
+        if (keep is not null)
+        {
+            var inner = observe;
+            observe = (g, input, tokens) =>
+            {
+                if (g == keep.Group)
+                    for (int i = 0; i < tokens / len; i++) keep.Save(b0 + i, input.Slice(i * len * keep.Width, len * keep.Width));
+                inner?.Invoke(g, input, tokens);
+            };
+        }
         int perBatch = Math.Max(1, _o.BatchTokens / len);
         // Attention scratch, allocated once: a cache holds every layer, and a pass only ever fills layer `layer`.
         _caches ??= Enumerable.Range(0, Math.Min(perBatch, _samples.Count)).Select(_ => _transformer.NewCache(len)).ToArray();
         var caches = _caches;
-        for (int b0 = 0; b0 < _samples.Count; b0 += perBatch)
+        for (; b0 < _samples.Count; b0 += perBatch)
         {
             _cancel.ThrowIfCancellationRequested();
             int nb = Math.Min(perBatch, _samples.Count - b0);
             var chunks = Enumerable.Range(0, nb).Select(i => new SequenceChunk(caches[i], _samples[b0 + i])).ToList();
             var xb = new float[nb * len * hidden]; // [nb·len, hidden]
             for (int i = 0; i < nb; i++) _x[b0 + i].CopyTo(xb, i * len * hidden);
-            _transformer.ForwardLayer(layer, chunks, xb, observe, stopBefore);
+            float[]? resumeInput = null;
+            if (resume?.Input is { } saved)
+            {
+                resumeInput = new float[nb * len * saved.Width]; // [nb·len, width]
+                for (int i = 0; i < nb; i++) saved.Load(b0 + i, resumeInput.AsSpan(i * len * saved.Width, len * saved.Width));
+            }
+            _transformer.ForwardLayer(layer, chunks, xb, observe, stopBefore, resume?.At, resumeInput);
             if (inPlace)
                 for (int i = 0; i < nb; i++) Array.Copy(xb, i * len * hidden, _x[b0 + i], 0, len * hidden);
             // Each batch leaves ~100 MB of large-object buffers (a 1B layer at 2048 tokens); collecting them per batch
@@ -247,18 +297,29 @@ public sealed class ModelQuantizer
 
             case QuantMethod.Gptq:
                 var gopt = new GptqOptions(_o.Bits, _o.GroupSize, _o.Sym, _o.DescAct, PercDamp: (float)_o.DampPercent, MinTokens: QuantizeOptions.MinCalibrationTokens);
+                ResumePoint? resume = null;
                 foreach (var stage in _wiring.Groups)
                 {
                     var h = new Hessian(L[stage.First].InFeatures);
-                    Pass(l, inPlace: false, (g, input, tokens) => { if (g == stage) h.Add(input, tokens, layer: P(g.First)); }, stopBefore: stage);
+                    // Each stage's pass resumes where the previous one stopped and leaves the stored activations at its
+                    // own stage (in place: what it overwrites, no later pass needs), keeping its input when a linear
+                    // computes it. Without reuse every pass runs the layer from its start on scratch copies.
+                    var keep = _o.ReuseStageInputs ? Keep(stage, L[stage.First].InFeatures) : null;
+                    Pass(l, inPlace: _o.ReuseStageInputs, (g, input, tokens) => { if (g == stage) h.Add(input, tokens, layer: P(g.First)); },
+                        stopBefore: stage, resume, keep);
+                    if (_o.ReuseStageInputs && (stage.Norm is not null || keep is not null)) resume = new ResumePoint(stage, keep);
+                    _nextPass = resume;
                     foreach (var n in stage.Projections)
                     {
                         var w = targets[n] = L[n].ToF32();
-                        var r = Gptq.Quantize(w, L[n].OutFeatures, L[n].InFeatures, h, gopt, P(n));
+                        var r = Gptq.Quantize(w, L[n].OutFeatures, L[n].InFeatures, h, gopt, P(n), lastUse: n == stage.Projections[^1]);
                         losses[n] = r.Loss;
-                        tensors.AddRange(GptqCheckpoint.Write(P(n), r.Quantized, GptqCheckpointFormat.V2));
-                        // The next stage observes this layer with the linear already quantized, as true-sequential GPTQ does.
-                        L[n] = QuantizedLinear.Pack(r.Quantized, P(n));
+                        var stored = GptqCheckpoint.Write(P(n), r.Quantized, GptqCheckpointFormat.V2).ToList();
+                        tensors.AddRange(stored);
+                        // The next stage observes this layer with the linear already quantized, as true-sequential GPTQ
+                        // does, and as stored (fp16 scales): the activations the passes keep then are exactly what the
+                        // layer computes once written and read back, so the next layer's inputs can come from them.
+                        L[n] = AsStored(stored, P(n), L[n].OutFeatures, L[n].InFeatures);
                         Done(n);
                     }
                 }

@@ -29,6 +29,9 @@ public sealed record QuantizeOptions
     [JsonPropertyName("calibration")] public CalibrationOptions? Calibration { get; init; }
     /// <summary>Calibration tokens per forward batch (whole samples): bounds the activation buffers of one pass.</summary>
     [JsonIgnore] public int BatchTokens { get; init; } = 2048;
+    /// <summary>GPTQ's stage passes resume from the activations the previous stage's pass kept instead of running each
+    /// layer from its start (same files, byte for byte; off only to test that).</summary>
+    [JsonIgnore] public bool ReuseStageInputs { get; init; } = true;
 
     /// <summary>Fewest calibration tokens any calibrated method accepts (GPTQ's, AWQ's and SmoothQuant's own minimum).</summary>
     public const int MinCalibrationTokens = 16;

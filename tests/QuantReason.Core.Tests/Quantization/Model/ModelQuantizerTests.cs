@@ -212,6 +212,29 @@ public class ModelQuantizerTests
                 $"{f} differs after resuming");
     }
 
+    public static TheoryData<string> Fixtures()
+    {
+        var data = new TheoryData<string>();
+        foreach (var f in FixtureNames()) data.Add(f);
+        return data;
+    }
+
+    /// <summary>GPTQ's stage passes resuming from kept activations (bf16 on the bf16 fixture; f32 attention outputs, or
+    /// none where they are wider than the residual stream, on the others) compute exactly what running every pass from
+    /// the layer's start does.</summary>
+    [SharedTheory]
+    [MemberData(nameof(Fixtures))]
+    public void GptqStagePassesResumingFromKeptInputsGiveIdenticalFiles(string fixture)
+    {
+        using var fx = new QuantizeFixture(fixture);
+        var options = fx.Options(QuantMethod.Gptq);
+        Assert.True(options.ReuseStageInputs);
+        ModelQuantizer.Run(fx.Source, fx.Out("reused"), options);
+        ModelQuantizer.Run(fx.Source, fx.Out("recomputed"), options with { ReuseStageInputs = false });
+        Assert.True(File.ReadAllBytes(Path.Combine(fx.Out("reused"), "model.safetensors"))
+            .SequenceEqual(File.ReadAllBytes(Path.Combine(fx.Out("recomputed"), "model.safetensors"))), $"{fixture}: files differ");
+    }
+
     sealed class CancelOnStart(CancellationTokenSource cts, string task) : IProgressSink
     {
         public void Start(string name, double total) { if (name.StartsWith(task, StringComparison.Ordinal)) cts.Cancel(); }
