@@ -162,8 +162,13 @@ public sealed unsafe class QuantizedLinear : IQuantizedWeight, IStreamedWeight
     /// <summary>From this many tokens on, the GEMM (each weight row dequantized once per call into packed panels and
     /// shared by all tokens) beats streaming the packed weights once per token: on the 1B-shaped 4-bit decode bench,
     /// batch 16 ran at 22 tok/s through the GEMM against ≈44 for a single token's GEMV, while 128-token prefill ran at
-    /// 71 through the GEMM.</summary>
+    /// 71 through the GEMM. Formats the integer kernel takes use that instead from <see cref="IntegerMinTokens"/> on.</summary>
     public const int GemmMinTokens = 32;
+
+    /// <summary>From this many tokens on, formats <see cref="GemmQxI8"/> supports go through it (codes unpacked once per
+    /// call, integer dot products with the activations rounded to 16 bits per token and group of 128): measured on the
+    /// 1B-shaped layers, 2 tokens already beat two GEMVs.</summary>
+    public const int IntegerMinTokens = 2;
 
     public void Forward(ReadOnlySpan<float> x /* [tokens, in] */, Span<float> y /* [tokens, out] */, int tokens) =>
         Forward(x, y, tokens, allowSimd: true);
@@ -172,6 +177,12 @@ public sealed unsafe class QuantizedLinear : IQuantizedWeight, IStreamedWeight
     {
         if (x.Length < (long)tokens * InFeatures || y.Length < (long)tokens * OutFeatures)
             throw new QuantReasonException($"x/y too short for {tokens} tokens", Format);
+        var rows = Rows;
+        if (allowSimd && tokens >= IntegerMinTokens && GemmQxI8.Supports(rows))
+        {
+            GemmQxI8.Run(rows, Activations(x, tokens, planes: 2), y);
+            return;
+        }
         ReadOnlySpan<float> xs = x.Slice(0, tokens * InFeatures);
         if (Perm is not null)
         {
@@ -179,10 +190,9 @@ public sealed unsafe class QuantizedLinear : IQuantizedWeight, IStreamedWeight
             for (int t = 0; t < tokens; t++) Permute(x.Slice(t * InFeatures, InFeatures), xp.AsSpan(t * InFeatures, InFeatures));
             xs = xp;
         }
-        if (tokens >= GemmMinTokens) GemmQxF32.Run(Rows, xs, y.Slice(0, tokens * OutFeatures), tokens, allowSimd);
+        if (tokens >= GemmMinTokens) GemmQxF32.Run(rows, xs, y.Slice(0, tokens * OutFeatures), tokens, allowSimd);
         else
         {
-            var rows = Rows;
             bool integer = allowSimd && GemvQ4I16.Supports(rows);
             for (int t = 0; t < tokens; t++)
             {
@@ -192,6 +202,27 @@ public sealed unsafe class QuantizedLinear : IQuantizedWeight, IStreamedWeight
                 else GemvQxF32.Run(rows, xt, yt, allowSimd);
             }
         }
+    }
+
+    /// <summary>x [tokens, in] rounded per token and group for <see cref="GemmQxI8"/> with this weight (in stored
+    /// column order): planes 1 = int8 (W·A8 formats), 2 = 16-bit (weight-only formats).</summary>
+    public IntActivations Activations(ReadOnlySpan<float> x, int tokens, int planes, int? groupLength = null)
+    {
+        var rows = Rows;
+        if (Perm is null)
+            return IntActivations.Quantize(x.Slice(0, tokens * InFeatures), tokens, InFeatures, groupLength ?? GemmQxI8.ActivationGroup(rows), planes, Quant.Bits);
+        var xp = new float[(long)tokens * InFeatures]; // [tokens, in] in stored column order
+        for (int t = 0; t < tokens; t++) Permute(x.Slice(t * InFeatures, InFeatures), xp.AsSpan(t * InFeatures, InFeatures));
+        return IntActivations.Quantize(xp, tokens, InFeatures, groupLength ?? GemmQxI8.ActivationGroup(rows), planes, Quant.Bits);
+    }
+
+    /// <summary>y [tokens, out] for activations already rounded to integers (<see cref="Activations"/>, or
+    /// <see cref="IntActivations.FromInt8"/> over codes in stored column order).</summary>
+    public void Forward(IntActivations a, Span<float> y)
+    {
+        if (!GemmQxI8.Supports(Rows))
+            throw new QuantReasonException($"format {Format} with groups of {GroupLength} has no integer-activation kernel", Format);
+        GemmQxI8.Run(Rows, a, y);
     }
 
     public void ForwardReference(ReadOnlySpan<float> x, Span<float> y, int tokens)
