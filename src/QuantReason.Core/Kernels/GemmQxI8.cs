@@ -134,30 +134,64 @@ public static unsafe class GemmQxI8
     static void Tiles<TDot>(in Job j, int tile0, int tile1) where TDot : struct, IDot
     {
         var w = j.W;
-        int c = ChunkColumns(w.Bits);
-        var raw = stackalloc byte[4 * KBlock + 32];
-        byte* buf = (byte*)(((nint)raw + 31) & ~(nint)31); // [KBlock/c, 4 quarters·P, 4 rows, 16] codes in lane order
-        for (int kb = 0; kb < w.In; kb += KBlock)
+        // K-blocks end on chunk and activation-group boundaries: the largest multiple of both within KBlock
+        int c = ChunkColumns(w.Bits), unit = j.ActGroup / Gcd(j.ActGroup, c) * c, kblock = Math.Max(1, KBlock / unit) * unit;
+        var raw = stackalloc byte[4 * kblock + 32];
+        byte* buf = (byte*)(((nint)raw + 31) & ~(nint)31); // [kblock/c, 4 quarters·P, 4 rows, 16] codes in lane order
+        for (int kb = 0; kb < w.In; kb += kblock)
         {
-            int kc = Math.Min(KBlock, w.In - kb);
+            int kc = Math.Min(kblock, w.In - kb);
             for (int tile = tile0; tile < tile1; tile++)
             {
                 int o = tile * 4;
                 Unpack(w, o, kb, kc, buf);
                 if (kb == 0) ZeroTerm(j, o);
-                int step = j.Planes == 1 ? 4 : 2;
-                for (int t = 0; t < j.Tokens; t += step)
+                if (j.Planes == 1)
+                    for (int t = 0; t < j.Tokens; t += 4) Tokens4<TDot>(j, o, kb, kc, buf, t);
+                else
+                    for (int t = 0; t < j.Tokens; t += 2) Tokens2Planes2<TDot>(j, o, kb, kc, buf, t);
+            }
+        }
+    }
+
+    static int Gcd(int a, int b) => b == 0 ? a : Gcd(b, a % b);
+
+    /// <summary>Columns [kb, kb + kc) of rows o..o+3 as one byte per code: for chunk ci, quarter q and field p, 64 bytes
+    /// (rows 0..3 × the 16 codes of words 4q..4q+3, field p of each byte). 2/4/8-bit codes with AVX2: two rows' two
+    /// quarters per 256-bit load, regrouped by row pair with one lane permutation per 32-byte store.</summary>
+    public static void Unpack(in PackedRows w, int o, int kb, int kc, byte* buf)
+    {
+        if (!Avx2.IsSupported || w.Bits == 3)
+        {
+            UnpackPortable(w, o, kb, kc, buf);
+            return;
+        }
+        int lb = w.LoBits, fields = 8 / lb, c = ChunkColumns(w.Bits);
+        var mask = Vector256.Create(lb == 8 ? 0xFFFFFFFFu : lb == 4 ? 0x0F0F0F0Fu : 0x03030303u);
+        for (int ci = 0, chunk = kb / c; ci * c < kc; ci++, chunk++)
+        {
+            byte* dst = buf + ci * 4 * c;
+            for (int r = 0; r < 4; r += 2)
+            {
+                uint* l0 = w.LoWord(o + r, chunk * 16), l1 = l0 + PackedRows.ChunkWords; // rows r and r + 1: adjacent in the tile
+                for (int h = 0; h < 2; h++) // quarters 2h and 2h + 1
                 {
-                    if (j.Planes == 1) Tokens4<TDot>(j, o, kb, kc, buf, t);
-                    else Tokens2Planes2<TDot>(j, o, kb, kc, buf, t);
+                    var va = Vector256.Load(l0 + 8 * h);
+                    var vb = Vector256.Load(l1 + 8 * h);
+                    for (int p = 0; p < fields; p++)
+                    {
+                        var ca = (va >>> (p * lb)) & mask;
+                        var cb = (vb >>> (p * lb)) & mask;
+                        Avx2.Permute2x128(ca, cb, 0x20).Store((uint*)(dst + (2 * h * fields + p) * 64 + r * 16));
+                        Avx2.Permute2x128(ca, cb, 0x31).Store((uint*)(dst + ((2 * h + 1) * fields + p) * 64 + r * 16));
+                    }
                 }
             }
         }
     }
 
-    /// <summary>Columns [kb, kb + kc) of rows o..o+3 as one byte per code: for chunk ci, quarter q and field p, 64 bytes
-    /// (rows 0..3 × the 16 codes of words 4q..4q+3, field p of each byte).</summary>
-    public static void Unpack(in PackedRows w, int o, int kb, int kc, byte* buf)
+    /// <summary><see cref="Unpack"/> 16 codes at a time with cross-platform vectors (and the 3-bit high plane).</summary>
+    public static void UnpackPortable(in PackedRows w, int o, int kb, int kc, byte* buf)
     {
         int lb = w.LoBits, fields = 8 / lb, c = ChunkColumns(w.Bits);
         var mask = Vector128.Create(lb == 8 ? 0xFFFFFFFFu : lb == 4 ? 0x0F0F0F0Fu : 0x03030303u);
@@ -213,6 +247,13 @@ public static unsafe class GemmQxI8
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static void AddRows(float* y, int valid, Vector256<float> r01, Vector256<float> r23)
     {
+        if (valid == 4 && Avx.IsSupported)
+        {
+            var h = Avx.HorizontalAdd(r01, r23);
+            h = Avx.HorizontalAdd(h, h); // lane 0: [Σr0, Σr2, ·, ·], lane 1: [Σr1, Σr3, ·, ·]
+            (Vector128.Load(y) + Sse.UnpackLow(h.GetLower(), h.GetUpper())).Store(y);
+            return;
+        }
         float s0 = Vector128.Sum(r01.GetLower()), s1 = Vector128.Sum(r01.GetUpper());
         float s2 = Vector128.Sum(r23.GetLower()), s3 = Vector128.Sum(r23.GetUpper());
         y[0] += s0;
@@ -221,48 +262,48 @@ public static unsafe class GemmQxI8
         if (valid > 3) y[3] += s3;
     }
 
+    // The K-block is a linear run of 64-byte slots (quarter q, field p of each chunk, in order): slot i's codes are at
+    // buf + 64·i, each token's activation bytes at 16·i; an activation group is (ActGroup / block)·2·fields slots.
+
     /// <summary>One plane (int8), four tokens t..t+3 (repeating the last past the end), rows o..o+3.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void Tokens4<TDot>(in Job j, int o, int kb, int kc, byte* buf, int t) where TDot : struct, IDot
     {
         var w = j.W;
-        int n = Math.Min(4, j.Tokens - t), fields = 8 / w.LoBits, c = ChunkColumns(w.Bits), blk = c / 2;
+        int n = Math.Min(4, j.Tokens - t), fields = 8 / w.LoBits, blk = BlockColumns(w.Bits);
+        int slotsPerGroup = j.ActGroup / blk * 2 * fields, groups = kc / j.ActGroup;
         sbyte* x0 = j.Codes + (long)t * j.PaddedIn + kb;
         sbyte* x1 = n > 1 ? x0 + j.PaddedIn : x0, x2 = n > 2 ? x0 + 2L * j.PaddedIn : x0, x3 = n > 3 ? x0 + 3L * j.PaddedIn : x0;
-        Vector256<int> a0 = default, b0 = default, a1 = default, b1 = default, a2 = default, b2 = default, a3 = default, b3 = default;
-        Vector256<float> f0 = default, g0 = default, f1 = default, g1 = default, f2 = default, g2 = default, f3 = default, g3 = default;
-        int blocksPerGroup = j.ActGroup / blk;
-        for (int bi = 0, nb = kc / blk; bi < nb; bi++)
+        var f = stackalloc Vector256<float>[8]; // [token, row pair] float sums, flushed into once per activation group
+        for (int i = 0; i < 8; i++) f[i] = default;
+        byte* wb = buf;
+        // no division per group: the scale pointer advances one tile group every `per` activation groups
+        int per = w.GroupLength / j.ActGroup, ag0 = kb / j.ActGroup, left = per - ag0 % per;
+        float* sp = w.TileParams(o, ag0 / per);
+        float* xs0 = j.Scales + (long)t * j.ActGroups + ag0;
+        float* xs1 = n > 1 ? xs0 + j.ActGroups : xs0, xs2 = n > 2 ? xs0 + 2L * j.ActGroups : xs0, xs3 = n > 3 ? xs0 + 3L * j.ActGroups : xs0;
+        for (int ag = 0; ag < groups; ag++)
         {
-            int ci = bi >> 1;
-            for (int q = (bi & 1) * 2; q < (bi & 1) * 2 + 2; q++)
-                for (int p = 0; p < fields; p++)
-                {
-                    int off = ci * c + (q * fields + p) * 16;
-                    byte* wb = buf + ci * 4 * c + (q * fields + p) * 64;
-                    var w01 = Vector256.Load(wb);
-                    var w23 = Vector256.Load(wb + 32);
-                    var x = Bcast(x0 + off); a0 = TDot.Dot(a0, w01, x); b0 = TDot.Dot(b0, w23, x);
-                    x = Bcast(x1 + off); a1 = TDot.Dot(a1, w01, x); b1 = TDot.Dot(b1, w23, x);
-                    x = Bcast(x2 + off); a2 = TDot.Dot(a2, w01, x); b2 = TDot.Dot(b2, w23, x);
-                    x = Bcast(x3 + off); a3 = TDot.Dot(a3, w01, x); b3 = TDot.Dot(b3, w23, x);
-                }
-            if ((bi + 1) % blocksPerGroup != 0) continue;
-            int ag = (kb + (bi + 1) * blk) / j.ActGroup - 1;
-            float* sp = w.TileParams(o, ag * j.ActGroup / w.GroupLength);
+            Vector256<int> a0 = default, b0 = default, a1 = default, b1 = default, a2 = default, b2 = default, a3 = default, b3 = default;
+            for (byte* we = wb + 64 * slotsPerGroup; wb < we; wb += 64, x0 += 16, x1 += 16, x2 += 16, x3 += 16)
+            {
+                var w01 = Vector256.Load(wb);
+                var w23 = Vector256.Load(wb + 32);
+                var x = Bcast(x0); a0 = TDot.Dot(a0, w01, x); b0 = TDot.Dot(b0, w23, x);
+                x = Bcast(x1); a1 = TDot.Dot(a1, w01, x); b1 = TDot.Dot(b1, w23, x);
+                x = Bcast(x2); a2 = TDot.Dot(a2, w01, x); b2 = TDot.Dot(b2, w23, x);
+                x = Bcast(x3); a3 = TDot.Dot(a3, w01, x); b3 = TDot.Dot(b3, w23, x);
+            }
             Vector256<float> s01 = PairScales(sp), s23 = PairScales(sp + 2);
-            float* xs = j.Scales + (long)t * j.ActGroups + ag;
-            Flush(ref f0, ref g0, ref a0, ref b0, s01, s23, xs[0]);
-            Flush(ref f1, ref g1, ref a1, ref b1, s01, s23, n > 1 ? xs[j.ActGroups] : 0);
-            Flush(ref f2, ref g2, ref a2, ref b2, s01, s23, n > 2 ? xs[2 * j.ActGroups] : 0);
-            Flush(ref f3, ref g3, ref a3, ref b3, s01, s23, n > 3 ? xs[3 * j.ActGroups] : 0);
+            Flush(f, a0, b0, s01, s23, xs0[ag]);
+            Flush(f + 2, a1, b1, s01, s23, xs1[ag]);
+            Flush(f + 4, a2, b2, s01, s23, xs2[ag]);
+            Flush(f + 6, a3, b3, s01, s23, xs3[ag]);
+            if (--left == 0) { sp += 2 * PackedRows.TileRows; left = per; }
         }
         float* y = j.Y + (long)t * w.Out + o;
         int valid = Math.Min(4, w.Out - o);
-        AddRows(y, valid, f0, g0);
-        if (n > 1) AddRows(y + w.Out, valid, f1, g1);
-        if (n > 2) AddRows(y + 2L * w.Out, valid, f2, g2);
-        if (n > 3) AddRows(y + 3L * w.Out, valid, f3, g3);
+        for (int i = 0; i < n; i++) AddRows(y + (long)i * w.Out, valid, f[2 * i], f[2 * i + 1]);
     }
 
     /// <summary>Two planes (16-bit: x̃ = 256·hi + lo), two tokens t, t+1, rows o..o+3.</summary>
@@ -270,58 +311,52 @@ public static unsafe class GemmQxI8
     static void Tokens2Planes2<TDot>(in Job j, int o, int kb, int kc, byte* buf, int t) where TDot : struct, IDot
     {
         var w = j.W;
-        int n = Math.Min(2, j.Tokens - t), fields = 8 / w.LoBits, c = ChunkColumns(w.Bits), blk = c / 2;
-        sbyte* h0 = j.Codes + (long)t * 2 * j.PaddedIn + kb, l0 = h0 + j.PaddedIn;
-        sbyte* h1 = n > 1 ? h0 + 2L * j.PaddedIn : h0, l1 = h1 + j.PaddedIn;
-        Vector256<int> ah0 = default, bh0 = default, al0 = default, bl0 = default, ah1 = default, bh1 = default, al1 = default, bl1 = default;
-        Vector256<float> f0 = default, g0 = default, f1 = default, g1 = default;
-        int blocksPerGroup = j.ActGroup / blk;
-        for (int bi = 0, nb = kc / blk; bi < nb; bi++)
+        int n = Math.Min(2, j.Tokens - t), fields = 8 / w.LoBits, blk = BlockColumns(w.Bits);
+        int slotsPerGroup = j.ActGroup / blk * 2 * fields, groups = kc / j.ActGroup;
+        sbyte* h0 = j.Codes + (long)t * 2 * j.PaddedIn + kb;
+        sbyte* h1 = n > 1 ? h0 + 2L * j.PaddedIn : h0;
+        long lo = j.PaddedIn; // the low plane follows the high one
+        var f = stackalloc Vector256<float>[4]; // [token, row pair]
+        for (int i = 0; i < 4; i++) f[i] = default;
+        byte* wb = buf;
+        int per = w.GroupLength / j.ActGroup, ag0 = kb / j.ActGroup, left = per - ag0 % per;
+        float* sp = w.TileParams(o, ag0 / per);
+        float* xs0 = j.Scales + (long)t * j.ActGroups + ag0, xs1 = n > 1 ? xs0 + j.ActGroups : xs0;
+        for (int ag = 0; ag < groups; ag++)
         {
-            int ci = bi >> 1;
-            for (int q = (bi & 1) * 2; q < (bi & 1) * 2 + 2; q++)
-                for (int p = 0; p < fields; p++)
-                {
-                    int off = ci * c + (q * fields + p) * 16;
-                    byte* wb = buf + ci * 4 * c + (q * fields + p) * 64;
-                    var w01 = Vector256.Load(wb);
-                    var w23 = Vector256.Load(wb + 32);
-                    var x = Bcast(h0 + off); ah0 = TDot.Dot(ah0, w01, x); bh0 = TDot.Dot(bh0, w23, x);
-                    x = Bcast(l0 + off); al0 = TDot.Dot(al0, w01, x); bl0 = TDot.Dot(bl0, w23, x);
-                    x = Bcast(h1 + off); ah1 = TDot.Dot(ah1, w01, x); bh1 = TDot.Dot(bh1, w23, x);
-                    x = Bcast(l1 + off); al1 = TDot.Dot(al1, w01, x); bl1 = TDot.Dot(bl1, w23, x);
-                }
-            if ((bi + 1) % blocksPerGroup != 0) continue;
-            int ag = (kb + (bi + 1) * blk) / j.ActGroup - 1;
-            float* sp = w.TileParams(o, ag * j.ActGroup / w.GroupLength);
+            Vector256<int> ah0 = default, bh0 = default, al0 = default, bl0 = default, ah1 = default, bh1 = default, al1 = default, bl1 = default;
+            for (byte* we = wb + 64 * slotsPerGroup; wb < we; wb += 64, h0 += 16, h1 += 16)
+            {
+                var w01 = Vector256.Load(wb);
+                var w23 = Vector256.Load(wb + 32);
+                var x = Bcast(h0); ah0 = TDot.Dot(ah0, w01, x); bh0 = TDot.Dot(bh0, w23, x);
+                x = Bcast(h0 + lo); al0 = TDot.Dot(al0, w01, x); bl0 = TDot.Dot(bl0, w23, x);
+                x = Bcast(h1); ah1 = TDot.Dot(ah1, w01, x); bh1 = TDot.Dot(bh1, w23, x);
+                x = Bcast(h1 + lo); al1 = TDot.Dot(al1, w01, x); bl1 = TDot.Dot(bl1, w23, x);
+            }
             Vector256<float> s01 = PairScales(sp), s23 = PairScales(sp + 2);
-            float* xs = j.Scales + (long)t * j.ActGroups + ag;
-            // |Σ hi·q| ≤ 32·255·127 per lane and group of ≤ 128 columns, so 256·hi + lo stays exact in int32
-            var a0 = (ah0 << 8) + al0; var b0 = (bh0 << 8) + bl0;
-            var a1 = (ah1 << 8) + al1; var b1 = (bh1 << 8) + bl1;
-            Flush(ref f0, ref g0, ref a0, ref b0, s01, s23, xs[0]);
-            Flush(ref f1, ref g1, ref a1, ref b1, s01, s23, n > 1 ? xs[j.ActGroups] : 0);
-            ah0 = bh0 = al0 = bl0 = ah1 = bh1 = al1 = bl1 = default;
+            // |Σ hi·q| ≤ (ActGroup/4)·255·127 per lane (ActGroup ≤ 1024), so 256·hi + lo stays exact in int32
+            Flush(f, (ah0 << 8) + al0, (bh0 << 8) + bl0, s01, s23, xs0[ag]);
+            Flush(f + 2, (ah1 << 8) + al1, (bh1 << 8) + bl1, s01, s23, xs1[ag]);
+            if (--left == 0) { sp += 2 * PackedRows.TileRows; left = per; }
         }
         float* y = j.Y + (long)t * w.Out + o;
         int valid = Math.Min(4, w.Out - o);
-        AddRows(y, valid, f0, g0);
-        if (n > 1) AddRows(y + w.Out, valid, f1, g1);
+        for (int i = 0; i < n; i++) AddRows(y + (long)i * w.Out, valid, f[2 * i], f[2 * i + 1]);
     }
 
-    /// <summary>f += s·xs·(float)acc for both row pairs, then acc = 0.</summary>
+    /// <summary>f[0..1] += s·xs·(float)acc for both row pairs.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void Flush(ref Vector256<float> f, ref Vector256<float> g, ref Vector256<int> a, ref Vector256<int> b,
-        Vector256<float> s01, Vector256<float> s23, float xs)
+    static void Flush(Vector256<float>* f, Vector256<int> a, Vector256<int> b, Vector256<float> s01, Vector256<float> s23, float xs)
     {
         var x = Vector256.Create(xs);
-        f = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(a), s01 * x, f);
-        g = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(b), s23 * x, g);
-        a = default; b = default;
+        f[0] = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(a), s01 * x, f[0]);
+        f[1] = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(b), s23 * x, f[1]);
     }
 
+    /// <summary>16 bytes into both 128-bit lanes (<c>vbroadcasti128</c>: a load, no shuffle).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector256<sbyte> Bcast(sbyte* p) => Vector256.Create(Vector128.Load(p));
+    static Vector256<sbyte> Bcast(sbyte* p) => Avx2.IsSupported ? Avx2.BroadcastVector128ToVector256(p) : Vector256.Create(Vector128.Load(p));
 
     /// <summary>acc[i] += Σ_{4 bytes of lane i} w·x (unsigned × signed), exactly, within each 128-bit lane.</summary>
     interface IDot

@@ -24,9 +24,11 @@ public unsafe class GemmQxI8Tests
         int c = GemmQxI8.ChunkColumns(bits), chunks = (inF + c - 1) / c;
         var buf = new byte[chunks * 4 * c];
         fixed (byte* b = buf)
-            for (int tile = 0; tile < 2; tile++)
+            for (int tile = 0; tile < 4; tile++)
             {
-                GemmQxI8.Unpack(rows, tile * 4, 0, inF, b);
+                Array.Clear(buf);
+                if (tile < 2) GemmQxI8.Unpack(rows, tile * 4, 0, inF, b);
+                else GemmQxI8.UnpackPortable(rows, (tile - 2) * 4, 0, inF, b);
                 for (int ci = 0; ci < chunks; ci++)
                     for (int pos = 0; pos < c; pos++)
                     {
@@ -35,7 +37,7 @@ public unsafe class GemmQxI8Tests
                         int slot = pos / 16, lane = pos % 16;
                         for (int r = 0; r < 4; r++)
                         {
-                            int o = tile * 4 + r;
+                            int o = tile % 2 * 4 + r;
                             int expected = o < 6 ? rows.Code(o, k) : 0;
                             Assert.True(expected == buf[ci * 4 * c + slot * 64 + r * 16 + lane], $"bits {bits} row {o} column {k}");
                         }
