@@ -221,8 +221,8 @@ public static class DecodeBench
     };
 
     /// <summary>Every linear, the LM head included (untied from the bf16 embedding), replaced by seeded random codes of
-    /// the format packed through <see cref="QuantizedLinear"/>; scales keep the weights' spread at ±1/√in as the bf16
-    /// model's. Speed does not depend on the values, only on the format.</summary>
+    /// the format packed through <see cref="QuantizedLinear"/>; scales (fp16 numbers) keep the weights' spread at ±1/√in
+    /// as the bf16 model's. Speed does not depend on the values, only on the format.</summary>
     static void Quantize(Model model, QuantFormat f)
     {
         int seed = 1000;
@@ -243,7 +243,8 @@ public static class DecodeBench
                     }
                 }
             }, workPerItem: inF);
-            var scales = Enumerable.Repeat(2f / (maxq * MathF.Sqrt(inF)), outF * groups).ToArray();
+            // fp16 scales, as GPTQ/AWQ checkpoints store them (so packing keeps them as fp16 and streams those bytes)
+            var scales = Enumerable.Repeat((float)(Half)(2f / (maxq * MathF.Sqrt(inF))), outF * groups).ToArray();
             var zeros = Enumerable.Repeat(f.Symmetric ? (maxq + 1) / 2f : maxq / 2f, outF * groups).ToArray();
             return QuantizedLinear.Pack(new QuantizedTensor(f, outF, inF, codes, scales, zeros, QuantizedTensor.SequentialGIdx(inF, gl)));
         }

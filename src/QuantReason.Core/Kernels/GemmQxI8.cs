@@ -227,13 +227,18 @@ public static unsafe class GemmQxI8
     {
         var w = j.W;
         int groups = w.Groups;
-        float* par = w.TileParams(o, 0); // [groups, 2, 4]
+        var sz = stackalloc float[4 * groups]; // [groups, 4] s·z of the tile's rows
+        var tmp = stackalloc float[8];
+        for (int g = 0; g < groups; g++)
+        {
+            float* pg = w.GroupParams(o, g, tmp);
+            (Vector128.Load(pg) * Vector128.Load(pg + 4)).Store(sz + 4 * g);
+        }
         for (int t = 0; t < j.Tokens; t++)
         {
             var zt = Vector128<float>.Zero;
             float* xs = j.XSum + t * groups;
-            for (int g = 0; g < groups; g++)
-                zt = Vector128.FusedMultiplyAdd(Vector128.Load(par + g * 8) * Vector128.Load(par + g * 8 + 4), Vector128.Create(xs[g]), zt);
+            for (int g = 0; g < groups; g++) zt = Vector128.FusedMultiplyAdd(Vector128.Load(sz + 4 * g), Vector128.Create(xs[g]), zt);
             float* yt = j.Y + (long)t * w.Out + o;
             for (int r = 0; r < 4 && o + r < w.Out; r++) yt[r] = -zt[r];
         }
@@ -278,8 +283,9 @@ public static unsafe class GemmQxI8
         for (int i = 0; i < 8; i++) f[i] = default;
         byte* wb = buf;
         // no division per group: the scale pointer advances one tile group every `per` activation groups
-        int per = w.GroupLength / j.ActGroup, ag0 = kb / j.ActGroup, left = per - ag0 % per;
-        float* sp = w.TileParams(o, ag0 / per);
+        int per = w.GroupLength / j.ActGroup, ag0 = kb / j.ActGroup, left = per - ag0 % per, wg = ag0 / per;
+        var tmp = stackalloc float[8];
+        float* sp = w.GroupParams(o, wg, tmp);
         float* xs0 = j.Scales + (long)t * j.ActGroups + ag0;
         float* xs1 = n > 1 ? xs0 + j.ActGroups : xs0, xs2 = n > 2 ? xs0 + 2L * j.ActGroups : xs0, xs3 = n > 3 ? xs0 + 3L * j.ActGroups : xs0;
         for (int ag = 0; ag < groups; ag++)
@@ -299,7 +305,7 @@ public static unsafe class GemmQxI8
             Flush(f + 2, a1, b1, s01, s23, xs1[ag]);
             Flush(f + 4, a2, b2, s01, s23, xs2[ag]);
             Flush(f + 6, a3, b3, s01, s23, xs3[ag]);
-            if (--left == 0) { sp += 2 * PackedRows.TileRows; left = per; }
+            if (--left == 0 && ag + 1 < groups) { sp = w.GroupParams(o, ++wg, tmp); left = per; }
         }
         float* y = j.Y + (long)t * w.Out + o;
         int valid = Math.Min(4, w.Out - o);
@@ -319,8 +325,9 @@ public static unsafe class GemmQxI8
         var f = stackalloc Vector256<float>[4]; // [token, row pair]
         for (int i = 0; i < 4; i++) f[i] = default;
         byte* wb = buf;
-        int per = w.GroupLength / j.ActGroup, ag0 = kb / j.ActGroup, left = per - ag0 % per;
-        float* sp = w.TileParams(o, ag0 / per);
+        int per = w.GroupLength / j.ActGroup, ag0 = kb / j.ActGroup, left = per - ag0 % per, wg = ag0 / per;
+        var tmp = stackalloc float[8];
+        float* sp = w.GroupParams(o, wg, tmp);
         float* xs0 = j.Scales + (long)t * j.ActGroups + ag0, xs1 = n > 1 ? xs0 + j.ActGroups : xs0;
         for (int ag = 0; ag < groups; ag++)
         {
@@ -338,7 +345,7 @@ public static unsafe class GemmQxI8
             // |Σ hi·q| ≤ (ActGroup/4)·255·127 per lane (ActGroup ≤ 1024), so 256·hi + lo stays exact in int32
             Flush(f, (ah0 << 8) + al0, (bh0 << 8) + bl0, s01, s23, xs0[ag]);
             Flush(f + 2, (ah1 << 8) + al1, (bh1 << 8) + bl1, s01, s23, xs1[ag]);
-            if (--left == 0) { sp += 2 * PackedRows.TileRows; left = per; }
+            if (--left == 0 && ag + 1 < groups) { sp = w.GroupParams(o, ++wg, tmp); left = per; }
         }
         float* y = j.Y + (long)t * w.Out + o;
         int valid = Math.Min(4, w.Out - o);
