@@ -120,12 +120,7 @@ public static class DecodeBench
             memory_probe_huge_pages = bw.HugePageShare,
             decode_batch_n = o.Batch,
             prefill_tokens = o.Prompt,
-            // the first format's figures at the top level, as before multi-format runs
-            ratio = Math.Round(first.Ratio, 3),
-            same_bytes_read_gbs = Math.Round(first.SameBytesGBs, 2),
-            decode_batch1_tokens_per_s = Math.Round(first.DecodeTps, 2),
-            decode_batch_n_tokens_per_s = Math.Round(first.BatchTps, 2),
-            prefill_tokens_per_s = Math.Round(first.PrefillTps, 2),
+            ratio = Math.Round(first.Ratio, 3), // the first format's batch-1 decode over its same-bytes read; each format's in `formats`
             formats = runs.Select(Json).ToArray(),
             versus_bf16 = versus,
         };
