@@ -20,15 +20,23 @@ public static class DecodeBench
         int Vocab = 128256, int Threads = 2, int Prompt = 128, int DecodeTokens = 32, int Batch = 16, bool Tied = true, bool Json = false,
         string Format = "bf16", int Repeats = 3, bool Profile = false);
 
-    /// <summary>One timed phase: the best of the repeats by wall time, with the process CPU time of that same run.</summary>
+    /// <summary>One timed phase: the best of the repeats by wall time, with the process CPU time of that same run; and,
+    /// when <paramref name="limit"/> is given, that same-bytes read timed before every repeat and after the last.</summary>
     sealed record Timing(double Wall, double Cpu);
 
-    static Timing Best(int repeats, Action run)
+    static Timing Best(int repeats, Action run, List<double>? reads = null, Action? limit = null)
     {
         var proc = Process.GetCurrentProcess();
         var best = new Timing(double.MaxValue, 0);
-        for (int r = 0; r < repeats; r++)
+        for (int r = 0; r <= repeats; r++)
         {
+            if (limit is not null && reads is not null)
+            {
+                var sr = Stopwatch.StartNew();
+                limit();
+                reads.Add(sr.Elapsed.TotalSeconds);
+            }
+            if (r == repeats) break;
             proc.Refresh();
             var cpu0 = proc.TotalProcessorTime;
             var sw = Stopwatch.StartNew();
@@ -40,23 +48,130 @@ public static class DecodeBench
         return best;
     }
 
+    static double Median(List<double> v)
+    {
+        var s = v.Order().ToArray();
+        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
+    }
+
+    /// <summary>The figures of one weight format.</summary>
+    sealed record FormatRun(string Weights, long WeightBytes, double SameBytesGBs, double SameBytesMinGBs, double SameBytesMaxGBs,
+        int SameBytesReads, double SameBytesCpuGBs, double DecodeTps, double DecodeGBs, double DecodeTpsCpu, double? LinearShare,
+        double BatchTps, double BatchTpsCpu, double PrefillTps, double PrefillTpsCpu, string Activations, string KvCache, long KvBytes)
+    {
+        /// <summary>Batch-1 decode's weight bandwidth over the median same-bytes read: the figure that cannot exceed 1.</summary>
+        public double Ratio => DecodeGBs / SameBytesGBs;
+    }
+
     public static int Run(string[] args)
     {
         var (rest, activations, kvCache) = DecodeSchemes.Take(args);
         var o = Parse(rest);
         using var threadScope = KernelThreads.Use(o.Threads);
         var bw = MemoryBandwidth.Measure();
+        var formats = o.Format.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        foreach (var f in formats) QuantFormatOf(f); // every name checked before the first (long) pass
+        var runs = new List<FormatRun>();
+        foreach (var f in formats)
+        {
+            runs.Add(RunFormat(o, f, activations, kvCache));
+            GC.Collect(); // the previous model's weights go before the next one is built
+        }
+        var first = runs[0];
+        // Against the bf16 pass of this same invocation: what quantizing buys for multi-token work (issue 18: ≥ 1.3).
+        var bf16 = runs.FirstOrDefault(r => r.Weights == "bf16");
+        double? Vs(string weights, Func<FormatRun, double> figure) =>
+            bf16 is null || runs.FirstOrDefault(r => r.Weights == weights && r != bf16) is not { } q ? null : Math.Round(figure(q) / figure(bf16), 3);
+        var versus = bf16 is null ? null : runs.Where(r => r != bf16).ToDictionary(r => r.Weights, r => new
+        {
+            prefill_ratio = Vs(r.Weights, x => x.PrefillTps),
+            decode_batch_n_ratio = Vs(r.Weights, x => x.BatchTps),
+            decode_batch1_ratio = Vs(r.Weights, x => x.DecodeTps),
+        });
+        object Json(FormatRun r) => new
+        {
+            weights = r.Weights,
+            weight_bytes = r.WeightBytes,
+            activations = r.Activations,
+            kv_cache = r.KvCache,
+            kv_bytes_read_per_token = r.KvBytes,
+            same_bytes_read_gbs = Math.Round(r.SameBytesGBs, 2),
+            same_bytes_read_min_gbs = Math.Round(r.SameBytesMinGBs, 2),
+            same_bytes_read_max_gbs = Math.Round(r.SameBytesMaxGBs, 2),
+            same_bytes_reads = r.SameBytesReads,
+            decode_batch1_tokens_per_s = Math.Round(r.DecodeTps, 2),
+            decode_batch1_weight_gbs = Math.Round(r.DecodeGBs, 2),
+            decode_batch1_tokens_per_cpu_s_times_threads = Math.Round(r.DecodeTpsCpu, 2),
+            decode_batch_n_tokens_per_s = Math.Round(r.BatchTps, 2),
+            decode_batch_n_tokens_per_cpu_s_times_threads = Math.Round(r.BatchTpsCpu, 2),
+            prefill_tokens_per_s = Math.Round(r.PrefillTps, 2),
+            prefill_tokens_per_cpu_s_times_threads = Math.Round(r.PrefillTpsCpu, 2),
+            linear_share_of_decode = r.LinearShare,
+            ratio = Math.Round(r.Ratio, 3),
+            ratio_cpu = Math.Round(r.WeightBytes * r.DecodeTpsCpu / 1e9 / r.SameBytesCpuGBs, 3),
+            // The cache is streamed too: weights plus keys and values read per step, against the plain read of the weights.
+            ratio_with_kv = Math.Round((r.WeightBytes + r.KvBytes) * r.DecodeTps / 1e9 / r.SameBytesGBs, 3),
+            ratio_probe = Math.Round(r.DecodeGBs / bw.ReadGBs, 3),
+            ratio_to_triad = Math.Round(r.DecodeGBs / bw.TriadGBs, 3),
+        };
+        var result = new
+        {
+            benchmark = "decode",
+            shape = new { hidden = o.Hidden, layers = o.Layers, heads = o.Heads, kv_heads = o.KvHeads, mlp = o.Mlp, vocab = o.Vocab, weights = first.Weights },
+            threads = o.Threads,
+            load_average = LoadAverage(),
+            memory_read_gbs = Math.Round(bw.ReadGBs, 2),
+            memory_read_per_cpu_gbs = Math.Round(bw.ReadPerCpuGBs, 2),
+            memory_triad_gbs = Math.Round(bw.TriadGBs, 2),
+            memory_probe_huge_pages = bw.HugePageShare,
+            decode_batch_n = o.Batch,
+            prefill_tokens = o.Prompt,
+            ratio = Math.Round(first.Ratio, 3), // the first format's batch-1 decode over its same-bytes read; each format's in `formats`
+            formats = runs.Select(Json).ToArray(),
+            versus_bf16 = versus,
+        };
+        if (o.Json) Console.WriteLine(JsonSerializer.Serialize(result));
+        else
+        {
+            Console.WriteLine($"memory bandwidth (same run): read {bw.ReadGBs:F1} GB/s ({bw.ReadPerCpuGBs:F1} per CPU-second × threads), triad {bw.TriadGBs:F1} GB/s; probe on huge pages {bw.HugePageShare:P0}; load average {result.load_average}");
+            foreach (var r in runs)
+            {
+                Console.WriteLine($"[{r.Weights}] weights streamed per token: {r.WeightBytes / 1e9:F2} GB, activations {r.Activations}, KV cache {r.KvCache}: {r.KvBytes / 1e6:F1} MB read per token at the end");
+                Console.WriteLine($"  plain read of the same weight bytes: median {r.SameBytesGBs:F1} GB/s of {r.SameBytesReads} reads interleaved with the timed runs (spread {r.SameBytesMinGBs:F1}–{r.SameBytesMaxGBs:F1})");
+                Console.WriteLine($"  decode batch 1:  {r.DecodeTps:F2} tok/s, {r.DecodeGBs:F1} GB/s = {r.Ratio:P0} of reading the same bytes ({r.DecodeGBs / bw.ReadGBs:P0} of the probe); from CPU time {r.DecodeTpsCpu:F2} tok/s");
+                if (r.LinearShare is not null) Console.WriteLine($"  linear layers: {r.LinearShare:P1} of decode wall time");
+                Console.WriteLine($"  decode batch {o.Batch}: {r.BatchTps:F1} tok/s (from CPU time {r.BatchTpsCpu:F1})");
+                Console.WriteLine($"  prefill {o.Prompt} tokens: {r.PrefillTps:F1} tok/s (from CPU time {r.PrefillTpsCpu:F1})");
+            }
+            if (versus is not null)
+                foreach (var (name, v) in versus)
+                    Console.WriteLine($"{name} / bf16: prefill {v.prefill_ratio:F2}×, decode batch {o.Batch} {v.decode_batch_n_ratio:F2}×, decode batch 1 {v.decode_batch1_ratio:F2}×");
+        }
+        return 0;
+    }
+
+    static string LoadAverage()
+    {
+        try { return string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)); }
+        catch (IOException) { return "?"; }
+    }
+
+    static FormatRun RunFormat(Options o, string format, string? activations, string? kvCache)
+    {
         var model = RandomModel(o);
-        var quant = QuantFormatOf(o.Format);
+        var quant = QuantFormatOf(format);
         if (quant is not null) Quantize(model, quant);
         var schemes = model.Transformer.ForceSchemes(activations, kvCache);
         var t = model.Transformer;
         var linears = model.Weights.Layers.SelectMany(l => new[] { l.Q, l.K, l.V, l.O, l.Gate, l.Up, l.Down }).Append(model.Weights.LmHead);
         long weightBytes = linears.Sum(l => l.ByteSize);
-        // The limit batch-1 decode is held to: a plain read of exactly the bytes it streams, in this run (see IStreamedWeight).
+        // The limit batch-1 decode is held to: a plain read of exactly the bytes it streams (see IStreamedWeight), timed
+        // before each timed repeat of every phase and after the last, so the limit is the median of reads taken under
+        // the same conditions as the runs it limits rather than one read that may have caught a quiet or a busy moment.
         var streams = linears.SelectMany(l => ((IStreamedWeight)l).StreamedMemory).ToList();
-        var read = Best(Math.Max(o.Repeats, 5), () => MemoryBandwidth.ReadAll(streams));
-        double sameBytesGBs = weightBytes / read.Wall / 1e9, sameBytesCpuGBs = weightBytes / read.Cpu * o.Threads / 1e9;
+        var reads = new List<double>();
+        var readCpu = Best(2, () => MemoryBandwidth.ReadAll(streams), reads);
+        Action limit = () => MemoryBandwidth.ReadAll(streams);
         var profile = o.Profile ? TimedLinear.Wrap(model.Weights) : null;
 
         var rng = new Random(1);
@@ -65,7 +180,7 @@ public static class DecodeBench
 
         // Prefill: one sequence of o.Prompt tokens into a fresh cache.
         var prompt = Prompt(o.Prompt);
-        var prefill = Best(o.Repeats, () => t.Forward([new SequenceChunk(t.NewCache(ctx), prompt)], LogitsMode.Last));
+        var prefill = Best(o.Repeats, () => t.Forward([new SequenceChunk(t.NewCache(ctx), prompt)], LogitsMode.Last), reads, limit);
 
         // Batch-1 decode: o.DecodeTokens steps per repeat, continuing one sequence (after a warm-up step).
         var cache = t.NewCache(ctx);
@@ -76,10 +191,9 @@ public static class DecodeBench
         var decode = Best(o.Repeats, () =>
         {
             for (int i = 0; i < o.DecodeTokens; i++) t.Forward([new SequenceChunk(cache, last)], LogitsMode.Last);
-        });
+        }, reads, limit);
         var linearShare = profile?.Report(o.DecodeTokens * o.Repeats);
         double decodeSec = decode.Wall / o.DecodeTokens, decodeCpu = decode.Cpu / o.DecodeTokens;
-        double achievedGBs = weightBytes / decodeSec / 1e9;
         long kvBytes = DecodeSchemes.KvBytesRead(cache); // at the last step, the longest context of the phase
 
         // Batch-N decode: N sequences with short prompts, one shared forward per step.
@@ -89,60 +203,18 @@ public static class DecodeBench
         var batch = Best(o.Repeats, () =>
         {
             for (int i = 0; i < steps; i++) t.Forward(caches.Select(c => new SequenceChunk(c, last)).ToList(), LogitsMode.Last);
-        });
+        }, reads, limit);
 
-        double ratio = achievedGBs / sameBytesGBs;
-        // CPU-time figures: what the run costs per core-second, the fair yardstick on a shared machine (spinning
-        // workers count as busy, so these understate rather than flatter).
-        double decodeTpsCpu = o.Threads / decodeCpu;
-        double gbsCpu = weightBytes * decodeTpsCpu / 1e9;
-        var result = new
-        {
-            benchmark = "decode",
-            shape = new { hidden = o.Hidden, layers = o.Layers, heads = o.Heads, kv_heads = o.KvHeads, mlp = o.Mlp, vocab = o.Vocab, weights = quant?.Name ?? "bf16",
-                activations = schemes.GetValueOrDefault("activations", "f32"), kv_cache = schemes.GetValueOrDefault("kv_cache", "f32") },
-            kv_bytes_read_per_token = kvBytes,
-            threads = o.Threads,
-            weight_bytes = weightBytes,
-            memory_read_gbs = Math.Round(bw.ReadGBs, 2),
-            memory_read_per_cpu_gbs = Math.Round(bw.ReadPerCpuGBs, 2),
-            memory_triad_gbs = Math.Round(bw.TriadGBs, 2),
-            memory_probe_huge_pages = bw.HugePageShare,
-            same_bytes_read_gbs = Math.Round(sameBytesGBs, 2),
-            decode_batch1_tokens_per_s = Math.Round(1 / decodeSec, 2),
-            decode_batch1_weight_gbs = Math.Round(achievedGBs, 2),
-            decode_batch1_tokens_per_cpu_s_times_threads = Math.Round(decodeTpsCpu, 2),
-            decode_batch_n = o.Batch,
-            decode_batch_n_tokens_per_s = Math.Round(o.Batch * steps / batch.Wall, 2),
-            decode_batch_n_tokens_per_cpu_s_times_threads = Math.Round(o.Batch * steps / batch.Cpu * o.Threads, 2),
-            prefill_tokens = o.Prompt,
-            prefill_tokens_per_s = Math.Round(o.Prompt / prefill.Wall, 2),
-            prefill_tokens_per_cpu_s_times_threads = Math.Round(o.Prompt / prefill.Cpu * o.Threads, 2),
-            linear_share_of_decode = linearShare,
-            ratio = Math.Round(ratio, 3),
-            ratio_cpu = Math.Round(gbsCpu / sameBytesCpuGBs, 3),
-            // The cache is streamed too: weights plus keys and values read per step, against the plain read of the weights.
-            ratio_with_kv = Math.Round((weightBytes + kvBytes) / decodeSec / 1e9 / sameBytesGBs, 3),
-            ratio_probe = Math.Round(achievedGBs / bw.ReadGBs, 3),
-            ratio_to_triad = Math.Round(achievedGBs / bw.TriadGBs, 3),
-        };
-        if (o.Json) Console.WriteLine(JsonSerializer.Serialize(result));
-        else
-        {
-            Console.WriteLine($"memory bandwidth (same run): read {bw.ReadGBs:F1} GB/s ({bw.ReadPerCpuGBs:F1} per CPU-second × threads), triad {bw.TriadGBs:F1} GB/s; probe on huge pages {bw.HugePageShare:P0}");
-            Console.WriteLine($"weights streamed per token: {weightBytes / 1e9:F2} GB ({result.shape.weights}), activations {result.shape.activations}, " +
-                $"KV cache {result.shape.kv_cache}: {kvBytes / 1e6:F1} MB read per token at the end");
-            Console.WriteLine($"plain read of the same weight bytes: {sameBytesGBs:F1} GB/s");
-            Console.WriteLine($"decode batch 1:  {1 / decodeSec:F2} tok/s, {achievedGBs:F1} GB/s = {ratio:P0} of reading the same bytes ({result.ratio_probe:P0} of the probe, {achievedGBs / bw.TriadGBs:P0} of triad); " +
-                $"from CPU time {decodeTpsCpu:F2} tok/s = {result.ratio_cpu:P0}");
-            if (linearShare is not null) Console.WriteLine($"  linear layers: {linearShare:P1} of decode wall time");
-            Console.WriteLine($"decode batch {o.Batch}: {result.decode_batch_n_tokens_per_s:F1} tok/s (from CPU time {result.decode_batch_n_tokens_per_cpu_s_times_threads:F1})");
-            Console.WriteLine($"prefill {o.Prompt} tokens: {result.prefill_tokens_per_s:F1} tok/s (from CPU time {result.prefill_tokens_per_cpu_s_times_threads:F1})");
-        }
-        return 0;
+        double median = Median(reads);
+        return new FormatRun(quant?.Name ?? "bf16", weightBytes, weightBytes / median / 1e9, weightBytes / reads.Max() / 1e9,
+            weightBytes / reads.Min() / 1e9, reads.Count, weightBytes / readCpu.Cpu * o.Threads / 1e9,
+            1 / decodeSec, weightBytes / decodeSec / 1e9, o.Threads / decodeCpu, linearShare,
+            o.Batch * steps / batch.Wall, o.Batch * steps / batch.Cpu * o.Threads, o.Prompt / prefill.Wall, o.Prompt / prefill.Cpu * o.Threads,
+            schemes.GetValueOrDefault("activations", "f32"), schemes.GetValueOrDefault("kv_cache", "f32"), kvBytes);
     }
 
-    /// <summary>bf16 (null), or the integer format: q8 = int8 per channel, q4 = 4-bit groups of 128, or any IntN name.</summary>
+    /// <summary>bf16 (null), or the integer format: q8 = int8 per channel, q4 = 4-bit groups of 128, or any IntN name.
+    /// <c>--format bf16,q4,q8</c> runs each in turn in one invocation and reports the quantized ones against bf16.</summary>
     static QuantFormat? QuantFormatOf(string name) => name switch
     {
         "bf16" => null,
@@ -153,8 +225,8 @@ public static class DecodeBench
     };
 
     /// <summary>Every linear, the LM head included (untied from the bf16 embedding), replaced by seeded random codes of
-    /// the format packed through <see cref="QuantizedLinear"/>; scales keep the weights' spread at ±1/√in as the bf16
-    /// model's. Speed does not depend on the values, only on the format.</summary>
+    /// the format packed through <see cref="QuantizedLinear"/>; scales (fp16 numbers) keep the weights' spread at ±1/√in
+    /// as the bf16 model's. Speed does not depend on the values, only on the format.</summary>
     static void Quantize(Model model, QuantFormat f)
     {
         int seed = 1000;
@@ -175,7 +247,8 @@ public static class DecodeBench
                     }
                 }
             }, workPerItem: inF);
-            var scales = Enumerable.Repeat(2f / (maxq * MathF.Sqrt(inF)), outF * groups).ToArray();
+            // fp16 scales, as GPTQ/AWQ checkpoints store them (so packing keeps them as fp16 and streams those bytes)
+            var scales = Enumerable.Repeat((float)(Half)(2f / (maxq * MathF.Sqrt(inF))), outF * groups).ToArray();
             var zeros = Enumerable.Repeat(f.Symmetric ? (maxq + 1) / 2f : maxq / 2f, outF * groups).ToArray();
             return QuantizedLinear.Pack(new QuantizedTensor(f, outF, inF, codes, scales, zeros, QuantizedTensor.SequentialGIdx(inF, gl)));
         }

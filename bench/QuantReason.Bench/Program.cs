@@ -11,6 +11,7 @@ public static class Program
         ["decode"] = DecodeBench.Run,
         ["gptq"] = GptqBench.Run,
         ["gemv-q4"] = GemvQ4Bench.Run,
+        ["gemm-q"] = GemmQBench.Run,
         ["gptq-model"] = GptqModelBench.Run,
         ["train"] = TrainBench.Run,
         ["dpo"] = DpoBench.Run,

@@ -144,7 +144,7 @@ public static unsafe class GemvQ4I16
         var nib = Vector512.Create((byte)0x0F);
         var ones = Vector512.Create((short)1);
         uint* tile = w.LoWord(o, 0); // [WordsLo/16, 4, 16]: chunk c of row i at c·64 + 16·i
-        float* par = w.TileParams(o, 0); // [groups, 2, 4]
+        float* tmp = stackalloc float[8]; // a group's parameters converted from fp16
         int chunksPerGroup = w.GroupLength / Chunk;
         Vector512<float> t0 = default, t1 = default, t2 = default, t3 = default;
         var zt = Vector128<float>.Zero;
@@ -163,7 +163,7 @@ public static unsafe class GemvQ4I16
                 q2 += Dot(Vector512.Load(wc + 32).AsByte(), nib, he, ho, le, lo, ones);
                 q3 += Dot(Vector512.Load(wc + 48).AsByte(), nib, he, ho, le, lo, ones);
             }
-            float* pg = par + g * 8;
+            float* pg = w.GroupParams(o, g, tmp); // [2, 4] scales, zeros
             float sx = xscale[g];
             t0 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(q0), Vector512.Create(pg[0] * sx), t0);
             t1 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(q1), Vector512.Create(pg[1] * sx), t1);

@@ -149,7 +149,7 @@ public static unsafe class GemvQxF32
         byte top = (byte)(bits * (cpw - 1));
         uint* masks = (uint*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(FieldMasks512[bits])); // [field][16], pinned
         uint* tile = w.LoWord(o, 0); // [WordsLo/16, 4, 16]: pair b of the four rows is the 256 bytes at b·64
-        float* par = w.TileParams(o, 0); // [groups, 2, 4]
+        float* tmp = stackalloc float[8]; // a group's parameters converted from fp16
         var zt = Vector128<float>.Zero;  // Σ_g s·z·Σx of the four rows
         int groups = w.Groups, pairsPerGroup = w.GroupLength / pair;
         Vector512<float> t0 = default, t1 = default, t2 = default, t3 = default;
@@ -195,7 +195,7 @@ public static unsafe class GemvQxF32
                     e3 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Vector512.ShiftRightLogical(w3, top).AsInt32()), xv, e3);
                 }
             }
-            float* pg = par + g * 8;
+            float* pg = w.GroupParams(o, g, tmp); // [2, 4] scales, zeros
             zt = Vector128.FusedMultiplyAdd(Vector128.Load(pg) * Vector128.Load(pg + 4), Vector128.Create(xsum[g]), zt);
             t0 = Vector512.FusedMultiplyAdd(a0 + e0, Vector512.Create(pg[0]), t0);
             t1 = Vector512.FusedMultiplyAdd(a1 + e1, Vector512.Create(pg[1]), t1);
@@ -240,7 +240,7 @@ public static unsafe class GemvQxF32
         var mask = Vector256.Create((1u << lb) - 1);
         var one = Vector256.Create(1u);
         uint* tileLo = w.LoWord(o, 0), tileHi = three ? w.HiWord(o, 0) : null; // [words/16, 4, 16] each
-        float* par = w.TileParams(o, 0); // [groups, 2, 4]
+        float* tmp = stackalloc float[8]; // a group's parameters converted from fp16
         var zt = Vector128<float>.Zero;  // Σ_g s·z·Σx of the four rows
         int groups = w.Groups, chunksPerGroup = w.GroupLength / 8;
         Vector256<float> t0 = default, t1 = default, t2 = default, t3 = default;
@@ -271,7 +271,7 @@ public static unsafe class GemvQxF32
                 a2 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(q2.AsInt32()), xv, a2);
                 a3 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(q3.AsInt32()), xv, a3);
             }
-            float* pg = par + g * 8;
+            float* pg = w.GroupParams(o, g, tmp); // [2, 4] scales, zeros
             zt = Vector128.FusedMultiplyAdd(Vector128.Load(pg) * Vector128.Load(pg + 4), Vector128.Create(xsum[g]), zt);
             t0 = Fma.MultiplyAdd(a0, Vector256.Create(pg[0]), t0);
             t1 = Fma.MultiplyAdd(a1, Vector256.Create(pg[1]), t1);
@@ -345,7 +345,7 @@ public static unsafe class GemvQxF32
         var top = Vector128.CreateScalar((uint)(bits * (cpw - 1)));
         uint* masks = (uint*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(FieldMasks[bits])); // [field][8], pinned
         uint* tile = w.LoWord(o, 0); // [WordsLo/16, 4, 16]: block b of row i at (b/2)·64 + i·16 + (b mod 2)·8
-        float* par = w.TileParams(o, 0); // [groups, 2, 4]
+        float* tmp = stackalloc float[8]; // a group's parameters converted from fp16
         var zt = Vector128<float>.Zero;  // Σ_g s·z·Σx of the four rows
         int groups = w.Groups, blocksPerGroup = w.GroupLength / block;
         Vector256<float> t0 = default, t1 = default, t2 = default, t3 = default;
@@ -393,7 +393,7 @@ public static unsafe class GemvQxF32
                     e3 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.ShiftRightLogical(w3, top).AsInt32()), xv, e3);
                 }
             }
-            float* pg = par + g * 8;
+            float* pg = w.GroupParams(o, g, tmp); // [2, 4] scales, zeros
             zt = Vector128.FusedMultiplyAdd(Vector128.Load(pg) * Vector128.Load(pg + 4), Vector128.Create(xsum[g]), zt);
             t0 = Fma.MultiplyAdd(Avx.Add(a0, e0), Vector256.Create(pg[0]), t0);
             t1 = Fma.MultiplyAdd(Avx.Add(a1, e1), Vector256.Create(pg[1]), t1);

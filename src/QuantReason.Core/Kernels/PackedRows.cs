@@ -1,9 +1,12 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace QuantReason.Kernels;
 
 /// <summary>
-/// Operands of the fused group-dequant kernels: packed 2/3/4/8-bit codes, per-group f32 scales and zeros, rows of
+/// Operands of the fused group-dequant kernels: packed 2/3/4/8-bit codes, per-group scales and zeros (f32, or fp16 bits
+/// when every value is an fp16 number, as GPTQ/AWQ checkpoints store them: <see cref="HalfParams"/>), rows of
 /// <see cref="In"/> codes whose groups are contiguous runs of <see cref="GroupLength"/> (callers permute x for act-order
 /// weights). Inside a row, words follow the <see cref="Quantization.PackedCodes"/> layout (blocks of 8 words, field n of
 /// word j = column n·8 + j); the rows themselves are tiled: 4 rows × 16 words (one cache line each) are 256 contiguous
@@ -24,23 +27,46 @@ public readonly unsafe struct PackedRows
     public readonly int Bits, Out, In, GroupLength, Groups, WordsLo, WordsHi;
     public readonly uint* Lo;       // [⌈out/4⌉, WordsLo/16, 4, 16]  the 2/4/8-bit plane (the low two bits for 3-bit codes)
     public readonly uint* Hi;       // [⌈out/4⌉, WordsHi/16, 4, 16]  the high bit of 3-bit codes, else null
-    public readonly float* Params;  // [⌈out/4⌉, groups, 2, 4]  per tile and group: 4 scales, then 4 zeros
+    public readonly float* Params;  // [⌈out/4⌉, groups, 2, 4]  per tile and group: 4 scales, then 4 zeros; null when fp16
+    public readonly ushort* HalfParams; // [⌈out/4⌉, groups, 2, 4]  the same as fp16 bits; null when f32
 
-    public PackedRows(int bits, int outFeatures, int inFeatures, int groupLength, uint* lo, int wordsLo, uint* hi, int wordsHi, float* parameters)
+    public PackedRows(int bits, int outFeatures, int inFeatures, int groupLength, uint* lo, int wordsLo, uint* hi, int wordsHi, float* parameters,
+        ushort* halfParameters = null)
     {
         Bits = bits; Out = outFeatures; In = inFeatures; GroupLength = groupLength; Groups = inFeatures / groupLength;
-        Lo = lo; WordsLo = wordsLo; Hi = hi; WordsHi = wordsHi; Params = parameters;
+        Lo = lo; WordsLo = wordsLo; Hi = hi; WordsHi = wordsHi; Params = parameters; HalfParams = halfParameters;
     }
 
     /// <summary>Index of row o's scale for group g in a tiled parameter array (its zero is 4 further).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static long ParamIndex(int o, int g, int groups) => ((long)(o >> 2) * groups + g) * 2 * TileRows + (o & 3);
 
-    public float Scale(int o, int g) => Params[ParamIndex(o, g, Groups)];
-    public float Zero(int o, int g) => Params[ParamIndex(o, g, Groups) + TileRows];
+    public float Scale(int o, int g) => Param(ParamIndex(o, g, Groups));
+    public float Zero(int o, int g) => Param(ParamIndex(o, g, Groups) + TileRows);
 
-    /// <summary>The 8 parameters of tile o/4 for group g: 4 scales, then 4 zeros.</summary>
-    public float* TileParams(int o, int g) => Params + ((long)(o >> 2) * Groups + g) * 2 * TileRows;
+    float Param(long i) => HalfParams is null ? Params[i] : (float)BitConverter.UInt16BitsToHalf(HalfParams[i]);
+
+    /// <summary>The 8 parameters of tile o/4 for group g as f32 (4 scales, then 4 zeros): in place, or converted from
+    /// fp16 into <paramref name="tmp"/> [8] (once per tile and group, shared by its 4 rows' codes).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float* GroupParams(int o, int g, float* tmp)
+    {
+        long i = ((long)(o >> 2) * Groups + g) * 2 * TileRows;
+        if (HalfParams is null) return Params + i;
+        HalfToSingle8(HalfParams + i).Store(tmp);
+        return tmp;
+    }
+
+    /// <summary>8 fp16 values to f32, exactly: the 15 magnitude bits moved to an f32's exponent and mantissa and scaled by
+    /// 2^112 (the difference of the biases; exact for normal and subnormal halves), then the sign. Packing stores fp16
+    /// only for finite values, so infinities and NaNs never reach this.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> HalfToSingle8(ushort* p)
+    {
+        var u = Avx2.IsSupported ? Avx2.ConvertToVector256Int32(p).AsUInt32() : Vector256.WidenLower(Vector128.Load(p).ToVector256());
+        var mag = ((u & Vector256.Create(0x7FFFu)) << 13).AsSingle() * Vector256.Create(BitConverter.Int32BitsToSingle(0x77800000)); // 2^112
+        return (mag.AsUInt32() | ((u & Vector256.Create(0x8000u)) << 16)).AsSingle();
+    }
 
     public int LoBits => Bits == 3 ? 2 : Bits;
 

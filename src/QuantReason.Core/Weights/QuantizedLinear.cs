@@ -7,7 +7,9 @@ using QuantReason.Quantization;
 namespace QuantReason.Weights;
 
 /// <summary>
-/// A linear weight stored as packed 2/3/4/8-bit group codes (<see cref="PackedCodes"/> layout) with f32 scales and zeros.
+/// A linear weight stored as packed 2/3/4/8-bit group codes (<see cref="PackedCodes"/> layout) with per-group scales and
+/// zeros: fp16 when every one of them is an fp16 number (GPTQ and AWQ checkpoints store fp16: kept bit for bit, 5.6 % fewer
+/// bytes to stream at 4 bits g128), else f32 (RTN and GPTQ computed here).
 /// Act-order weights whose g_idx is not sequential keep their columns in group order (<see cref="Perm"/>: stored column
 /// p is input channel Perm[p]) and permute x once per token, so every group is a contiguous run for the kernel.
 /// </summary>
@@ -23,18 +25,26 @@ public sealed unsafe class QuantizedLinear : IQuantizedWeight, IStreamedWeight
     readonly uint[] _lo;      // [⌈out/4⌉, wordsLo/16, 4, 16] from _loAt on: tiled (PackedRows), 64-byte aligned
     readonly uint[] _hi;      // [⌈out/4⌉, wordsHi/16, 4, 16] from _hiAt on, 3-bit only
     readonly int _loAt, _hiAt, _wordsLo, _wordsHi;
-    readonly float[] _params; // [⌈out/4⌉, groups, 2, 4] from _paramsAt on: per 4 rows and group, 4 scales then 4 zeros
+    readonly float[]? _params; // [⌈out/4⌉, groups, 2, 4] from _paramsAt on: per 4 rows and group, 4 scales then 4 zeros
+    readonly ushort[]? _half;  // the same as fp16 bits, when lossless (then _params is null)
     readonly int _paramsAt;
+
+    /// <summary>Whether scales and zeros are stored as fp16.</summary>
+    public bool HalfParams => _half is not null;
 
     /// <summary>Stored column p holds input channel Perm[p]; null when columns are in input order.</summary>
     public int[]? Perm { get; }
 
-    public long ByteSize => 4L * (Lo.Length + Hi.Length + Params.Length) + 4L * (Perm?.Length ?? 0);
+    public long ByteSize => 4L * (Lo.Length + Hi.Length) + ParamBytes + 4L * (Perm?.Length ?? 0);
 
-    QuantizedLinear(QuantFormat f, int outF, int inF, int gl, (uint[], int) lo, int wl, (uint[], int) hi, int wh, (float[], int) parameters, int[]? perm)
+    long ParamCount => (long)PackedRows.PaddedRows(OutFeatures) * Groups * 2;
+    long ParamBytes => ParamCount * (_half is null ? 4 : 2);
+
+    QuantizedLinear(QuantFormat f, int outF, int inF, int gl, (uint[], int) lo, int wl, (uint[], int) hi, int wh,
+        float[]? parameters, ushort[]? half, int paramsAt, int[]? perm)
     {
         Quant = f; OutFeatures = outF; InFeatures = inF; GroupLength = gl;
-        (_lo, _loAt) = lo; _wordsLo = wl; (_hi, _hiAt) = hi; _wordsHi = wh; (_params, _paramsAt) = parameters; Perm = perm;
+        (_lo, _loAt) = lo; _wordsLo = wl; (_hi, _hiAt) = hi; _wordsHi = wh; _params = parameters; _half = half; _paramsAt = paramsAt; Perm = perm;
     }
 
     public IReadOnlyList<(nint Address, long Bytes)> StreamedMemory
@@ -42,7 +52,7 @@ public sealed unsafe class QuantizedLinear : IQuantizedWeight, IStreamedWeight
         get
         {
             var r = Rows;
-            var list = new List<(nint, long)> { ((nint)r.Lo, 4L * Lo.Length), ((nint)r.Params, 4L * Params.Length) };
+            var list = new List<(nint, long)> { ((nint)r.Lo, 4L * Lo.Length), (r.Params is not null ? (nint)r.Params : (nint)r.HalfParams, ParamBytes) };
             if (Hi.Length > 0) list.Add(((nint)r.Hi, 4L * Hi.Length));
             if (Perm is not null) list.Add(((nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(Perm)), 4L * Perm.Length));
             return list;
@@ -51,7 +61,6 @@ public sealed unsafe class QuantizedLinear : IQuantizedWeight, IStreamedWeight
 
     Span<uint> Lo => _lo.AsSpan(_loAt, PackedRows.PaddedRows(OutFeatures) * _wordsLo);
     Span<uint> Hi => _hi.AsSpan(_hiAt, PackedRows.PaddedRows(OutFeatures) * _wordsHi);
-    Span<float> Params => _params.AsSpan(_paramsAt, PackedRows.PaddedRows(OutFeatures) * Groups * 2);
 
     /// <summary>Packs a quantized tensor. g_idx must put exactly GroupLength channels in each group (as RTN, GPTQ with
     /// or without act-order, and static groups all do).</summary>
@@ -95,17 +104,39 @@ public sealed unsafe class QuantizedLinear : IQuantizedWeight, IStreamedWeight
             PackedCodes.PackRow(row, planes[1], planes[0], words.AsSpan(0, wh));
             PackedRows.ScatterRow(words.AsSpan(0, wh), hi.Array.AsSpan(hi.Offset), o, wh);
         }
-        var parameters = WeightMemory.AllocatePinnedAligned<float>((long)rows * groups * 2); // [rows/4, groups, 2, 4]
-        var par = parameters.Array.AsSpan(parameters.Offset);
-        par.Clear();
+        // [rows/4, groups, 2, 4] fp16 when that loses nothing (the checkpoint's own values), else f32
+        bool half = IsHalf(t.Scales) && IsHalf(t.Zeros);
+        long count = (long)rows * groups * 2;
+        float[]? f32 = null;
+        ushort[]? f16 = null;
+        int at;
+        if (half) { (f16, at) = WeightMemory.AllocatePinnedAligned<ushort>(count); Array.Clear(f16); }
+        else { (f32, at) = WeightMemory.AllocatePinnedAligned<float>(count); Array.Clear(f32); }
         for (int o = 0; o < outF; o++)
             for (int g = 0; g < groups; g++)
             {
-                long i = PackedRows.ParamIndex(o, g, groups);
-                par[(int)i] = t.Scales[o * groups + g];
-                par[(int)i + PackedRows.TileRows] = t.Zeros[o * groups + g];
+                int i = at + (int)PackedRows.ParamIndex(o, g, groups);
+                float s = t.Scales[o * groups + g], z = t.Zeros[o * groups + g];
+                if (f16 is not null)
+                {
+                    f16[i] = BitConverter.HalfToUInt16Bits((Half)s);
+                    f16[i + PackedRows.TileRows] = BitConverter.HalfToUInt16Bits((Half)z);
+                }
+                else
+                {
+                    f32![i] = s;
+                    f32[i + PackedRows.TileRows] = z;
+                }
             }
-        return new QuantizedLinear(f, outF, inF, gl, lo, wl, hi, wh, parameters, perm);
+        return new QuantizedLinear(f, outF, inF, gl, lo, wl, hi, wh, f32, f16, at, perm);
+    }
+
+    /// <summary>Every value a finite fp16 number, bit for bit (−0 included).</summary>
+    static bool IsHalf(float[] v)
+    {
+        foreach (var x in v)
+            if (!float.IsFinite(x) || BitConverter.SingleToInt32Bits((float)(Half)x) != BitConverter.SingleToInt32Bits(x)) return false;
+        return true;
     }
 
     /// <summary>The plain codes, scales, zeros and g_idx back (the exact inverse of <see cref="Pack"/>).</summary>
@@ -133,13 +164,12 @@ public sealed unsafe class QuantizedLinear : IQuantizedWeight, IStreamedWeight
         for (int p = 0; p < InFeatures; p++) gidx[Perm?[p] ?? p] = p / GroupLength;
         var scales = new float[OutFeatures * Groups];
         var zeros = new float[OutFeatures * Groups];
-        var par = Params;
+        var rows = Rows;
         for (int o = 0; o < OutFeatures; o++)
             for (int g = 0; g < Groups; g++)
             {
-                long i = PackedRows.ParamIndex(o, g, Groups);
-                scales[o * Groups + g] = par[(int)i];
-                zeros[o * Groups + g] = par[(int)i + PackedRows.TileRows];
+                scales[o * Groups + g] = rows.Scale(o, g);
+                zeros[o * Groups + g] = rows.Zero(o, g);
             }
         return new QuantizedTensor(Quant, OutFeatures, InFeatures, codes, scales, zeros, gidx);
     }
@@ -150,7 +180,8 @@ public sealed unsafe class QuantizedLinear : IQuantizedWeight, IStreamedWeight
     public PackedRows Rows => new(Quant.Bits, OutFeatures, InFeatures, GroupLength,
         (uint*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_lo)) + _loAt, _wordsLo,
         _wordsHi > 0 ? (uint*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_hi)) + _hiAt : null, _wordsHi,
-        (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_params)) + _paramsAt);
+        _params is null ? null : (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_params)) + _paramsAt,
+        _half is null ? null : (ushort*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_half)) + _paramsAt);
 
     /// <summary>x in stored column order (identity unless act-order).</summary>
     void Permute(ReadOnlySpan<float> x, Span<float> dst)
@@ -162,8 +193,15 @@ public sealed unsafe class QuantizedLinear : IQuantizedWeight, IStreamedWeight
     /// <summary>From this many tokens on, the GEMM (each weight row dequantized once per call into packed panels and
     /// shared by all tokens) beats streaming the packed weights once per token: on the 1B-shaped 4-bit decode bench,
     /// batch 16 ran at 22 tok/s through the GEMM against ≈44 for a single token's GEMV, while 128-token prefill ran at
-    /// 71 through the GEMM.</summary>
+    /// 71 through the GEMM. Formats the integer kernel takes use that instead from <see cref="IntegerMinTokens"/> on.</summary>
     public const int GemmMinTokens = 32;
+
+    /// <summary>From this many tokens on, formats <see cref="GemmQxI8"/> supports go through it (codes unpacked once per
+    /// call, integer dot products with the activations rounded to 16 bits per token and group of 128). Measured on one
+    /// thread in CPU time (`bench -- gemm-q`, 4-bit g128, 8192×2048, loaded machine): 17–29 GMAC/s at 2 tokens, 26–43 at
+    /// 4, 42–51 at 16. A GEMV per token computes ≈65 from cache, but streams all packed weights once per token, which
+    /// from DRAM is the slower part; break-even came at 2–3 tokens, and from 4 on the kernel wins.</summary>
+    public const int IntegerMinTokens = 4;
 
     public void Forward(ReadOnlySpan<float> x /* [tokens, in] */, Span<float> y /* [tokens, out] */, int tokens) =>
         Forward(x, y, tokens, allowSimd: true);
@@ -172,6 +210,12 @@ public sealed unsafe class QuantizedLinear : IQuantizedWeight, IStreamedWeight
     {
         if (x.Length < (long)tokens * InFeatures || y.Length < (long)tokens * OutFeatures)
             throw new QuantReasonException($"x/y too short for {tokens} tokens", Format);
+        var rows = Rows;
+        if (allowSimd && tokens >= IntegerMinTokens && GemmQxI8.Supports(rows))
+        {
+            GemmQxI8.Run(rows, Activations(x, tokens, planes: 2), y);
+            return;
+        }
         ReadOnlySpan<float> xs = x.Slice(0, tokens * InFeatures);
         if (Perm is not null)
         {
@@ -179,10 +223,9 @@ public sealed unsafe class QuantizedLinear : IQuantizedWeight, IStreamedWeight
             for (int t = 0; t < tokens; t++) Permute(x.Slice(t * InFeatures, InFeatures), xp.AsSpan(t * InFeatures, InFeatures));
             xs = xp;
         }
-        if (tokens >= GemmMinTokens) GemmQxF32.Run(Rows, xs, y.Slice(0, tokens * OutFeatures), tokens, allowSimd);
+        if (tokens >= GemmMinTokens) GemmQxF32.Run(rows, xs, y.Slice(0, tokens * OutFeatures), tokens, allowSimd);
         else
         {
-            var rows = Rows;
             bool integer = allowSimd && GemvQ4I16.Supports(rows);
             for (int t = 0; t < tokens; t++)
             {
@@ -192,6 +235,27 @@ public sealed unsafe class QuantizedLinear : IQuantizedWeight, IStreamedWeight
                 else GemvQxF32.Run(rows, xt, yt, allowSimd);
             }
         }
+    }
+
+    /// <summary>x [tokens, in] rounded per token and group for <see cref="GemmQxI8"/> with this weight (in stored
+    /// column order): planes 1 = int8 (W·A8 formats), 2 = 16-bit (weight-only formats).</summary>
+    public IntActivations Activations(ReadOnlySpan<float> x, int tokens, int planes, int? groupLength = null)
+    {
+        var rows = Rows;
+        if (Perm is null)
+            return IntActivations.Quantize(x.Slice(0, tokens * InFeatures), tokens, InFeatures, groupLength ?? GemmQxI8.ActivationGroup(rows), planes, Quant.Bits);
+        var xp = new float[(long)tokens * InFeatures]; // [tokens, in] in stored column order
+        for (int t = 0; t < tokens; t++) Permute(x.Slice(t * InFeatures, InFeatures), xp.AsSpan(t * InFeatures, InFeatures));
+        return IntActivations.Quantize(xp, tokens, InFeatures, groupLength ?? GemmQxI8.ActivationGroup(rows), planes, Quant.Bits);
+    }
+
+    /// <summary>y [tokens, out] for activations already rounded to integers (<see cref="Activations"/>, or
+    /// <see cref="IntActivations.FromInt8"/> over codes in stored column order).</summary>
+    public void Forward(IntActivations a, Span<float> y)
+    {
+        if (!GemmQxI8.Supports(Rows))
+            throw new QuantReasonException($"format {Format} with groups of {GroupLength} has no integer-activation kernel", Format);
+        GemmQxI8.Run(Rows, a, y);
     }
 
     public void ForwardReference(ReadOnlySpan<float> x, Span<float> y, int tokens)

@@ -6,8 +6,26 @@ using QuantReason.Weights;
 namespace QuantReason.Tests.Kernels;
 
 /// <summary>The tiled layout of packed rows, independent of any kernel.</summary>
-public class PackedRowsTests
+public unsafe class PackedRowsTests
 {
+    [Fact]
+    public void HalfToSingleIsExactForEveryFiniteHalf()
+    {
+        var bits = new ushort[8];
+        var got = new float[8];
+        for (int h = 0; h < 65536; h += 8)
+        {
+            for (int i = 0; i < 8; i++) bits[i] = (ushort)(h + i);
+            fixed (ushort* p = bits) System.Runtime.Intrinsics.Vector256.CopyTo(PackedRows.HalfToSingle8(p), got);
+            for (int i = 0; i < 8; i++)
+            {
+                var half = BitConverter.UInt16BitsToHalf(bits[i]);
+                if (!Half.IsFinite(half)) continue;
+                Assert.True(BitConverter.SingleToInt32Bits((float)half) == BitConverter.SingleToInt32Bits(got[i]), $"0x{bits[i]:x4}: {(float)half} vs {got[i]}");
+            }
+        }
+    }
+
     [Fact]
     public void TilesAreContiguousAndTheMapIsABijection()
     {
