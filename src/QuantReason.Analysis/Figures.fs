@@ -34,6 +34,13 @@ module Figures =
             |> List.map (fun (model, rs) -> model, rs |> List.map (fun r -> Config.label r.Config, r.Score))
             |> Charts.groupedBar title "configuration" "accuracy (%)"
 
+    /// Accuracy (%) of each configuration of a QAT study with 95 % intervals (QatFindings.accuracies), one bar each.
+    let qatAccuracy (title: string) (points: (string * Estimate) list) : GenericChart =
+        points
+        |> List.map (fun (name, e) -> name, [ name, e ])
+        |> Charts.groupedBar title "configuration" "accuracy (%)"
+        |> Chart.withLayoutStyle (BarMode = StyleParam.BarMode.Overlay)
+
     /// Accuracy (%) by configuration × difficulty level (a Deedle pivot), configurations in table order.
     let degradationByLevel (title: string) (rows: Row list) : GenericChart =
         let withLevel = rows |> List.filter (fun r -> r.Level.IsSome)
