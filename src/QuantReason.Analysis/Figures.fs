@@ -36,10 +36,12 @@ module Figures =
 
     /// Accuracy (%) of each configuration of a QAT study with 95 % intervals (QatFindings.accuracies), one bar each.
     let qatAccuracy (title: string) (points: (string * Estimate) list) : GenericChart =
-        points
-        |> List.map (fun (name, e) -> name, [ name, e ])
+        // One series: the long configuration names are the axis labels, so no legend, and room below for them.
+        [ "accuracy", points ]
         |> Charts.groupedBar title "configuration" "accuracy (%)"
-        |> Chart.withLayoutStyle (BarMode = StyleParam.BarMode.Overlay)
+        |> Chart.withLayoutStyle (ShowLegend = false)
+        |> Charts.withSize 900 520
+        |> Chart.withMargin (LayoutObjects.Margin.init (Left = 55, Right = 15, Top = 40, Bottom = 250))
 
     /// Accuracy (%) by configuration × difficulty level (a Deedle pivot), configurations in table order.
     let degradationByLevel (title: string) (rows: Row list) : GenericChart =
