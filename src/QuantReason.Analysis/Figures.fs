@@ -34,6 +34,15 @@ module Figures =
             |> List.map (fun (model, rs) -> model, rs |> List.map (fun r -> Config.label r.Config, r.Score))
             |> Charts.groupedBar title "configuration" "accuracy (%)"
 
+    /// Accuracy (%) of each configuration of a QAT study with 95 % intervals (QatFindings.accuracies), one bar each.
+    let qatAccuracy (title: string) (points: (string * Estimate) list) : GenericChart =
+        // One series: the long configuration names are the axis labels, so no legend, and room below for them.
+        [ "accuracy", points ]
+        |> Charts.groupedBar title "configuration" "accuracy (%)"
+        |> Chart.withLayoutStyle (ShowLegend = false)
+        |> Charts.withSize 900 520
+        |> Chart.withMargin (LayoutObjects.Margin.init (Left = 55, Right = 15, Top = 40, Bottom = 250))
+
     /// Accuracy (%) by configuration × difficulty level (a Deedle pivot), configurations in table order.
     let degradationByLevel (title: string) (rows: Row list) : GenericChart =
         let withLevel = rows |> List.filter (fun r -> r.Level.IsSome)

@@ -49,7 +49,10 @@ module PaperBuild =
 
     /// The figures and tables of a paper, computed before anything is rendered so that bad input fails fast.
     let plan (options: PaperOptions) : (string * GenericChart) list * (string * Table) list =
-        let runs = resolveRuns options.Runs
+        // One dataset per table: a study folder holding QAT runs feeds only the QAT findings table; the others feed
+        // the rest (or, given QAT studies alone, their untrained runs do).
+        let qatStudies, studies = options.Runs |> List.map (fun p -> resolveRuns [ p ]) |> List.partition (List.exists QatFindings.isQat)
+        let runs = List.concat (if studies.IsEmpty then qatStudies else studies)
         let dataset = RunDirectory.requireOneDataset runs
         let synthetic = runs |> List.exists Demo.isSynthetic
         let tag = if synthetic then " [SYNTHETIC demo input]" else ""
@@ -90,6 +93,16 @@ module PaperBuild =
             tables.Add("ablation", Tables.ablation (sprintf "Accuracy (%%) on %s after format alignment and DPO on each error-type subset (Setting 0 all types, 1 conceptual, 2 method, 3 execution)%s" dataset.Name tag) ablation)
             tables.Add("restoration", Tables.restoration (sprintf "Restoration on %s: gain and capability recovered, (restored − quantized) / (FP − quantized), paired bootstrap over problems%s" dataset.Name tag) restoration)
             tables.Add("restoration-error-types", Tables.firstErrorChanges ("First errors by type before and after restoration" + tag) restoration)
+        if not qatStudies.IsEmpty then
+            let qat = List.concat qatStudies
+            let qatDataset = RunDirectory.requireOneDataset qat
+            let qatTag = if qat |> List.exists Demo.isSynthetic then " [SYNTHETIC demo input]" else ""
+            tables.Add(
+                "qat-findings",
+                Tables.qatFindings
+                    (sprintf "Reasoning-QAT findings, %s: accuracy with Wilson 95%% intervals over the problems both runs answered; A − B in points with a paired bootstrap 95%% interval over problem ids%s"
+                        (Figures.subject (qat |> List.map (fun r -> r.Manifest.Model.Name)) qatDataset.Name) qatTag)
+                    (QatFindings.table qat))
         let publishedFolder =
             match options.Published with
             | Some f -> Some f

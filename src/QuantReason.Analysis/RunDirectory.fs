@@ -53,7 +53,11 @@ module RunDirectory =
                     |> Option.defaultValue (if method = "lora" || method = "qlora" then "align" else method)
                   Subset = JsonRead.optStr w "subset" t |> Option.defaultValue "all"
                   Pairs = JsonRead.optInt w "pairs" t
-                  BaseRun = JsonRead.optStr w "base_run" t })
+                  BaseRun = JsonRead.optStr w "base_run" t
+                  Init = JsonRead.optStr w "init" t
+                  Objective = JsonRead.optStr w "objective" t
+                  Calibration = JsonRead.optStr w "calibration" t
+                  Steps = JsonRead.optInt w "steps" t })
           Dataset =
             { Name = JsonRead.str (where "dataset") "name" dataset
               Digest = JsonRead.optStr (where "dataset") "digest" dataset

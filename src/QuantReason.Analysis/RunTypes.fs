@@ -24,7 +24,13 @@ type Training =
       Subset: string
       Pairs: int option
       /// Run id of the quantized configuration this run restores (None in runs written before the field existed).
-      BaseRun: string option }
+      BaseRun: string option
+      /// QAT runs (stage `qat`): the student's initialisation (`gptq`, `rtn`, `none`), objective (`kd`, `sft`), the
+      /// calibration domain of a PTQ init, and training steps; None elsewhere.
+      Init: string option
+      Objective: string option
+      Calibration: string option
+      Steps: int option }
 
 type DatasetInfo =
     { Name: string

@@ -141,6 +141,19 @@ module Tables =
                   aligned r; f1 r.Score.Value; interval f1 r.Score; f1 r.Gain.Value; interval f1 r.Gain
                   f1 (100.0 * r.Recovered.Value); interval f1 (Stats.scale 100.0 r.Recovered) ]) }
 
+    /// The Reasoning-QAT findings: both accuracies with Wilson intervals, the paired difference, and overlap.
+    let qatFindings (caption: string) (rows: QatFinding list) : Table =
+        { Caption = caption
+          Label = "qat-findings"
+          Columns = [ "Comparison"; "Bits"; "A"; "B"; "n"; "A (%)"; "95% CI"; "B (%)"; "95% CI"; "A − B"; "95% CI"; "Intervals overlap" ]
+          Align = "lrllrrrrrrrl"
+          Rows =
+            rows
+            |> List.map (fun r ->
+                [ r.Comparison; string r.Bits; r.A; r.B; string r.Problems; f1 r.AccuracyA.Value; interval f1 r.AccuracyA
+                  f1 r.AccuracyB.Value; interval f1 r.AccuracyB; f1 r.Difference.Value; interval f1 r.Difference
+                  (if r.Overlap then "yes" else "no") ]) }
+
     /// First errors by type before (quantized) and after each training run, over the problems the row pairs.
     let firstErrorChanges (caption: string) (rows: RestorationRow list) : Table =
         { Caption = caption

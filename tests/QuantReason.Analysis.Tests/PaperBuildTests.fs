@@ -77,3 +77,18 @@ type PaperBuildTests(fixture: ExporterFixture) =
         // (70 − 30) / (90 − 30) of the gap
         Assert.Equal<string list>([ "40.0"; "70.0" ], byStem.["restoration"].Rows.[1].[7..8])
         Assert.Equal("66.7", byStem.["restoration"].Rows.[1].[12])
+
+    [<Fact>]
+    member _.``a QAT study folder feeds only the qat-findings table, which matches the committed one``() =
+        let root = (Paths.repoRoot ()).Value
+        let demo = Path.Combine(TestRuns.tempRoot (), "runs")
+        Demo.generate demo |> ignore
+        let qat = Path.Combine(root, "data", "runs", "reasoning-qat")
+        // Two datasets side by side: the QAT study's runs stay out of the other tables instead of failing the build.
+        let _, tables = PaperBuild.plan { Runs = [ demo; qat ]; Out = TestRuns.tempRoot (); ProcessBench = None; Published = None }
+        let byStem = Map.ofList tables
+        Assert.Equal(6, byStem.["qat-findings"].Rows.Length)
+        Assert.DoesNotContain(byStem.["degradation"].Rows, fun r -> r.[1].StartsWith "QAT")
+        let _, alone = PaperBuild.plan { Runs = [ qat ]; Out = TestRuns.tempRoot (); ProcessBench = None; Published = None }
+        let committed = File.ReadAllText(Path.Combine(root, "paper", "tables", "qat-findings.md"))
+        Assert.Equal(committed, Tables.toMarkdown (Map.ofList alone).["qat-findings"])

@@ -158,7 +158,8 @@ let ``a run written by the C# run directory loads with the F# loader field for f
     Assert.Equal((1, "cs-run", "running", 1), (m.SchemaVersion, m.RunId, m.Status, m.Samples))
     Assert.Equal({ Name = "stepmath-ref"; Architecture = Some "llama"; Digest = Some(hex 'a'); Params = Some 760320L }, m.Model)
     Assert.Equal(Some { Method = "gptq"; Bits = 4; GroupSize = Some 32; Sym = Some true; ActOrder = Some false }, m.Quantization)
-    Assert.Equal(Some { Training.Method = "dpo"; Stage = "dpo"; Subset = "conceptual"; Pairs = Some 40; BaseRun = None }, m.Training)
+    Assert.Equal(Some { Training.Method = "dpo"; Stage = "dpo"; Subset = "conceptual"; Pairs = Some 40; BaseRun = None
+                        Init = None; Objective = None; Calibration = None; Steps = None }, m.Training)
     Assert.Equal({ DatasetInfo.Name = "stepmath-test"; Digest = Some(hex 'b'); Size = Some 3 }, m.Dataset)
     Assert.Equal<Map<string, string>>(Map [ "study", "stepmath"; "configuration", "gptq-w4g32" ], m.Tags)
     Assert.Equal<Prediction list>(

@@ -14,6 +14,8 @@ type Spec =
       Training: (string * string) option
       /// training.base_run.
       BaseRun: string option
+      /// A QAT run (training.stage `qat`): Some(init, objective, calibration, steps).
+      Qat: (string * string * string option * int) option
       Dataset: string
       Status: string
       /// (problem_id, subject, correct)
@@ -22,7 +24,7 @@ type Spec =
       Labels: (string * int * int * string option * string option) list }
 
 let spec id model quant answers =
-    { Id = id; Model = model; Quant = quant; Training = None; BaseRun = None; Dataset = "math500"; Status = "complete"
+    { Id = id; Model = model; Quant = quant; Training = None; BaseRun = None; Qat = None; Dataset = "math500"; Status = "complete"
       Answers = answers; Labels = [] }
 
 let private q (s: string) = "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\""
@@ -35,9 +37,12 @@ let manifestJson (s: Spec) =
         | Some(m, b) ->
             sprintf """{"method": %s, "bits": %d, "group_size": 128, "sym": true, "act_order": false, "calibration": null}""" (q m) b
     let training =
-        match s.Training with
-        | None -> "null"
-        | Some(m, sub) ->
+        match s.Training, s.Qat with
+        | _, Some(init, objective, calibration, steps) ->
+            sprintf """{"method": "qat", "stage": "qat", "subset": null, "pairs": null, "seed": 0, "init": %s, "objective": %s, "calibration": %s, "steps": %d, "hyperparameters": {"lr": 0.001}}"""
+                (q init) (q objective) (optQ calibration) steps
+        | None, None -> "null"
+        | Some(m, sub), None ->
             let stage = if m = "lora" || m = "qlora" then "align" else m
             sprintf """{"stage": %s, "method": %s, "subset": %s, "pairs": 323, "seed": 1, "base_run": %s, "hyperparameters": {"beta": 0.1}}"""
                 (q stage) (q m) (q sub) (optQ s.BaseRun)
