@@ -245,6 +245,14 @@ public sealed class Transformer
             return !ReferenceEquals(group, stopBefore);
         }
 
+        // Under an activation scheme the inputs already are the scheme's grid values: kept exact (see
+        // QuantizedLinear.ForwardExactActivations), so the runtime computes what the trainer's fake quantization does.
+        void Linear(ILinearWeight w, float[] input, float[] output)
+        {
+            if (act is not null && w is QuantizedLinear ql) ql.ForwardExactActivations(input, output, total);
+            else w.Forward(input, output, total);
+        }
+
         var L = Weights.Layers[l];
         // The entry points of a resumed layer (see ForwardLayer).
         if (from == 1) { att = resumeInput!; goto attentionOutput; }
@@ -252,9 +260,9 @@ public sealed class Transformer
         if (from == 3) { gate = resumeInput!; goto mlpOutput; }
         Ops.RmsNorm(x, L.InputNorm, h, total, hidden, eps, bf);
         if (!Observe(h, hidden, Projection.Q)) return;
-        L.Q.Forward(h, q, total);
-        L.K.Forward(h, k, total);
-        L.V.Forward(h, v, total);
+        Linear(L.Q, h, q);
+        Linear(L.K, h, k);
+        Linear(L.V, h, v);
         if (L.QBias is not null) { Ops.AddBias(q, L.QBias, total); Ops.AddBias(k, L.KBias!, total); Ops.AddBias(v, L.VBias!, total); }
         Round(q); Round(k); Round(v);
         if (L.QNorm is not null)
@@ -275,7 +283,7 @@ public sealed class Transformer
         Round(att);
     attentionOutput:
         if (!Observe(att, cfg.QDim, Projection.O)) return;
-        L.O.Forward(att, h, total);
+        Linear(L.O, att, h);
         Round(h);
         TensorPrimitives.Add(x, h, x);
         Round(x);
@@ -283,13 +291,13 @@ public sealed class Transformer
     mlp:
         Ops.RmsNorm(x, L.PostAttentionNorm, h, total, hidden, eps, bf);
         if (!Observe(h, hidden, Projection.Gate)) return;
-        L.Gate.Forward(h, gate, total);
-        L.Up.Forward(h, up, total);
+        Linear(L.Gate, h, gate);
+        Linear(L.Up, h, up);
         Round(gate); Round(up);
         Ops.SwiGlu(gate, up, gate, bf);
     mlpOutput:
         if (!Observe(gate, cfg.IntermediateSize, Projection.Down)) return;
-        L.Down.Forward(gate, h, total);
+        Linear(L.Down, gate, h);
         Round(h);
         TensorPrimitives.Add(x, h, x);
         Round(x);

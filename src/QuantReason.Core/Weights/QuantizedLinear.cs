@@ -206,12 +206,23 @@ public sealed unsafe class QuantizedLinear : IQuantizedWeight, IStreamedWeight
     public void Forward(ReadOnlySpan<float> x /* [tokens, in] */, Span<float> y /* [tokens, out] */, int tokens) =>
         Forward(x, y, tokens, allowSimd: true);
 
-    public void Forward(ReadOnlySpan<float> x, Span<float> y, int tokens, bool allowSimd)
+    public void Forward(ReadOnlySpan<float> x, Span<float> y, int tokens, bool allowSimd) =>
+        Forward(x, y, tokens, allowSimd, integerActivations: true);
+
+    /// <summary>
+    /// y [tokens, out] with the activations kept exactly as given (f32 kernels only): for inputs that already lie on an
+    /// activation scheme's grid (W·A· runs), where the integer kernels' own 16-bit rounding per group would move them off
+    /// it and the runtime would no longer compute what the trainer's fake quantization computes.
+    /// </summary>
+    public void ForwardExactActivations(ReadOnlySpan<float> x, Span<float> y, int tokens) =>
+        Forward(x, y, tokens, allowSimd: true, integerActivations: false);
+
+    void Forward(ReadOnlySpan<float> x, Span<float> y, int tokens, bool allowSimd, bool integerActivations)
     {
         if (x.Length < (long)tokens * InFeatures || y.Length < (long)tokens * OutFeatures)
             throw new QuantReasonException($"x/y too short for {tokens} tokens", Format);
         var rows = Rows;
-        if (allowSimd && tokens >= IntegerMinTokens && GemmQxI8.Supports(rows))
+        if (integerActivations && allowSimd && tokens >= IntegerMinTokens && GemmQxI8.Supports(rows))
         {
             GemmQxI8.Run(rows, Activations(x, tokens, planes: 2), y);
             return;
@@ -226,7 +237,7 @@ public sealed unsafe class QuantizedLinear : IQuantizedWeight, IStreamedWeight
         if (tokens >= GemmMinTokens) GemmQxF32.Run(rows, xs, y.Slice(0, tokens * OutFeatures), tokens, allowSimd);
         else
         {
-            bool integer = allowSimd && GemvQ4I16.Supports(rows);
+            bool integer = integerActivations && allowSimd && GemvQ4I16.Supports(rows);
             for (int t = 0; t < tokens; t++)
             {
                 var xt = xs.Slice(t * InFeatures, InFeatures);

@@ -49,7 +49,9 @@ public sealed class VerifierAgreementTests(ITestOutputHelper output)
     public static TheoryData<string> Runs()
     {
         var data = new TheoryData<string>();
-        foreach (var d in Directory.GetDirectories(RepoFiles.PathOf("data", "runs", "stepmath-demo")).Order(StringComparer.Ordinal)) data.Add(Path.GetFileName(d));
+        // the labelled runs only: the folder also holds the restoration's pairs (and, locally, git-ignored models)
+        foreach (var d in Directory.GetDirectories(RepoFiles.PathOf("data", "runs", "stepmath-demo")).Order(StringComparer.Ordinal))
+            if (File.Exists(Path.Combine(d, RunDirectory.ManifestFile)) && File.Exists(Path.Combine(d, RunDirectory.LabelsFile))) data.Add(Path.GetFileName(d));
         return data;
     }
 }
