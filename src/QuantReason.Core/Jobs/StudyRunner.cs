@@ -60,19 +60,7 @@ public static class StudyRunner
                 ModelQuantizer.Run(spec.Model, modelDir, options, progress, cancel);
             }
             var runDir = Path.Combine(outDir, runId);
-            var job = new EvalJob
-            {
-                ModelDir = modelDir,
-                ModelName = modelName,
-                Calibration = calibration,
-                Training = training,
-                Dataset = dataset,
-                Prompt = spec.Prompt,
-                MaxNewTokens = spec.MaxNewTokens,
-                Batch = spec.Batch,
-                Out = runDir,
-                Tags = new Dictionary<string, string> { ["study"] = spec.Name, ["configuration"] = c.Id(options) },
-            };
+            var job = Job(spec, modelDir, modelName, dataset, runDir, c.Id(options), quantization: null, training) with { Calibration = calibration };
             await job.RunAsync(progress, warn, cancel);
             LabelCounts? labels = spec.StepMath is { } set
                 ? RunLabeller.Label(runDir, new ProblemResolver(dataset, set.Seed), Taxonomy.Default)

@@ -50,15 +50,10 @@ public sealed class QuantGrid
     /// <summary>As above into the caller's buffers [rows, cols], without allocating.</summary>
     public void Apply(float[] w, float[] wq, float[] mask)
     {
-        int maxq = Format.MaxQ;
-        var s = Scale.Value;
         for (int o = 0; o < Rows; o++)
             for (int k = 0; k < Cols; k++)
             {
-                int g = o * Groups + GIdx[k], i = o * Cols + k;
-                float sc = Fp16(s[g]);
-                float u = MathF.Round(w[i] / sc) + Zeros[g];
-                float q = Math.Clamp(u, 0f, maxq);
+                var (g, i, sc, u, q) = Code(w, o, k);
                 wq[i] = sc * (q - Zeros[g]);
                 mask[i] = u == q ? 1f : 0f;
             }
@@ -68,18 +63,24 @@ public sealed class QuantGrid
     public void AccumulateScaleGrad(float[] w, float[] dwq)
     {
         var ds = Scale.Grad ?? throw new InvalidOperationException($"{Scale.Name} is frozen");
-        int maxq = Format.MaxQ;
-        var s = Scale.Value;
         for (int o = 0; o < Rows; o++)
             for (int k = 0; k < Cols; k++)
             {
-                int g = o * Groups + GIdx[k], i = o * Cols + k;
-                float sc = Fp16(s[g]);
-                float u = MathF.Round(w[i] / sc) + Zeros[g];
-                float q = Math.Clamp(u, 0f, maxq);
+                var (g, i, sc, u, q) = Code(w, o, k);
                 float d = u == q ? q - Zeros[g] - w[i] / sc : q - Zeros[g];
                 ds[g] += dwq[i] * d;
             }
+    }
+
+    /// <summary>Weight (o, k) on the grid: its group, flat index, fp16 scale, unclamped code u and clamped code q (u == q
+    /// inside the clip range, where the straight-through gradient passes).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    (int G, int I, float Sc, float U, float Q) Code(float[] w, int o, int k)
+    {
+        int g = o * Groups + GIdx[k], i = o * Cols + k;
+        float sc = Fp16(Scale.Value[g]);
+        float u = MathF.Round(w[i] / sc) + Zeros[g];
+        return (g, i, sc, u, Math.Clamp(u, 0f, Format.MaxQ));
     }
 
     /// <summary>The codes the current master weight lands on, with the fp16 scales the forward used: the checkpoint layer.</summary>
