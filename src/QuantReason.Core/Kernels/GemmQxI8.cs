@@ -23,9 +23,9 @@ namespace QuantReason.Kernels;
 /// </remarks>
 public static unsafe class GemmQxI8
 {
-    public enum Path { Portable, Avx2, AvxVnni }
+    public enum Path { Portable, Avx2, AvxVnni, Avx512 }
 
-    public static Path Best => AvxVnni.IsSupported ? Path.AvxVnni : Avx2.IsSupported ? Path.Avx2 : Path.Portable;
+    public static Path Best => Avx512BW.IsSupported ? Path.Avx512 : AvxVnni.IsSupported ? Path.AvxVnni : Avx2.IsSupported ? Path.Avx2 : Path.Portable;
 
     /// <summary>Columns per K-block: 2048 × 64 tokens × 2 planes of activations is 256 KB, within L2.</summary>
     public const int KBlock = 2048;
@@ -88,7 +88,7 @@ public static unsafe class GemmQxI8
     public static void Run(PackedRows w, IntActivations a, Span<float> y, Path? path = null)
     {
         var p = path ?? Best;
-        if (p == Path.AvxVnni && !AvxVnni.IsSupported || p == Path.Avx2 && !Avx2.IsSupported)
+        if (p == Path.Avx512 && !Avx512BW.IsSupported || p == Path.AvxVnni && !AvxVnni.IsSupported || p == Path.Avx2 && !Avx2.IsSupported)
             throw new InvalidOperationException($"GemmQxI8 path {p} is not supported by this CPU");
         if (a.In != w.In || (a.Bits == 3 ? 2 : a.Bits) != w.LoBits || (a.Bits == 3) != (w.Bits == 3))
             throw new QuantReasonException($"activations for {a.Bits}-bit weights of {a.In} inputs cannot multiply {w.Bits}-bit weights of {w.In}");
@@ -104,12 +104,14 @@ public static unsafe class GemmQxI8
         int tiles = (w.Out + 3) / 4;
         fixed (float* py = y, pxs = xsum, pas = a.Scales)
         fixed (sbyte* pc = a.Codes)
+        fixed (short* pw = p == Path.Avx512 ? a.Wide : null)
         {
-            var job = new Job(w, tokens, a.Planes, a.PaddedIn, a.GroupLength, a.Groups, pc, pas, pxs, py);
+            var job = new Job(w, tokens, a.Planes, a.PaddedIn, a.GroupLength, a.Groups, pc, pw, pas, pxs, py);
             KernelThreads.For(tiles, 1, (t0, t1) =>
             {
                 switch (p)
                 {
+                    case Path.Avx512: Tiles<PortableDot>(job, t0, t1); break; // job.Wide set: the 512-bit kernel, no IDot
                     case Path.AvxVnni: Tiles<VnniDot>(job, t0, t1); break;
                     case Path.Avx2 when w.Bits == 8: Tiles<Avx2WideDot>(job, t0, t1); break;
                     case Path.Avx2: Tiles<Avx2Dot>(job, t0, t1); break;
@@ -121,11 +123,12 @@ public static unsafe class GemmQxI8
 
     /// <summary>The operands of one call, as raw pointers the worker threads share.</summary>
     readonly struct Job(PackedRows w, int tokens, int planes, int paddedIn, int actGroup, int actGroups,
-        sbyte* codes, float* scales, float* xsum, float* y)
+        sbyte* codes, short* wide, float* scales, float* xsum, float* y)
     {
         public readonly PackedRows W = w;
         public readonly int Tokens = tokens, Planes = planes, PaddedIn = paddedIn, ActGroup = actGroup, ActGroups = actGroups;
         public readonly sbyte* Codes = codes;   // [tokens, planes, paddedIn]
+        public readonly short* Wide = wide;     // [tokens, paddedIn] x̃ as int16 for the 512-bit path, else null
         public readonly float* Scales = scales; // [tokens, act groups]
         public readonly float* XSum = xsum;     // [tokens, weight groups]
         public readonly float* Y = y;           // [tokens, out]
@@ -135,15 +138,23 @@ public static unsafe class GemmQxI8
     {
         var w = j.W;
         // K-blocks end on chunk and activation-group boundaries: the largest multiple of both within KBlock
-        int c = ChunkColumns(w.Bits), unit = j.ActGroup / Gcd(j.ActGroup, c) * c, kblock = Math.Max(1, KBlock / unit) * unit;
-        var raw = stackalloc byte[4 * kblock + 32];
-        byte* buf = (byte*)(((nint)raw + 31) & ~(nint)31); // [kblock/c, 4 quarters·P, 4 rows, 16] codes in lane order
+        bool wide = j.Wide != null;
+        int c = ChunkColumns(w.Bits), unit = j.ActGroup / Gcd(j.ActGroup, c) * c, kblock = Math.Max(1, (wide ? KBlock / 2 : KBlock) / unit) * unit;
+        var raw = stackalloc byte[(wide ? 8 : 4) * kblock + 64];
+        byte* buf = (byte*)(((nint)raw + 63) & ~(nint)63); // [kblock/c, 4 quarters·P, 4 rows, 16] codes in lane order (int16 when wide)
         for (int kb = 0; kb < w.In; kb += kblock)
         {
             int kc = Math.Min(kblock, w.In - kb);
             for (int tile = tile0; tile < tile1; tile++)
             {
                 int o = tile * 4;
+                if (wide)
+                {
+                    UnpackWide(w, o, kb, kc, (short*)buf);
+                    if (kb == 0) ZeroTerm(j, o);
+                    for (int t = 0; t < j.Tokens; t += 4) Tokens4Wide(j, o, kb, kc, (short*)buf, t);
+                    continue;
+                }
                 Unpack(w, o, kb, kc, buf);
                 if (kb == 0) ZeroTerm(j, o);
                 if (j.Planes == 1)
@@ -222,6 +233,57 @@ public static unsafe class GemmQxI8
             }
     }
 
+    /// <summary><see cref="Unpack"/> as int16 (the 512-bit path's operand, loaded without widening at each use): per
+    /// chunk, the tile's four rows in four registers (a 128-bit lane per quarter), each field masked out, the lanes
+    /// transposed so a register holds one quarter of all four rows, and each half zero-extended into one slot's two
+    /// registers. 3-bit codes go through <see cref="UnpackPortable"/> and are widened after.</summary>
+    public static void UnpackWide(in PackedRows w, int o, int kb, int kc, short* buf)
+    {
+        int c = ChunkColumns(w.Bits);
+        if (!Avx512BW.IsSupported || w.Bits == 3)
+        {
+            var bytes = stackalloc byte[4 * c];
+            for (int ci = 0; ci * c < kc; ci++)
+            {
+                UnpackPortable(w, o, kb + ci * c, c, bytes);
+                for (int i = 0; i < 4 * c; i++) buf[ci * 4 * c + i] = bytes[i];
+            }
+            return;
+        }
+        int lb = w.LoBits, fields = 8 / lb;
+        var mask = Vector512.Create(lb == 8 ? 0xFFFFFFFFu : lb == 4 ? 0x0F0F0F0Fu : 0x03030303u);
+        for (int ci = 0, chunk = kb / c; ci * c < kc; ci++, chunk++)
+        {
+            uint* l0 = w.LoWord(o, chunk * 16); // rows o..o+3: 16 words each, consecutive
+            var r0 = Vector512.Load(l0);
+            var r1 = Vector512.Load(l0 + 16);
+            var r2 = Vector512.Load(l0 + 32);
+            var r3 = Vector512.Load(l0 + 48);
+            short* dst = buf + ci * 4 * c;
+            for (int p = 0; p < fields; p++)
+            {
+                var c0 = (r0 >>> (p * lb)) & mask;
+                var c1 = (r1 >>> (p * lb)) & mask;
+                var c2 = (r2 >>> (p * lb)) & mask;
+                var c3 = (r3 >>> (p * lb)) & mask;
+                var t0 = Avx512F.Shuffle4x128(c0, c1, 0x44); // [r0q0 r0q1 r1q0 r1q1]
+                var t1 = Avx512F.Shuffle4x128(c0, c1, 0xEE); // [r0q2 r0q3 r1q2 r1q3]
+                var t2 = Avx512F.Shuffle4x128(c2, c3, 0x44);
+                var t3 = Avx512F.Shuffle4x128(c2, c3, 0xEE);
+                Store(dst + (0 * fields + p) * 64, Avx512F.Shuffle4x128(t0, t2, 0x88)); // [r0q0 r1q0 r2q0 r3q0]
+                Store(dst + (1 * fields + p) * 64, Avx512F.Shuffle4x128(t0, t2, 0xDD));
+                Store(dst + (2 * fields + p) * 64, Avx512F.Shuffle4x128(t1, t3, 0x88));
+                Store(dst + (3 * fields + p) * 64, Avx512F.Shuffle4x128(t1, t3, 0xDD));
+            }
+        }
+
+        static void Store(short* slot, Vector512<uint> q)
+        {
+            Avx512BW.ConvertToVector512Int16(q.GetLower().AsByte()).Store(slot);
+            Avx512BW.ConvertToVector512Int16(q.GetUpper().AsByte()).Store(slot + 32);
+        }
+    }
+
     /// <summary>y[t, o..o+3] = −Σ_g s·z·Σ_{a∈g} xs·S for every token (the kernels add the code products).</summary>
     static void ZeroTerm(in Job j, int o)
     {
@@ -236,9 +298,19 @@ public static unsafe class GemmQxI8
         }
         for (int t = 0; t < j.Tokens; t++)
         {
-            var zt = Vector128<float>.Zero;
-            float* xs = j.XSum + t * groups;
-            for (int g = 0; g < groups; g++) zt = Vector128.FusedMultiplyAdd(Vector128.Load(sz + 4 * g), Vector128.Create(xs[g]), zt);
+            // four chains: one FMA's latency per group would otherwise bound this loop
+            Vector128<float> z0 = default, z1 = default, z2 = default, z3 = default;
+            float* xs = j.XSum + (long)t * groups;
+            int g = 0;
+            for (; g + 4 <= groups; g += 4)
+            {
+                z0 = Vector128.FusedMultiplyAdd(Vector128.Load(sz + 4 * g), Vector128.Create(xs[g]), z0);
+                z1 = Vector128.FusedMultiplyAdd(Vector128.Load(sz + 4 * g + 4), Vector128.Create(xs[g + 1]), z1);
+                z2 = Vector128.FusedMultiplyAdd(Vector128.Load(sz + 4 * g + 8), Vector128.Create(xs[g + 2]), z2);
+                z3 = Vector128.FusedMultiplyAdd(Vector128.Load(sz + 4 * g + 12), Vector128.Create(xs[g + 3]), z3);
+            }
+            for (; g < groups; g++) z0 = Vector128.FusedMultiplyAdd(Vector128.Load(sz + 4 * g), Vector128.Create(xs[g]), z0);
+            var zt = (z0 + z1) + (z2 + z3);
             float* yt = j.Y + (long)t * w.Out + o;
             for (int r = 0; r < 4 && o + r < w.Out; r++) yt[r] = -zt[r];
         }
@@ -351,6 +423,98 @@ public static unsafe class GemmQxI8
         int valid = Math.Min(4, w.Out - o);
         for (int i = 0; i < n; i++) AddRows(y + (long)i * w.Out, valid, f[2 * i], f[2 * i + 1]);
     }
+
+    /// <summary>16-bit x̃ (<see cref="IntActivations.Wide"/>), four tokens t..t+3 (repeating the last past the end),
+    /// rows o..o+3, AVX-512BW, over int16 codes from <see cref="UnpackWide"/> (rows 0,1 in one register: row 0 in
+    /// 128-bit lanes 0–1, row 1 in 2–3), each token's 16 values broadcast to both 256-bit halves, then
+    /// <c>vpmaddwd</c> + <c>vpaddd</c>: 32 exact products per instruction, twice what the two-plane <c>vpdpbusd</c> on
+    /// ymm gives per 16-bit product (on Zen 5 both issue about two per cycle). Per int32 element ActGroup/8 products of
+    /// at most 255·32767: within int32 for groups up to 1024. Four tokens keep the eight integer and the eight float
+    /// accumulators in registers: the per-group flush is then arithmetic only. The zero points' term
+    /// −s·z·Σ_{a∈g} xs·S enters at each weight group's first activation group, in one element per row (no
+    /// <see cref="ZeroTerm"/> pass); the first K-block stores y, later ones add.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void Tokens4Wide(in Job j, int o, int kb, int kc, short* buf, int t)
+    {
+        var w = j.W;
+        int n = Math.Min(4, j.Tokens - t), fields = 8 / w.LoBits, blk = BlockColumns(w.Bits);
+        int slotsPerGroup = j.ActGroup / blk * 2 * fields, groups = kc / j.ActGroup;
+        int ag0 = kb / j.ActGroup;
+        short* x0 = j.Wide + (long)t * j.PaddedIn + kb;
+        short* x1 = n > 1 ? x0 + j.PaddedIn : x0, x2 = n > 2 ? x0 + 2L * j.PaddedIn : x0, x3 = n > 3 ? x0 + 3L * j.PaddedIn : x0;
+        float* xs0 = j.Scales + (long)t * j.ActGroups + ag0;
+        float* xs1 = n > 1 ? xs0 + j.ActGroups : xs0, xs2 = n > 2 ? xs0 + 2L * j.ActGroups : xs0, xs3 = n > 3 ? xs0 + 3L * j.ActGroups : xs0;
+        int wGroups = w.Groups;
+        float* zs0 = j.XSum + (long)t * wGroups; // [tokens, weight groups] Σ_{a∈g} xs·S
+        float* zs1 = n > 1 ? zs0 + wGroups : zs0, zs2 = n > 2 ? zs0 + 2L * wGroups : zs0, zs3 = n > 3 ? zs0 + 3L * wGroups : zs0;
+        Vector512<float> f0 = default, g0 = default, f1 = default, g1 = default, f2 = default, g2 = default, f3 = default, g3 = default;
+        short* wb = buf;
+        int per = w.GroupLength / j.ActGroup, left = per - ag0 % per, wg = ag0 / per;
+        var tmp = stackalloc float[8];
+        float* sp = w.GroupParams(o, wg, tmp);
+        for (int ag = 0; ag < groups; ag++)
+        {
+            Vector512<int> a0 = default, b0 = default, a1 = default, b1 = default, a2 = default, b2 = default, a3 = default, b3 = default;
+            for (short* we = wb + 64 * slotsPerGroup; wb < we; wb += 64, x0 += 16, x1 += 16, x2 += 16, x3 += 16)
+            {
+                var w01 = Vector512.Load(wb);
+                var w23 = Vector512.Load(wb + 32);
+                var v = Bcast512(x0); a0 += Avx512BW.MultiplyAddAdjacent(w01, v); b0 += Avx512BW.MultiplyAddAdjacent(w23, v);
+                v = Bcast512(x1); a1 += Avx512BW.MultiplyAddAdjacent(w01, v); b1 += Avx512BW.MultiplyAddAdjacent(w23, v);
+                v = Bcast512(x2); a2 += Avx512BW.MultiplyAddAdjacent(w01, v); b2 += Avx512BW.MultiplyAddAdjacent(w23, v);
+                v = Bcast512(x3); a3 += Avx512BW.MultiplyAddAdjacent(w01, v); b3 += Avx512BW.MultiplyAddAdjacent(w23, v);
+            }
+            var s01 = Vector512.Create(Vector256.Create(sp[0]), Vector256.Create(sp[1]));
+            var s23 = Vector512.Create(Vector256.Create(sp[2]), Vector256.Create(sp[3]));
+            var x = Vector512.Create(xs0[ag]);
+            f0 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(a0), s01 * x, f0);
+            g0 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(b0), s23 * x, g0);
+            x = Vector512.Create(xs1[ag]);
+            f1 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(a1), s01 * x, f1);
+            g1 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(b1), s23 * x, g1);
+            x = Vector512.Create(xs2[ag]);
+            f2 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(a2), s01 * x, f2);
+            g2 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(b2), s23 * x, g2);
+            x = Vector512.Create(xs3[ag]);
+            f3 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(a3), s01 * x, f3);
+            g3 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(b3), s23 * x, g3);
+            if (left == per)
+            {
+                var z01 = Vector512.Create(Vector256.CreateScalar(-sp[0] * sp[4]), Vector256.CreateScalar(-sp[1] * sp[5]));
+                var z23 = Vector512.Create(Vector256.CreateScalar(-sp[2] * sp[6]), Vector256.CreateScalar(-sp[3] * sp[7]));
+                x = Vector512.Create(zs0[wg]); f0 = Vector512.FusedMultiplyAdd(z01, x, f0); g0 = Vector512.FusedMultiplyAdd(z23, x, g0);
+                x = Vector512.Create(zs1[wg]); f1 = Vector512.FusedMultiplyAdd(z01, x, f1); g1 = Vector512.FusedMultiplyAdd(z23, x, g1);
+                x = Vector512.Create(zs2[wg]); f2 = Vector512.FusedMultiplyAdd(z01, x, f2); g2 = Vector512.FusedMultiplyAdd(z23, x, g2);
+                x = Vector512.Create(zs3[wg]); f3 = Vector512.FusedMultiplyAdd(z01, x, f3); g3 = Vector512.FusedMultiplyAdd(z23, x, g3);
+            }
+            if (--left == 0 && ag + 1 < groups) { sp = w.GroupParams(o, ++wg, tmp); left = per; }
+        }
+        float* y = j.Y + (long)t * w.Out + o;
+        int valid = Math.Min(4, w.Out - o);
+        bool first = kb == 0;
+        AddRows512(y, valid, f0, g0, first);
+        if (n > 1) AddRows512(y + w.Out, valid, f1, g1, first);
+        if (n > 2) AddRows512(y + 2L * w.Out, valid, f2, g2, first);
+        if (n > 3) AddRows512(y + 3L * w.Out, valid, f3, g3, first);
+    }
+
+    /// <summary>Stores (first K-block) or adds row r's sum (the 256-bit half r mod 2 of register r/2) to y[r], for the
+    /// valid rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void AddRows512(float* y, int valid, Vector512<float> r01, Vector512<float> r23, bool first)
+    {
+        var sums = Vector128.Create(Vector256.Sum(r01.GetLower()), Vector256.Sum(r01.GetUpper()), Vector256.Sum(r23.GetLower()), Vector256.Sum(r23.GetUpper()));
+        if (valid == 4)
+        {
+            (first ? sums : Vector128.Load(y) + sums).Store(y);
+            return;
+        }
+        for (int r = 0; r < valid; r++) y[r] = first ? sums[r] : y[r] + sums[r];
+    }
+
+    /// <summary>16 int16 values into both 256-bit halves (<c>vbroadcasti64x4</c>: a load, no shuffle).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector512<short> Bcast512(short* p) => Avx512F.BroadcastVector256ToVector512((long*)p).AsInt16();
 
     /// <summary>f[0..1] += s·xs·(float)acc for both row pairs.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace QuantReason.Kernels;
 
 /// <summary>
@@ -10,7 +12,7 @@ namespace QuantReason.Kernels;
 /// </summary>
 /// <remarks>
 /// The codes are stored in the lane order of the weight width's packed words (<see cref="Column"/>), so a kernel
-/// broadcasts 16 consecutive bytes against four packed words per row without shuffling either operand.
+/// broadcasts 16 consecutive values against four packed words per row without shuffling either operand.
 /// </remarks>
 public sealed class IntActivations
 {
@@ -29,14 +31,22 @@ public sealed class IntActivations
     public int PaddedIn { get; }
     public int MaxInt => Planes == 1 ? MaxInt8 : MaxInt16;
 
-    /// <summary>[tokens, planes, paddedIn] in lane order; pinned.</summary>
-    public sbyte[] Codes { get; }
+    /// <summary>[tokens, paddedIn] x̃ as int16 in lane order (the 512-bit <c>vpmaddwd</c> path reads it as is).</summary>
+    public short[] Wide { get; }
     /// <summary>[tokens, groups] xs.</summary>
     public float[] Scales { get; }
     /// <summary>[tokens, groups] Σ x̃, exact.</summary>
     public int[] Sums { get; }
 
-    IntActivations(int tokens, int inFeatures, int groupLength, int planes, int bits)
+    sbyte[]? _codes;
+
+    /// <summary>[tokens, planes, paddedIn] x̃ as signed bytes in lane order (int8, or 16 bits as a high plane then a low
+    /// plane, x̃ = 256·hi + lo): the operand of the byte paths, built from <see cref="Wide"/> once per object.</summary>
+    public sbyte[] Codes => _codes ??= BuildCodes();
+
+    /// <param name="zeroed">false when the caller writes every element of <see cref="Wide"/>, padding included: a
+    /// prefill's activations are megabytes, and zeroing fresh ones costs as much as rounding them.</param>
+    IntActivations(int tokens, int inFeatures, int groupLength, int planes, int bits, bool zeroed)
     {
         if (planes is not (1 or 2)) throw new QuantReasonException($"activation planes must be 1 (int8) or 2 (16-bit), not {planes}");
         if (groupLength <= 0 || inFeatures % groupLength != 0 || groupLength % GemmQxI8.BlockColumns(bits) != 0)
@@ -47,9 +57,32 @@ public sealed class IntActivations
         Tokens = tokens; In = inFeatures; GroupLength = groupLength; Planes = planes; Bits = bits;
         int c = GemmQxI8.ChunkColumns(bits);
         PaddedIn = (inFeatures + c - 1) / c * c;
-        Codes = GC.AllocateArray<sbyte>(tokens * planes * PaddedIn, pinned: true);
+        Wide = zeroed ? new short[tokens * PaddedIn] : GC.AllocateUninitializedArray<short>(tokens * PaddedIn);
         Scales = new float[tokens * Groups];
         Sums = new int[tokens * Groups];
+    }
+
+    sbyte[] BuildCodes()
+    {
+        var codes = GC.AllocateUninitializedArray<sbyte>(Tokens * Planes * PaddedIn);
+        for (int t = 0; t < Tokens; t++)
+        {
+            var src = Wide.AsSpan(t * PaddedIn, PaddedIn);
+            var hi = codes.AsSpan(t * Planes * PaddedIn, PaddedIn);
+            if (Planes == 1)
+                for (int i = 0; i < PaddedIn; i++) hi[i] = (sbyte)src[i];
+            else
+            {
+                var lo = codes.AsSpan(t * Planes * PaddedIn + PaddedIn, PaddedIn);
+                for (int i = 0; i < PaddedIn; i++)
+                {
+                    sbyte l = (sbyte)src[i];
+                    lo[i] = l;
+                    hi[i] = (sbyte)((src[i] - l) >> 8);
+                }
+            }
+        }
+        return codes;
     }
 
     /// <summary>Column, within its chunk of <see cref="GemmQxI8.ChunkColumns"/>, of the code at lane position
@@ -60,6 +93,17 @@ public sealed class IntActivations
         int lb = bits == 3 ? 2 : bits, fields = 8 / lb, cpw = 32 / lb;
         int q = pos / (16 * fields), p = pos / 16 % fields, w = 4 * q + pos % 16 / 4, b = pos % 4;
         return w / 8 * 8 * cpw + 8 * (b * fields + p) + w % 8;
+    }
+
+    static readonly int[]?[] ColumnTables = new int[9][];
+
+    /// <summary>[chunk columns] the column of each lane position (<see cref="Column"/> tabulated).</summary>
+    static int[] Columns(int bits)
+    {
+        if (ColumnTables[bits] is { } t) return t;
+        var col = new int[GemmQxI8.ChunkColumns(bits)];
+        for (int i = 0; i < col.Length; i++) col[i] = Column(bits, i);
+        return ColumnTables[bits] = col;
     }
 
     static readonly int[]?[] PositionTables = new int[9][];
@@ -73,49 +117,63 @@ public sealed class IntActivations
         return PositionTables[bits] = pos;
     }
 
-    /// <summary>Rounds x [tokens, in] per token and group of <paramref name="groupLength"/>.</summary>
+    /// <summary>Rounds x [tokens, in] per token and group of <paramref name="groupLength"/>: per group the scale, then
+    /// x̃ = round-half-even(x·(M/max)) clamped to ±M in column order with vectors (and the exact sum), then one gather
+    /// into lane order.</summary>
     public static IntActivations Quantize(ReadOnlySpan<float> x, int tokens, int inFeatures, int groupLength, int planes, int bits)
     {
-        var a = new IntActivations(tokens, inFeatures, groupLength, planes, bits);
+        var a = new IntActivations(tokens, inFeatures, groupLength, planes, bits, zeroed: false);
         int m = a.MaxInt, gl = groupLength;
-        var pos = Positions(bits);
-        int c = pos.Length;
+        var cols = Columns(bits);
+        int c = cols.Length;
+        var v = new short[a.PaddedIn]; // [paddedIn] x̃ of one token in column order (padding 0)
         for (int t = 0; t < tokens; t++)
         {
             var xt = x.Slice(t * inFeatures, inFeatures);
-            var dst = a.Codes.AsSpan(t * planes * a.PaddedIn, planes * a.PaddedIn);
             for (int g = 0; g < a.Groups; g++)
             {
                 var xg = xt.Slice(g * gl, gl);
-                float max = System.Numerics.Tensors.TensorPrimitives.MaxMagnitude(xg);
-                max = MathF.Abs(max);
-                float xs = max / m, inv = max == 0 ? 0 : m / max;
-                int sum = 0;
-                for (int i = 0; i < gl; i++)
-                {
-                    int k = g * gl + i, v = (int)Math.Clamp(MathF.Round(xg[i] * inv), -m, m);
-                    sum += v;
-                    int at = k / c * c + pos[k % c];
-                    if (planes == 1) dst[at] = (sbyte)v;
-                    else
-                    {
-                        sbyte lo = (sbyte)v;
-                        dst[at] = (sbyte)((v - lo) >> 8);
-                        dst[a.PaddedIn + at] = lo;
-                    }
-                }
-                a.Scales[t * a.Groups + g] = xs;
-                a.Sums[t * a.Groups + g] = sum;
+                float max = MathF.Abs(System.Numerics.Tensors.TensorPrimitives.MaxMagnitude(xg));
+                a.Scales[t * a.Groups + g] = max / m;
+                a.Sums[t * a.Groups + g] = Round(xg, max == 0 ? 0 : m / max, m, v.AsSpan(g * gl, gl));
             }
+            var dst = a.Wide.AsSpan(t * a.PaddedIn, a.PaddedIn);
+            for (int k0 = 0; k0 < a.PaddedIn; k0 += c)
+                for (int i = 0; i < c; i++) dst[k0 + i] = v[k0 + cols[i]];
         }
         return a;
+    }
+
+    /// <summary>dst = clamp(round-half-even(x·inv), ±m) as int16; returns Σ dst.</summary>
+    static int Round(ReadOnlySpan<float> x, float inv, int m, Span<short> dst)
+    {
+        int i = 0, sum = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var vinv = Vector512.Create(inv);
+            Vector512<int> lo = Vector512.Create(-m), hi = Vector512.Create(m), acc = default;
+            for (; i + 16 <= x.Length; i += 16)
+            {
+                var r = Vector512.Clamp(Vector512.ConvertToInt32(Vector512.Round(Vector512.Create(x.Slice(i, 16)) * vinv)), lo, hi);
+                acc += r;
+                Vector256.Narrow(r.GetLower(), r.GetUpper()).CopyTo(dst.Slice(i, 16));
+            }
+            sum = Vector512.Sum(acc);
+        }
+        for (; i < x.Length; i++)
+        {
+            int r = (int)Math.Clamp(MathF.Round(x[i] * inv), -m, m);
+            sum += r;
+            dst[i] = (short)r;
+        }
+        return sum;
     }
 
     /// <summary>Activations another component already rounded to int8 (codes [tokens, in] in column order, in
     /// [−127, 127], scales [tokens, in/groupLength]), arranged for <paramref name="bits"/>-bit weights.</summary>
     public static IntActivations FromInt8(ReadOnlySpan<sbyte> codes, ReadOnlySpan<float> scales, int tokens, int inFeatures, int groupLength, int bits)
     {
-        var a = new IntActivations(tokens, inFeatures, groupLength, 1, bits);
+        var a = new IntActivations(tokens, inFeatures, groupLength, 1, bits, zeroed: true);
         if (codes.Length != tokens * inFeatures || scales.Length != tokens * a.Groups)
             throw new QuantReasonException($"int8 activations have {codes.Length} codes / {scales.Length} scales, expected [{tokens}, {inFeatures}] / [{tokens}, {a.Groups}]");
         var pos = Positions(bits);
@@ -125,7 +183,7 @@ public sealed class IntActivations
             {
                 sbyte v = codes[t * inFeatures + k];
                 if (v == sbyte.MinValue) throw new QuantReasonException($"int8 activation code −128 at token {t}, channel {k} is outside [−127, 127]");
-                a.Codes[t * a.PaddedIn + k / c * c + pos[k % c]] = v;
+                a.Wide[t * a.PaddedIn + k / c * c + pos[k % c]] = v;
                 a.Sums[t * a.Groups + k / groupLength] += v;
             }
         scales.CopyTo(a.Scales);
@@ -135,8 +193,8 @@ public sealed class IntActivations
     /// <summary>x̃[t, k] (the definition the kernels' lane order is tested against).</summary>
     public int Value(int t, int k)
     {
-        int c = GemmQxI8.ChunkColumns(Bits), at = t * Planes * PaddedIn + k / c * c + Positions(Bits)[k % c];
-        return Planes == 1 ? Codes[at] : 256 * Codes[at] + Codes[at + PaddedIn];
+        int c = GemmQxI8.ChunkColumns(Bits);
+        return Wide[t * PaddedIn + k / c * c + Positions(Bits)[k % c]];
     }
 
     /// <summary>x̂[t, k] = xs·x̃.</summary>

@@ -85,6 +85,7 @@ public unsafe class GemmQxI8Tests
             var paths = new List<GemmQxI8.Path> { GemmQxI8.Path.Portable };
             if (System.Runtime.Intrinsics.X86.Avx2.IsSupported) paths.Add(GemmQxI8.Path.Avx2);
             if (System.Runtime.Intrinsics.X86.AvxVnni.IsSupported) paths.Add(GemmQxI8.Path.AvxVnni);
+            if (System.Runtime.Intrinsics.X86.Avx512BW.IsSupported) paths.Add(GemmQxI8.Path.Avx512);
             foreach (var path in paths)
             {
                 var y = new float[tokens * outF];

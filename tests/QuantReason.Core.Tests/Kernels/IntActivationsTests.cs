@@ -34,6 +34,11 @@ public class IntActivationsTests
                 Assert.Equal(sum, a.Sums[t * a.Groups + g]);
             }
         Assert.Equal(0f, a.Scales[1 * a.Groups + 256 / group]);
+        // the int16 copy the 512-bit kernel reads: the same values at the same lane positions
+        int c = GemmQxI8.ChunkColumns(bits);
+        for (int t = 0; t < tokens; t++)
+            for (int at = 0; at < inF; at++)
+                Assert.Equal(a.Value(t, at / c * c + IntActivations.Column(bits, at % c)), a.Wide[t * a.PaddedIn + at]);
     }
 
     [Fact]
