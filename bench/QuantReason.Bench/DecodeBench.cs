@@ -20,23 +20,15 @@ public static class DecodeBench
         int Vocab = 128256, int Threads = 2, int Prompt = 128, int DecodeTokens = 32, int Batch = 16, bool Tied = true, bool Json = false,
         string Format = "bf16", int Repeats = 3, bool Profile = false);
 
-    /// <summary>One timed phase: the best of the repeats by wall time, with the process CPU time of that same run; and,
-    /// when <paramref name="limit"/> is given, that same-bytes read timed before every repeat and after the last.</summary>
+    /// <summary>One timed phase: the best of the repeats by wall time, with the process CPU time of that same run.</summary>
     sealed record Timing(double Wall, double Cpu);
 
-    static Timing Best(int repeats, Action run, List<double>? reads = null, Action? limit = null)
+    static Timing Best(int repeats, Action run)
     {
         var proc = Process.GetCurrentProcess();
         var best = new Timing(double.MaxValue, 0);
-        for (int r = 0; r <= repeats; r++)
+        for (int r = 0; r < repeats; r++)
         {
-            if (limit is not null && reads is not null)
-            {
-                var sr = Stopwatch.StartNew();
-                limit();
-                reads.Add(sr.Elapsed.TotalSeconds);
-            }
-            if (r == repeats) break;
             proc.Refresh();
             var cpu0 = proc.TotalProcessorTime;
             var sw = Stopwatch.StartNew();
@@ -71,12 +63,15 @@ public static class DecodeBench
         var bw = MemoryBandwidth.Measure();
         var formats = o.Format.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         foreach (var f in formats) QuantFormatOf(f); // every name checked before the first (long) pass
-        var runs = new List<FormatRun>();
-        foreach (var f in formats)
+        var passes = formats.Select(f =>
         {
-            runs.Add(RunFormat(o, f, activations, kvCache));
-            GC.Collect(); // the previous model's weights go before the next one is built
-        }
+            var pass = new FormatPass(o, f, activations, kvCache);
+            GC.Collect(); // the unquantized weights a format was built from go before the next one is built
+            return pass;
+        }).ToList();
+        for (int r = 0; r < o.Repeats; r++)
+            foreach (var pass in passes) pass.Round();
+        var runs = passes.Select(p => p.Result()).ToList();
         var first = runs[0];
         // Against the bf16 pass of this same invocation: what quantizing buys for multi-token work (issue 18: ≥ 1.3).
         var bf16 = runs.FirstOrDefault(r => r.Weights == "bf16");
@@ -156,61 +151,118 @@ public static class DecodeBench
         catch (IOException) { return "?"; }
     }
 
-    static FormatRun RunFormat(Options o, string format, string? activations, string? kvCache)
+    /// <summary>
+    /// One format's model and its three timed phases (prefill, batch-1 decode, batch-N decode), run one repeat at a time
+    /// so that the formats of an invocation take turns: a slow moment of a shared machine then lands on every format of
+    /// that round instead of on one format's whole pass, and the ratios between formats stay what the kernels make them.
+    /// Before each timed run, a plain read of exactly the weight bytes batch-1 decode streams (see IStreamedWeight): the
+    /// limit is the median of reads taken under the same conditions as the runs it limits.
+    /// </summary>
+    sealed class FormatPass
     {
-        var model = RandomModel(o);
-        var quant = QuantFormatOf(format);
-        if (quant is not null) Quantize(model, quant);
-        var schemes = model.Transformer.ForceSchemes(activations, kvCache);
-        var t = model.Transformer;
-        var linears = model.Weights.Layers.SelectMany(l => new[] { l.Q, l.K, l.V, l.O, l.Gate, l.Up, l.Down }).Append(model.Weights.LmHead);
-        long weightBytes = linears.Sum(l => l.ByteSize);
-        // The limit batch-1 decode is held to: a plain read of exactly the bytes it streams (see IStreamedWeight), timed
-        // before each timed repeat of every phase and after the last, so the limit is the median of reads taken under
-        // the same conditions as the runs it limits rather than one read that may have caught a quiet or a busy moment.
-        var streams = linears.SelectMany(l => ((IStreamedWeight)l).StreamedMemory).ToList();
-        var reads = new List<double>();
-        var readCpu = Best(2, () => MemoryBandwidth.ReadAll(streams), reads);
-        Action limit = () => MemoryBandwidth.ReadAll(streams);
-        var profile = o.Profile ? TimedLinear.Wrap(model.Weights) : null;
+        readonly Options _o;
+        readonly Transformer _t;
+        readonly string _name;
+        readonly long _weightBytes;
+        readonly IReadOnlyDictionary<string, string> _schemes;
+        readonly Action _limit;
+        readonly List<double> _reads = [];
+        readonly Timing _readCpu;
+        readonly TimedLinear.Clock? _profile;
+        readonly int[] _prompt;
+        readonly int _ctx, _steps;
+        readonly KvCache _cache;
+        readonly List<KvCache> _caches;
+        static readonly int[] Last = [1];
+        Timing _prefill = new(double.MaxValue, 0), _decode = new(double.MaxValue, 0), _batch = new(double.MaxValue, 0);
+        long _decodeLinearTicks, _decodeTicks; // --profile: time inside the linears during batch-1 decode, and all of it
 
-        var rng = new Random(1);
-        int[] Prompt(int n) => Enumerable.Range(0, n).Select(_ => rng.Next(o.Vocab)).ToArray();
-        int ctx = o.Prompt + (o.Repeats + 1) * o.DecodeTokens + 8;
-
-        // Prefill: one sequence of o.Prompt tokens into a fresh cache.
-        var prompt = Prompt(o.Prompt);
-        var prefill = Best(o.Repeats, () => t.Forward([new SequenceChunk(t.NewCache(ctx), prompt)], LogitsMode.Last), reads, limit);
-
-        // Batch-1 decode: o.DecodeTokens steps per repeat, continuing one sequence (after a warm-up step).
-        var cache = t.NewCache(ctx);
-        t.Forward([new SequenceChunk(cache, prompt)], LogitsMode.Last);
-        var last = new[] { 1 };
-        t.Forward([new SequenceChunk(cache, last)], LogitsMode.Last);
-        profile?.Reset();
-        var decode = Best(o.Repeats, () =>
+        public FormatPass(Options o, string format, string? activations, string? kvCache)
         {
-            for (int i = 0; i < o.DecodeTokens; i++) t.Forward([new SequenceChunk(cache, last)], LogitsMode.Last);
-        }, reads, limit);
-        var linearShare = profile?.Report(o.DecodeTokens * o.Repeats);
-        double decodeSec = decode.Wall / o.DecodeTokens, decodeCpu = decode.Cpu / o.DecodeTokens;
-        long kvBytes = DecodeSchemes.KvBytesRead(cache); // at the last step, the longest context of the phase
+            _o = o;
+            var model = RandomModel(o);
+            var quant = QuantFormatOf(format);
+            if (quant is not null) Quantize(model, quant);
+            _name = quant?.Name ?? "bf16";
+            _schemes = model.Transformer.ForceSchemes(activations, kvCache);
+            _t = model.Transformer;
+            var linears = model.Weights.Layers.SelectMany(l => new[] { l.Q, l.K, l.V, l.O, l.Gate, l.Up, l.Down }).Append(model.Weights.LmHead);
+            _weightBytes = linears.Sum(l => l.ByteSize);
+            var streams = linears.SelectMany(l => ((IStreamedWeight)l).StreamedMemory).ToList();
+            _readCpu = Best(2, () => MemoryBandwidth.ReadAll(streams));
+            _limit = () => MemoryBandwidth.ReadAll(streams);
+            _profile = o.Profile ? TimedLinear.Wrap(model.Weights) : null;
 
-        // Batch-N decode: N sequences with short prompts, one shared forward per step.
-        int steps = Math.Max(4, o.DecodeTokens / 4);
-        var caches = Enumerable.Range(0, o.Batch).Select(_ => t.NewCache(16 + (o.Repeats + 1) * steps + 8)).ToList();
-        t.Forward(caches.Select(c => new SequenceChunk(c, Prompt(16))).ToList(), LogitsMode.Last);
-        var batch = Best(o.Repeats, () =>
+            var rng = new Random(1);
+            int[] Prompt(int n) => Enumerable.Range(0, n).Select(_ => rng.Next(o.Vocab)).ToArray();
+            _ctx = o.Prompt + (o.Repeats + 1) * o.DecodeTokens + 8;
+            _prompt = Prompt(o.Prompt);
+            // Batch-1 decode continues one sequence (after a warm-up step); batch-N decodes N sequences with short prompts,
+            // one shared forward per step.
+            _cache = _t.NewCache(_ctx);
+            _t.Forward([new SequenceChunk(_cache, _prompt)], LogitsMode.Last);
+            _t.Forward([new SequenceChunk(_cache, Last)], LogitsMode.Last);
+            _steps = Math.Max(4, o.DecodeTokens / 4);
+            _caches = Enumerable.Range(0, o.Batch).Select(_ => _t.NewCache(16 + (o.Repeats + 1) * _steps + 8)).ToList();
+            _t.Forward(_caches.Select(c => new SequenceChunk(c, Prompt(16))).ToList(), LogitsMode.Last);
+        }
+
+        /// <summary>One repeat of each phase.</summary>
+        public void Round()
         {
-            for (int i = 0; i < steps; i++) t.Forward(caches.Select(c => new SequenceChunk(c, last)).ToList(), LogitsMode.Last);
-        }, reads, limit);
+            _prefill = Faster(_prefill, () => _t.Forward([new SequenceChunk(_t.NewCache(_ctx), _prompt)], LogitsMode.Last));
+            _decode = Faster(_decode, () =>
+            {
+                for (int i = 0; i < _o.DecodeTokens; i++) _t.Forward([new SequenceChunk(_cache, Last)], LogitsMode.Last);
+            }, profiled: true);
+            _batch = Faster(_batch, () =>
+            {
+                for (int i = 0; i < _steps; i++) _t.Forward(_caches.Select(c => new SequenceChunk(c, Last)).ToList(), LogitsMode.Last);
+            });
+        }
 
-        double median = Median(reads);
-        return new FormatRun(quant?.Name ?? "bf16", weightBytes, weightBytes / median / 1e9, weightBytes / reads.Max() / 1e9,
-            weightBytes / reads.Min() / 1e9, reads.Count, weightBytes / readCpu.Cpu * o.Threads / 1e9,
-            1 / decodeSec, weightBytes / decodeSec / 1e9, o.Threads / decodeCpu, linearShare,
-            o.Batch * steps / batch.Wall, o.Batch * steps / batch.Cpu * o.Threads, o.Prompt / prefill.Wall, o.Prompt / prefill.Cpu * o.Threads,
-            schemes.GetValueOrDefault("activations", "f32"), schemes.GetValueOrDefault("kv_cache", "f32"), kvBytes);
+        Timing Faster(Timing best, Action run, bool profiled = false)
+        {
+            var sr = Stopwatch.StartNew();
+            _limit();
+            _reads.Add(sr.Elapsed.TotalSeconds);
+            var proc = Process.GetCurrentProcess();
+            proc.Refresh();
+            var cpu0 = proc.TotalProcessorTime;
+            long linear0 = _profile?.Ticks ?? 0;
+            var sw = Stopwatch.StartNew();
+            run();
+            double wall = sw.Elapsed.TotalSeconds;
+            proc.Refresh();
+            if (profiled && _profile is not null)
+            {
+                _decodeLinearTicks += _profile.Ticks - linear0;
+                _decodeTicks += (long)(wall * Stopwatch.Frequency);
+            }
+            return wall < best.Wall ? new Timing(wall, (proc.TotalProcessorTime - cpu0).TotalSeconds) : best;
+        }
+
+        public FormatRun Result()
+        {
+            _reads.Add(Seconds(_limit)); // and one after the last run
+            var o = _o;
+            double? linearShare = _profile is null ? null : Math.Round((double)_decodeLinearTicks / _decodeTicks, 3);
+            double decodeSec = _decode.Wall / o.DecodeTokens, decodeCpu = _decode.Cpu / o.DecodeTokens;
+            long kvBytes = DecodeSchemes.KvBytesRead(_cache); // at the last step, the longest context of the phase
+            double median = Median(_reads);
+            return new FormatRun(_name, _weightBytes, _weightBytes / median / 1e9, _weightBytes / _reads.Max() / 1e9,
+                _weightBytes / _reads.Min() / 1e9, _reads.Count, _weightBytes / _readCpu.Cpu * o.Threads / 1e9,
+                1 / decodeSec, _weightBytes / decodeSec / 1e9, o.Threads / decodeCpu, linearShare,
+                o.Batch * _steps / _batch.Wall, o.Batch * _steps / _batch.Cpu * o.Threads, o.Prompt / _prefill.Wall, o.Prompt / _prefill.Cpu * o.Threads,
+                _schemes.GetValueOrDefault("activations", "f32"), _schemes.GetValueOrDefault("kv_cache", "f32"), kvBytes);
+        }
+
+        static double Seconds(Action a)
+        {
+            var sw = Stopwatch.StartNew();
+            a();
+            return sw.Elapsed.TotalSeconds;
+        }
     }
 
     /// <summary>bf16 (null), or the integer format: q8 = int8 per channel, q4 = 4-bit groups of 128, or any IntN name.
@@ -263,10 +315,7 @@ public static class DecodeBench
     {
         public sealed class Clock
         {
-            public long Ticks;
-            public long Start = Stopwatch.GetTimestamp();
-            public void Reset() { Ticks = 0; Start = Stopwatch.GetTimestamp(); }
-            public double Report(int tokens) => Math.Round((double)Ticks / (Stopwatch.GetTimestamp() - Start), 3);
+            public long Ticks; // Stopwatch ticks spent inside the wrapped linears
         }
 
         public static Clock Wrap(ModelWeights w)

@@ -103,7 +103,7 @@ public static unsafe class GemmQxI8
                 xsum[t * wGroups + ag * a.GroupLength / w.GroupLength] += a.Scales[t * a.Groups + ag] * a.Sums[t * a.Groups + ag];
         int tiles = (w.Out + 3) / 4;
         fixed (float* py = y, pxs = xsum, pas = a.Scales)
-        fixed (sbyte* pc = a.Codes)
+        fixed (sbyte* pc = p == Path.Avx512 ? null : a.Codes)
         fixed (short* pw = p == Path.Avx512 ? a.Wide : null)
         {
             var job = new Job(w, tokens, a.Planes, a.PaddedIn, a.GroupLength, a.Groups, pc, pw, pas, pxs, py);
@@ -151,7 +151,6 @@ public static unsafe class GemmQxI8
                 if (wide)
                 {
                     UnpackWide(w, o, kb, kc, (short*)buf);
-                    if (kb == 0) ZeroTerm(j, o);
                     for (int t = 0; t < j.Tokens; t += 4) Tokens4Wide(j, o, kb, kc, (short*)buf, t);
                     continue;
                 }

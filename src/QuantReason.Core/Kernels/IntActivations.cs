@@ -31,6 +31,10 @@ public sealed class IntActivations
     public int PaddedIn { get; }
     public int MaxInt => Planes == 1 ? MaxInt8 : MaxInt16;
 
+    /// <summary>The permutation x was read through (act-order weights' stored column order), null for x as given: what
+    /// another weight must share to reuse these activations.</summary>
+    public int[]? ColumnOrder { get; set; }
+
     /// <summary>[tokens, paddedIn] x̃ as int16 in lane order (the 512-bit <c>vpmaddwd</c> path reads it as is).</summary>
     public short[] Wide { get; }
     /// <summary>[tokens, groups] xs.</summary>

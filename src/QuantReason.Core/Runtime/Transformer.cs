@@ -252,6 +252,18 @@ public sealed class Transformer
             if (act is not null && w is QuantizedLinear ql) ql.ForwardExactActivations(input, output, total);
             else w.Forward(input, output, total);
         }
+        // Projections of one input (q/k/v, gate/up): quantized weights whose integer kernel takes the same rounded
+        // activations get them rounded once.
+        IntActivations? shared = null;
+        void SharedLinear(ILinearWeight w, float[] input, float[] output)
+        {
+            if (act is null && w is QuantizedLinear ql && ql.IntegerInput(input, total, shared) is { } a)
+            {
+                ql.Forward(shared = a, output);
+                return;
+            }
+            Linear(w, input, output);
+        }
 
         var L = Weights.Layers[l];
         // The entry points of a resumed layer (see ForwardLayer).
@@ -260,9 +272,10 @@ public sealed class Transformer
         if (from == 3) { gate = resumeInput!; goto mlpOutput; }
         Ops.RmsNorm(x, L.InputNorm, h, total, hidden, eps, bf);
         if (!Observe(h, hidden, Projection.Q)) return;
-        Linear(L.Q, h, q);
-        Linear(L.K, h, k);
-        Linear(L.V, h, v);
+        SharedLinear(L.Q, h, q);
+        SharedLinear(L.K, h, k);
+        SharedLinear(L.V, h, v);
+        shared = null;
         if (L.QBias is not null) { Ops.AddBias(q, L.QBias, total); Ops.AddBias(k, L.KBias!, total); Ops.AddBias(v, L.VBias!, total); }
         Round(q); Round(k); Round(v);
         if (L.QNorm is not null)
@@ -291,8 +304,10 @@ public sealed class Transformer
     mlp:
         Ops.RmsNorm(x, L.PostAttentionNorm, h, total, hidden, eps, bf);
         if (!Observe(h, hidden, Projection.Gate)) return;
-        Linear(L.Gate, h, gate);
-        Linear(L.Up, h, up);
+        shared = null;
+        SharedLinear(L.Gate, h, gate);
+        SharedLinear(L.Up, h, up);
+        shared = null;
         Round(gate); Round(up);
         Ops.SwiGlu(gate, up, gate, bf);
     mlpOutput:

@@ -222,9 +222,9 @@ public sealed unsafe class QuantizedLinear : IQuantizedWeight, IStreamedWeight
         if (x.Length < (long)tokens * InFeatures || y.Length < (long)tokens * OutFeatures)
             throw new QuantReasonException($"x/y too short for {tokens} tokens", Format);
         var rows = Rows;
-        if (integerActivations && allowSimd && tokens >= IntegerMinTokens && GemmQxI8.Supports(rows))
+        if (integerActivations && allowSimd && IntegerInput(x, tokens) is { } a)
         {
-            GemmQxI8.Run(rows, Activations(x, tokens, planes: 2), y);
+            GemmQxI8.Run(rows, a, y);
             return;
         }
         ReadOnlySpan<float> xs = x.Slice(0, tokens * InFeatures);
@@ -258,6 +258,22 @@ public sealed unsafe class QuantizedLinear : IQuantizedWeight, IStreamedWeight
         var xp = new float[(long)tokens * InFeatures]; // [tokens, in] in stored column order
         for (int t = 0; t < tokens; t++) Permute(x.Slice(t * InFeatures, InFeatures), xp.AsSpan(t * InFeatures, InFeatures));
         return IntActivations.Quantize(xp, tokens, InFeatures, groupLength ?? GemmQxI8.ActivationGroup(rows), planes, Quant.Bits);
+    }
+
+    /// <summary>The 16-bit activations <see cref="Forward(ReadOnlySpan{float}, Span{float}, int)"/> multiplies x with
+    /// through <see cref="GemmQxI8"/>, or null when it takes the f32 kernels at this many tokens. <paramref name="shared"/>,
+    /// rounded from the same x for another weight (q/k/v, gate/up), is returned as is when it has this weight's lane
+    /// order, groups and column order: the rounding is then done once per input rather than once per projection.</summary>
+    public IntActivations? IntegerInput(ReadOnlySpan<float> x, int tokens, IntActivations? shared = null)
+    {
+        var rows = Rows;
+        if (tokens < IntegerMinTokens || !GemmQxI8.Supports(rows)) return null;
+        if (shared is not null && shared.Tokens == tokens && shared.In == InFeatures && shared.Bits == Quant.Bits && shared.Planes == 2
+            && shared.GroupLength == GemmQxI8.ActivationGroup(rows) && ReferenceEquals(shared.ColumnOrder, Perm))
+            return shared;
+        var a = Activations(x, tokens, planes: 2);
+        a.ColumnOrder = Perm;
+        return a;
     }
 
     /// <summary>y [tokens, out] for activations already rounded to integers (<see cref="Activations"/>, or
