@@ -254,6 +254,8 @@ public static unsafe class GemmQxI8
         for (int ci = 0, chunk = kb / c; ci * c < kc; ci++, chunk++)
         {
             uint* l0 = w.LoWord(o, chunk * 16); // rows o..o+3: 16 words each, consecutive
+            // the next tile's same chunk into L2: with few tokens this pass is where the weights stream from DRAM
+            GemvQxF32.Prefetch(l0 + (long)w.WordsLo * PackedRows.TileRows);
             var r0 = Vector512.Load(l0);
             var r1 = Vector512.Load(l0 + 16);
             var r2 = Vector512.Load(l0 + 32);
