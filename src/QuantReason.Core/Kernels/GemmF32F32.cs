@@ -133,7 +133,7 @@ public static unsafe class GemmF32F32
             // dynamically: on a shared machine a preempted thread then holds up a quarter of its rows, not all of them
             // (two static halves ran the Hessian's XᵀX at a third of the speed under load); a share's own B packing
             // is under 1/MC of its multiply-adds.
-            int shares = threads * Math.Clamp(m / (threads * MC), 1, 4);
+            int shares = threads * Math.Clamp(m / (threads * MC), 1, 8);
             nint A = (nint)a, B = (nint)b, C = (nint)c;
             KernelThreads.For(shares, 1, (t0, t1) =>
             {
