@@ -9,7 +9,7 @@ namespace QuantReason.Bench;
 /// Multi-token products of one 1B-shaped layer on one thread, by format and path, timed in this thread's CPU time (the
 /// figure a loaded machine does not distort): bf16, the f32 paths the quantized formats had before
 /// (<see cref="GemmQxF32"/> from 32 tokens, a GEMV per token below), and <see cref="GemmQxI8"/> with 16-bit and int8
-/// activations. Verb "gemm-q"; <c>--json</c>: <c>ratio</c> = the slower of q4 and int8 (16-bit activations, the
+/// activations on its best path (and 16-bit on each other integer path the CPU has: the 512-bit path against VNNI). Verb "gemm-q"; <c>--json</c>: <c>ratio</c> = the slower of q4 and int8 (16-bit activations, the
 /// weight-only path) over bf16 at 64 tokens on the up projection.
 /// </summary>
 public static unsafe partial class GemmQBench
@@ -42,6 +42,14 @@ public static unsafe partial class GemmQBench
         }
         return best;
     }
+
+    static bool Supported(GemmQxI8.Path p) => p switch
+    {
+        GemmQxI8.Path.Avx512 => System.Runtime.Intrinsics.X86.Avx512BW.IsSupported,
+        GemmQxI8.Path.AvxVnni => System.Runtime.Intrinsics.X86.AvxVnni.IsSupported,
+        GemmQxI8.Path.Avx2 => System.Runtime.Intrinsics.X86.Avx2.IsSupported,
+        _ => true,
+    };
 
     public static int Run(string[] args)
     {
@@ -85,6 +93,12 @@ public static unsafe partial class GemmQBench
                     entry[$"{name}_i16_vs_bf16"] = Math.Round(tb / t16, 3);
                     entry[$"{name}_i8_vs_bf16"] = Math.Round(tb / t8, 3);
                     if (tokens == 64 && outF == 8192) ratio = Math.Min(ratio, tb / t16);
+                    // the 16-bit product through each integer path this CPU has besides the best one
+                    foreach (var path in new[] { GemmQxI8.Path.AvxVnni, GemmQxI8.Path.Avx2 }.Where(p => p != GemmQxI8.Best && Supported(p)))
+                    {
+                        var a16 = w.Activations(x, tokens, 2);
+                        entry[$"{name}_i16_{path.ToString().ToLowerInvariant()}_gmacs"] = Math.Round(macs / Time(() => GemmQxI8.Run(r, a16, y, path)) / 1e9, 2);
+                    }
                 }
                 rows.Add(entry);
                 if (!BenchUtil.Json(args)) Console.WriteLine(JsonSerializer.Serialize(entry));
