@@ -33,7 +33,7 @@ public sealed class IntActivations
 
     /// <summary>The permutation x was read through (act-order weights' stored column order), null for x as given: what
     /// another weight must share to reuse these activations.</summary>
-    public int[]? ColumnOrder { get; set; }
+    public int[]? ColumnOrder { get; internal set; }
 
     /// <summary>[tokens, paddedIn] x̃ as int16 in lane order (the 512-bit <c>vpmaddwd</c> path reads it as is).</summary>
     public short[] Wide { get; }
