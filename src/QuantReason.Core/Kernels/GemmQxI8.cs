@@ -443,8 +443,9 @@ public static unsafe class GemmQxI8
     /// ymm gives per 16-bit product (on Zen 5 both issue about two per cycle). Per int32 element ActGroup/8 products of
     /// at most 255·32767: within int32 for groups up to 1024. Four tokens keep the eight integer and the eight float
     /// accumulators in registers: the per-group flush is then arithmetic only. The zero points' term
-    /// −s·z·Σ_{a∈g} xs·S enters at each weight group's first activation group, in one element per row (no
-    /// <see cref="ZeroTerm"/> pass); the first K-block stores y, later ones add.</summary>
+    /// s·z·Σ_{a∈g} xs·S is summed per token at each weight group's first activation group, the tile's four rows in one
+    /// 128-bit register (no <see cref="ZeroTerm"/> pass), and subtracted at the end; the first K-block stores y, later
+    /// ones add.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void Tokens4Wide(in Job j, int o, int kb, int kc, short* buf, int t)
     {
@@ -460,6 +461,7 @@ public static unsafe class GemmQxI8
         float* zs0 = j.XSum + (long)t * wGroups; // [tokens, weight groups] Σ_{a∈g} xs·S
         float* zs1 = n > 1 ? zs0 + wGroups : zs0, zs2 = n > 2 ? zs0 + 2L * wGroups : zs0, zs3 = n > 3 ? zs0 + 3L * wGroups : zs0;
         Vector512<float> f0 = default, g0 = default, f1 = default, g1 = default, f2 = default, g2 = default, f3 = default, g3 = default;
+        Vector128<float> z0 = default, z1 = default, z2 = default, z3 = default; // [rows o..o+3] Σ_g s·z·Σ_{a∈g} xs·S per token
         short* wb = buf;
         int per = w.GroupLength / j.ActGroup, left = per - ag0 % per, wg = ag0 / per;
         var tmp = stackalloc float[8];
@@ -492,30 +494,29 @@ public static unsafe class GemmQxI8
             g3 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(b3), s23 * x, g3);
             if (left == per)
             {
-                var z01 = Vector512.Create(Vector256.CreateScalar(-sp[0] * sp[4]), Vector256.CreateScalar(-sp[1] * sp[5]));
-                var z23 = Vector512.Create(Vector256.CreateScalar(-sp[2] * sp[6]), Vector256.CreateScalar(-sp[3] * sp[7]));
-                x = Vector512.Create(zs0[wg]); f0 = Vector512.FusedMultiplyAdd(z01, x, f0); g0 = Vector512.FusedMultiplyAdd(z23, x, g0);
-                x = Vector512.Create(zs1[wg]); f1 = Vector512.FusedMultiplyAdd(z01, x, f1); g1 = Vector512.FusedMultiplyAdd(z23, x, g1);
-                x = Vector512.Create(zs2[wg]); f2 = Vector512.FusedMultiplyAdd(z01, x, f2); g2 = Vector512.FusedMultiplyAdd(z23, x, g2);
-                x = Vector512.Create(zs3[wg]); f3 = Vector512.FusedMultiplyAdd(z01, x, f3); g3 = Vector512.FusedMultiplyAdd(z23, x, g3);
+                var sz = Vector128.Load(sp) * Vector128.Load(sp + 4); // s·z of rows o..o+3
+                z0 = Vector128.FusedMultiplyAdd(sz, Vector128.Create(zs0[wg]), z0);
+                z1 = Vector128.FusedMultiplyAdd(sz, Vector128.Create(zs1[wg]), z1);
+                z2 = Vector128.FusedMultiplyAdd(sz, Vector128.Create(zs2[wg]), z2);
+                z3 = Vector128.FusedMultiplyAdd(sz, Vector128.Create(zs3[wg]), z3);
             }
             if (--left == 0 && ag + 1 < groups) { sp = w.GroupParams(o, ++wg, tmp); left = per; }
         }
         float* y = j.Y + (long)t * w.Out + o;
         int valid = Math.Min(4, w.Out - o);
         bool first = kb == 0;
-        AddRows512(y, valid, f0, g0, first);
-        if (n > 1) AddRows512(y + w.Out, valid, f1, g1, first);
-        if (n > 2) AddRows512(y + 2L * w.Out, valid, f2, g2, first);
-        if (n > 3) AddRows512(y + 3L * w.Out, valid, f3, g3, first);
+        AddRows512(y, valid, f0, g0, z0, first);
+        if (n > 1) AddRows512(y + w.Out, valid, f1, g1, z1, first);
+        if (n > 2) AddRows512(y + 2L * w.Out, valid, f2, g2, z2, first);
+        if (n > 3) AddRows512(y + 3L * w.Out, valid, f3, g3, z3, first);
     }
 
-    /// <summary>Stores (first K-block) or adds row r's sum (the 256-bit half r mod 2 of register r/2) to y[r], for the
-    /// valid rows.</summary>
+    /// <summary>Stores (first K-block) or adds row r's sum (the 256-bit half r mod 2 of register r/2) minus its zero
+    /// points' term z[r] to y[r], for the valid rows.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void AddRows512(float* y, int valid, Vector512<float> r01, Vector512<float> r23, bool first)
+    static void AddRows512(float* y, int valid, Vector512<float> r01, Vector512<float> r23, Vector128<float> z, bool first)
     {
-        var sums = Vector128.Create(Vector256.Sum(r01.GetLower()), Vector256.Sum(r01.GetUpper()), Vector256.Sum(r23.GetLower()), Vector256.Sum(r23.GetUpper()));
+        var sums = Vector128.Create(Vector256.Sum(r01.GetLower()), Vector256.Sum(r01.GetUpper()), Vector256.Sum(r23.GetLower()), Vector256.Sum(r23.GetUpper())) - z;
         if (valid == 4)
         {
             (first ? sums : Vector128.Load(y) + sums).Store(y);
