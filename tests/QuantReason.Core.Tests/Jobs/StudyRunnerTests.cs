@@ -14,8 +14,9 @@ public class StudyRunnerTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    [ReferenceModelFact]
-    public async Task Quantizes_evaluates_labels_and_resumes_without_change()
+    /// <summary>A study of the reference model on 10 test problems (2 per level) with the step-tag prompt, at
+    /// <paramref name="batch"/>, then <paramref name="rest"/> (calibration, configurations); loaded from its file.</summary>
+    StudySpec Study(int batch, string rest)
     {
         var yaml = Path.Combine(_dir, "study.yaml");
         File.WriteAllText(yaml, $"""
@@ -24,14 +25,22 @@ public class StudyRunnerTests : IDisposable
               stepmath: {"{"}split: test, seed: 0, per_level: 2{"}"}
             prompt: step-tags
             max_new_tokens: 96
-            batch: 4
-            calibration: {"{"}source: stepmath, samples: 8, length: 64, chat_template: true{"}"}
+            batch: {batch}
+
+            """ + rest);
+        return StudySpec.Load(yaml);
+    }
+
+    [ReferenceModelFact]
+    public async Task Quantizes_evaluates_labels_and_resumes_without_change()
+    {
+        var spec = Study(4, """
+            calibration: {source: stepmath, samples: 8, length: 64, chat_template: true}
             configurations:
-              - {"{"}method: fp{"}"}
-              - {"{"}method: rtn, bits: 8, group_size: 32{"}"}
-              - {"{"}method: gptq, bits: 4, group_size: 32{"}"}
+              - {method: fp}
+              - {method: rtn, bits: 8, group_size: 32}
+              - {method: gptq, bits: 4, group_size: 32}
             """);
-        var spec = StudySpec.Load(yaml);
         var runs = Path.Combine(_dir, "runs");
         var rows = await StudyRunner.RunAsync(spec, runs, NullProgress.Instance, _ => { });
 
@@ -63,26 +72,18 @@ public class StudyRunnerTests : IDisposable
     [ReferenceModelFact, Trait("Category", "Slow")]
     public async Task Restores_a_configuration_records_the_stages_and_resumes_without_retraining()
     {
-        var yaml = Path.Combine(_dir, "study.yaml");
-        File.WriteAllText(yaml, $"""
-            model: {Model}
-            dataset:
-              stepmath: {"{"}split: test, seed: 0, per_level: 2{"}"}
-            prompt: step-tags
-            max_new_tokens: 96
-            batch: 8
+        var spec = Study(8, """
             configurations:
-              - {"{"}method: fp{"}"}
+              - {method: fp}
               - method: rtn
                 bits: 2
                 group_size: 32
                 restore:
-                  align: {"{"}problems: 16, batch: 8, rank: 4{"}"}
-                  pairs: {"{"}n: 6, from: [rtn-w2g32], per_level: 4{"}"}
-                  dpo: {"{"}rank: 4, epochs: 1, batch: 4{"}"}
+                  align: {problems: 16, batch: 8, rank: 4}
+                  pairs: {n: 6, from: [rtn-w2g32], per_level: 4}
+                  dpo: {rank: 4, epochs: 1, batch: 4}
                   subsets: [all, method]
             """);
-        var spec = StudySpec.Load(yaml);
         var runs = Path.Combine(_dir, "runs");
         var warnings = new List<string>();
         var rows = await StudyRunner.RunAsync(spec, runs, NullProgress.Instance, warnings.Add);
